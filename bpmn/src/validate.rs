@@ -1,0 +1,576 @@
+//! Semantic rules over a built model: what is well-formed BPMN but cannot
+//! run, or cannot run on Baton.
+//!
+//! Every rule runs and reports; none stops at the first problem. Rules about
+//! the XML itself (references, duplicate ids, unknown elements) live in
+//! [`crate::build`], where the elements are at hand.
+
+use std::collections::HashMap;
+
+use crate::model::*;
+use crate::problem::{Code, Position, Problem};
+
+/// Checks `definitions`, appending every problem found to `problems`.
+pub(crate) fn validate(definitions: &Definitions, root: Position, problems: &mut Vec<Problem>) {
+    if definitions.executable_processes().next().is_none() {
+        let message = if definitions.processes.is_empty() {
+            "the file has no process, so there is nothing to deploy".to_owned()
+        } else {
+            let ids: Vec<&str> = definitions
+                .processes
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            format!(
+                "the file has no executable process: {} {} isExecutable=\"false\"; \
+                 set it to true (Camunda Modeler: the 'Executable' checkbox) to deploy",
+                ids.join(", "),
+                if ids.len() == 1 { "has" } else { "have" }
+            )
+        };
+        problems.push(Problem::new(
+            Code::NoExecutableProcess,
+            root,
+            definitions.id.as_deref(),
+            message,
+        ));
+    }
+    for process in definitions.executable_processes() {
+        let mut checker = Checker { process, problems };
+        checker.process();
+    }
+}
+
+struct Checker<'a> {
+    process: &'a Process,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, code: Code, node: &Node, message: String) {
+        self.problems
+            .push(Problem::new(code, node.position, Some(&node.id), message));
+    }
+
+    fn process(&mut self) {
+        let process = self.process;
+        self.scope(None);
+        for (index, node) in process.nodes.iter().enumerate() {
+            let id = NodeId::from_index(index);
+            if matches!(node.kind, NodeKind::SubProcess(_)) {
+                self.scope(Some(id));
+            }
+            self.node(node);
+        }
+        for listener in &process.listeners {
+            self.problems.push(listener_problem(
+                listener,
+                &format!("process '{}'", process.id),
+            ));
+        }
+    }
+
+    /// Rules about what a process or subprocess holds directly.
+    fn scope(&mut self, scope: Option<NodeId>) {
+        let process = self.process;
+        let starts: Vec<&Node> = process
+            .start_events(scope)
+            .map(|id| process.node(id))
+            .collect();
+        let triggered_by_event = scope.is_some_and(|id| {
+            matches!(&process.node(id).kind, NodeKind::SubProcess(sub) if sub.triggered_by_event)
+        });
+        let none_starts = starts
+            .iter()
+            .filter(|n| matches!(&n.kind, NodeKind::StartEvent(s) if s.event.is_none()))
+            .count();
+        match scope {
+            None => {
+                if starts.is_empty() {
+                    self.problems.push(Problem::new(
+                        Code::NoStartEvent,
+                        process.position,
+                        Some(&process.id),
+                        format!(
+                            "process '{}' has no start event, so it can never start",
+                            process.id
+                        ),
+                    ));
+                }
+            }
+            Some(id) if triggered_by_event => {
+                let node = process.node(id);
+                if starts.len() != 1 {
+                    self.report(
+                        Code::InvalidStructure,
+                        node,
+                        format!(
+                            "event subprocess '{}' has {} start events; it needs exactly one, with a trigger",
+                            node.id,
+                            starts.len()
+                        ),
+                    );
+                }
+            }
+            Some(id) => {
+                let node = process.node(id);
+                if starts.is_empty() && !self.is_compensation_only(id) {
+                    self.report(
+                        Code::NoStartEvent,
+                        node,
+                        format!("subprocess '{}' has no start event", node.id),
+                    );
+                }
+            }
+        }
+        if none_starts > 1 {
+            let node = starts[1];
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "start event '{}' is a second none start event in the same scope; \
+                     there can be only one",
+                    node.id
+                ),
+            );
+        }
+        for start in &starts {
+            let NodeKind::StartEvent(event) = &start.kind else {
+                continue;
+            };
+            match (&event.event, triggered_by_event) {
+                (None, true) => self.report(
+                    Code::InvalidStructure,
+                    start,
+                    format!(
+                        "start event '{}' of an event subprocess has no trigger; \
+                         it needs a message, timer, signal, error, escalation, conditional or compensation definition",
+                        start.id
+                    ),
+                ),
+                (
+                    Some(EventDefinition::Error(_) | EventDefinition::Escalation(_) | EventDefinition::Compensate(_)),
+                    false,
+                ) => self.report(
+                    Code::InvalidStructure,
+                    start,
+                    format!(
+                        "start event '{}' is triggered by {}, which only event subprocesses can be",
+                        start.id,
+                        event.event.as_ref().map_or("", EventDefinition::name)
+                    ),
+                ),
+                (Some(EventDefinition::Message(_) | EventDefinition::Timer(_) | EventDefinition::Signal(_)
+                | EventDefinition::Conditional(_)), false) if scope.is_some() => self.report(
+                    Code::InvalidStructure,
+                    start,
+                    format!(
+                        "start event '{}' of an embedded subprocess has a trigger; \
+                         only a none start event can start an embedded subprocess",
+                        start.id
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        self.links(scope);
+    }
+
+    /// A subprocess that only holds compensation handlers needs no start.
+    fn is_compensation_only(&self, scope: NodeId) -> bool {
+        let process = self.process;
+        process
+            .children(Some(scope))
+            .all(|id| process.node(id).is_for_compensation)
+    }
+
+    /// Every link throw in a scope needs a catch with its name there.
+    fn links(&mut self, scope: Option<NodeId>) {
+        let process = self.process;
+        let mut catches: HashMap<&str, usize> = HashMap::new();
+        for id in process.children(scope) {
+            if let NodeKind::IntermediateCatchEvent(EventDefinition::Link(Some(name))) =
+                &process.node(id).kind
+            {
+                *catches.entry(name.as_str()).or_default() += 1;
+            }
+        }
+        for id in process.children(scope) {
+            let node = process.node(id);
+            match &node.kind {
+                NodeKind::IntermediateThrowEvent(ThrowEvent {
+                    event: Some(EventDefinition::Link(name)),
+                }) => {
+                    let name = name.as_deref().unwrap_or_default();
+                    if !catches.contains_key(name) {
+                        self.report(
+                            Code::UnknownReference,
+                            node,
+                            format!(
+                                "link throw event '{}' goes to link '{name}', but no link catch \
+                                 event in the same scope has that name",
+                                node.id
+                            ),
+                        );
+                    }
+                }
+                NodeKind::IntermediateCatchEvent(EventDefinition::Link(Some(name)))
+                    if catches.get(name.as_str()).copied().unwrap_or_default() > 1 =>
+                {
+                    self.report(
+                        Code::InvalidStructure,
+                        node,
+                        format!("link catch event '{}' shares the link name '{name}' with another in its scope", node.id),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn node(&mut self, node: &Node) {
+        for listener in &node.listeners {
+            let owner = format!("{} '{}'", node.kind.element_name(), node.id);
+            self.problems.push(listener_problem(listener, &owner));
+        }
+        match &node.kind {
+            NodeKind::Task(task) => self.task(node, task),
+            NodeKind::CallActivity(call) => self.call_activity(node, call),
+            NodeKind::Gateway(gateway) => self.gateway(node, gateway),
+            NodeKind::BoundaryEvent(boundary) => self.boundary(node, boundary),
+            NodeKind::EndEvent(EndEvent { event: Some(event) })
+            | NodeKind::IntermediateThrowEvent(ThrowEvent { event: Some(event) }) => {
+                self.throwing(node, event)
+            }
+            _ => {}
+        }
+        if let Some(loop_characteristics) = &node.loop_characteristics {
+            match loop_characteristics {
+                LoopCharacteristics::Standard { .. } => self.report(
+                    Code::UnsupportedElement,
+                    node,
+                    format!(
+                        "{} '{}' has standardLoopCharacteristics, which Camunda 7 and Baton do not run; \
+                         use multi-instance",
+                        node.kind.element_name(),
+                        node.id
+                    ),
+                ),
+                LoopCharacteristics::MultiInstance(mi) => {
+                    if mi.loop_cardinality.is_none() && mi.collection.is_none() {
+                        self.report(
+                            Code::MissingAttribute,
+                            node,
+                            format!(
+                                "the multi-instance {} '{}' has neither loopCardinality nor \
+                                 camunda:collection, so it cannot tell how many instances to run",
+                                node.kind.element_name(),
+                                node.id
+                            ),
+                        );
+                    }
+                }
+            }
+            if !node.kind.is_activity() {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "{} '{}' is not an activity and cannot loop",
+                        node.kind.element_name(),
+                        node.id
+                    ),
+                );
+            }
+        }
+    }
+
+    fn task(&mut self, node: &Node, task: &Task) {
+        let element = task.kind.element_name();
+        match &task.kind {
+            TaskKind::Script(script) => {
+                let format = script.script_format.as_deref().unwrap_or("unknown");
+                self.report(
+                    Code::Script,
+                    node,
+                    format!(
+                        "scriptTask '{}' is a {format} script; Baton runs no scripts \
+                         (make it an external task and do the work in a worker)",
+                        node.id
+                    ),
+                );
+            }
+            TaskKind::Service | TaskKind::Send | TaskKind::BusinessRule
+                if matches!(task.implementation, Implementation::None) =>
+            {
+                self.report(
+                    Code::MissingAttribute,
+                    node,
+                    format!(
+                        "{element} '{}' says nothing about how it is done; \
+                         give it camunda:type=\"external\" and a camunda:topic",
+                        node.id
+                    ),
+                );
+            }
+            _ => {}
+        }
+        self.implementation(
+            node,
+            &format!("{element} '{}'", node.id),
+            &task.implementation,
+        );
+    }
+
+    /// Refuses what Baton cannot carry out.
+    fn implementation(&mut self, node: &Node, owner: &str, implementation: &Implementation) {
+        let (code, message) = match implementation {
+            Implementation::None | Implementation::Expression { .. } => return,
+            Implementation::External { topic, .. } if topic.as_str().is_empty() => (
+                Code::MissingTopic,
+                format!(
+                    "{owner} is an external task without a camunda:topic, so no worker could fetch it"
+                ),
+            ),
+            Implementation::External { .. } => return,
+            Implementation::JavaClass(class) => (
+                Code::JavaOnly,
+                format!(
+                    "{owner} has camunda:class=\"{class}\", which needs Java; \
+                     make it an external task (camunda:type=\"external\") and do the work in a worker"
+                ),
+            ),
+            Implementation::DelegateExpression(expression) => (
+                Code::JavaOnly,
+                format!(
+                    "{owner} has camunda:delegateExpression=\"{expression}\", which needs Java; \
+                     make it an external task (camunda:type=\"external\") and do the work in a worker"
+                ),
+            ),
+            Implementation::DecisionRef(decision) => (
+                Code::UnsupportedAttribute,
+                format!("{owner} evaluates the DMN decision '{decision}'; Baton does not run DMN"),
+            ),
+            Implementation::Other(what) => (
+                Code::UnsupportedAttribute,
+                format!(
+                    "{owner} has {what}, which Baton does not run; use camunda:type=\"external\""
+                ),
+            ),
+        };
+        self.report(code, node, message);
+    }
+
+    fn call_activity(&mut self, node: &Node, call: &CallActivity) {
+        if let Some(case) = &call.case_ref {
+            self.report(
+                Code::UnsupportedAttribute,
+                node,
+                format!(
+                    "callActivity '{}' calls the CMMN case '{case}'; Baton does not run CMMN",
+                    node.id
+                ),
+            );
+        } else if call.called_element.is_none() {
+            self.report(
+                Code::MissingAttribute,
+                node,
+                format!(
+                    "callActivity '{}' has no calledElement: which process does it call?",
+                    node.id
+                ),
+            );
+        }
+    }
+
+    fn gateway(&mut self, node: &Node, gateway: &Gateway) {
+        let process = self.process;
+        if gateway.kind == GatewayKind::Complex {
+            self.report(
+                Code::UnsupportedElement,
+                node,
+                format!(
+                    "complexGateway '{}' is not supported by Camunda 7 or Baton",
+                    node.id
+                ),
+            );
+            return;
+        }
+        if let Some(default) = gateway.default
+            && !node.outgoing.contains(&default)
+        {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "gateway '{}' has default flow '{}', which does not leave the gateway",
+                    node.id,
+                    process.flow(default).id
+                ),
+            );
+        }
+        match gateway.kind {
+            GatewayKind::Exclusive | GatewayKind::Inclusive if node.outgoing.len() > 1 => {
+                for &flow in &node.outgoing {
+                    let sequence_flow = process.flow(flow);
+                    if sequence_flow.condition.is_none() && gateway.default != Some(flow) {
+                        self.problems.push(Problem::new(
+                            Code::UnconditionedFlow,
+                            sequence_flow.position,
+                            Some(&sequence_flow.id),
+                            format!(
+                                "sequence flow '{}' leaves {} '{}' without a condition and is not its \
+                                 default; {}",
+                                sequence_flow.id,
+                                gateway.kind.element_name(),
+                                node.id,
+                                if gateway.kind == GatewayKind::Exclusive {
+                                    "it is taken whenever it is the first to be checked"
+                                } else {
+                                    "it is always taken"
+                                }
+                            ),
+                        ));
+                    }
+                }
+            }
+            GatewayKind::EventBased => {
+                for &flow in &node.outgoing {
+                    let target = process.node(process.flow(flow).target);
+                    let fits = match &target.kind {
+                        NodeKind::IntermediateCatchEvent(event) => matches!(
+                            event,
+                            EventDefinition::Message(_)
+                                | EventDefinition::Timer(_)
+                                | EventDefinition::Signal(_)
+                                | EventDefinition::Conditional(_)
+                        ),
+                        NodeKind::Task(task) => matches!(task.kind, TaskKind::Receive(_)),
+                        _ => false,
+                    };
+                    if !fits {
+                        self.report(
+                            Code::InvalidStructure,
+                            node,
+                            format!(
+                                "event-based gateway '{}' leads to {} '{}'; it may only lead to \
+                                 message, timer, signal or conditional catch events and receive tasks",
+                                node.id,
+                                target.kind.element_name(),
+                                target.id
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn boundary(&mut self, node: &Node, boundary: &BoundaryEvent) {
+        let host = self.process.node(boundary.attached_to);
+        if !host.kind.is_activity() {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "boundary event '{}' is attached to {} '{}', which is not an activity",
+                    node.id,
+                    host.kind.element_name(),
+                    host.id
+                ),
+            );
+        } else if host.parent != node.parent {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "boundary event '{}' is attached to '{}', which lies in another scope",
+                    node.id, host.id
+                ),
+            );
+        }
+        match &boundary.event {
+            EventDefinition::Link(_) | EventDefinition::Terminate => self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "boundary event '{}' has a {} definition, which no boundary event can have",
+                    node.id,
+                    boundary.event.name()
+                ),
+            ),
+            EventDefinition::Cancel if !matches!(&host.kind, NodeKind::SubProcess(sub) if sub.is_transaction) =>
+            {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "cancel boundary event '{}' is not attached to a transaction",
+                        node.id
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if !node.incoming.is_empty() {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "boundary event '{}' has incoming sequence flows; boundary events have none",
+                    node.id
+                ),
+            );
+        }
+    }
+
+    /// Rules common to events that throw something.
+    fn throwing(&mut self, node: &Node, event: &EventDefinition) {
+        match event {
+            EventDefinition::Message(message) => {
+                let owner = format!("{} '{}'", node.kind.element_name(), node.id);
+                self.implementation(node, &owner, &message.implementation);
+            }
+            EventDefinition::Timer(_) | EventDefinition::Conditional(_) => self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "{} '{}' cannot throw a {} event",
+                    node.kind.element_name(),
+                    node.id,
+                    event.name()
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn listener_problem(listener: &Listener, owner: &str) -> Problem {
+    let kind = if listener.is_task_listener {
+        "a task"
+    } else {
+        "an execution"
+    };
+    let (code, why) = match listener
+        .implementation
+        .split(':')
+        .next()
+        .unwrap_or_default()
+    {
+        "class" | "delegateExpression" => (Code::JavaOnly, "which needs Java"),
+        "script" => (Code::Script, "and Baton runs no scripts"),
+        _ => (Code::UnsupportedElement, "and Baton does not run listeners"),
+    };
+    Problem::new(
+        code,
+        listener.position,
+        None,
+        format!(
+            "{owner} has {kind} listener ({}), {why}",
+            listener.implementation
+        ),
+    )
+}

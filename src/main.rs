@@ -1,0 +1,128 @@
+//! The `baton` command line.
+//!
+//! `baton validate FILE...` checks models before they are deployed; it is what
+//! a user runs on their models and what CI pipelines call.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use baton::bpmn::{self, Limits, Problem};
+use clap::{Parser, Subcommand};
+
+/// A lightweight BPMN 2.0 engine that speaks the Camunda 7 REST API.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check BPMN files as a deployment would, printing every problem found.
+    ///
+    /// Prints `FILE:LINE:COL: error[CODE]: message` (or `warning`) per problem
+    /// and one summary line per file. Exits 0 when every file is valid
+    /// (warnings allowed), 1 otherwise.
+    Validate {
+        /// The .bpmn files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { files } => validate(&files),
+    }
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let limits = Limits::default();
+    let mut all_valid = true;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for file in files {
+        let name = file.display();
+        let report = match std::fs::metadata(file).and_then(|meta| {
+            // Refuse oversized files before reading them into memory.
+            if meta.len() > limits.max_bytes as u64 {
+                Ok(Err(meta.len()))
+            } else {
+                std::fs::read(file).map(Ok)
+            }
+        }) {
+            Err(error) => {
+                all_valid = false;
+                writeln!(out, "{name}: error: cannot read the file: {error}")
+            }
+            Ok(bytes) => {
+                let result = match bytes {
+                    Ok(bytes) => bpmn::parse_bytes(&bytes, &limits),
+                    Err(len) => Err(bpmn::Error::too_large(len, &limits)),
+                };
+                let (problems, summary) = match result {
+                    Ok(parsed) => {
+                        let processes = parsed.definitions.executable_processes().count();
+                        let nodes: usize = parsed
+                            .definitions
+                            .executable_processes()
+                            .map(|p| p.nodes.len())
+                            .sum();
+                        let summary = format!(
+                            "valid: {} executable {}, {nodes} flow nodes{}",
+                            processes,
+                            plural(processes, "process", "processes"),
+                            counted(parsed.warnings.len(), "warning", "warnings", ", ")
+                        );
+                        (parsed.warnings, summary)
+                    }
+                    Err(error) => {
+                        all_valid = false;
+                        let problems = error.into_problems();
+                        let errors = problems.iter().filter(|p| p.is_error()).count();
+                        let warnings = problems.len() - errors;
+                        let summary = format!(
+                            "invalid: {errors} {}{}",
+                            plural(errors, "error", "errors"),
+                            counted(warnings, "warning", "warnings", ", ")
+                        );
+                        (problems, summary)
+                    }
+                };
+                print_problems(&mut out, &name.to_string(), &problems)
+                    .and_then(|()| writeln!(out, "{name}: {summary}"))
+            }
+        };
+        if report.is_err() {
+            // stdout is gone (a closed pipe): nothing more to say.
+            return ExitCode::FAILURE;
+        }
+    }
+    if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_problems(out: &mut impl Write, name: &str, problems: &[Problem]) -> std::io::Result<()> {
+    for problem in problems {
+        writeln!(out, "{name}:{problem}")?;
+    }
+    Ok(())
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+fn counted(count: usize, one: &str, many: &str, separator: &str) -> String {
+    match count {
+        0 => String::new(),
+        1 => format!("{separator}1 {one}"),
+        n => format!("{separator}{n} {many}"),
+    }
+}
