@@ -208,6 +208,7 @@ impl Builder {
             errors: Vec::new(),
             escalations: Vec::new(),
             participants: Vec::new(),
+            // Known only to the XML reader, which skips the diagram.
             has_diagram: false,
         };
         if !root.is(Ns::Bpmn, "definitions") {
@@ -286,10 +287,6 @@ impl Builder {
                 _ => {}
             }
         }
-        definitions.has_diagram = root
-            .children
-            .iter()
-            .any(|c| c.local == "BPMNDiagram" && c.ns == Ns::Other);
 
         for process in root.children_named(Ns::Bpmn, "process") {
             definitions.processes.push(self.process(process));

@@ -117,11 +117,12 @@ pub fn parse(source: &str) -> Result<Parsed, Error> {
 
 /// Parses and validates a BPMN document within `limits`.
 pub fn parse_with(source: &str, limits: &Limits) -> Result<Parsed, Error> {
-    let root = xml::read(source, limits).map_err(|problem| Error {
+    let document = xml::read(source, limits).map_err(|problem| Error {
         problems: vec![problem],
     })?;
-    let (definitions, mut problems) = build::build(&root);
-    validate::validate(&definitions, root.position, &mut problems);
+    let (mut definitions, mut problems) = build::build(&document.root);
+    definitions.has_diagram = document.has_diagram;
+    validate::validate(&definitions, document.root.position, &mut problems);
     problems.sort_by_key(|p| p.position);
     if problems.iter().any(Problem::is_error) {
         return Err(Error { problems });

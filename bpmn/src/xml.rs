@@ -129,8 +129,16 @@ impl Element {
     }
 }
 
+/// A document read into a tree.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub(crate) root: Element,
+    /// Whether a `bpmndi:BPMNDiagram` was seen (and skipped).
+    pub(crate) has_diagram: bool,
+}
+
 /// Reads `source` into an element tree, or explains why it will not.
-pub(crate) fn read(source: &str, limits: &Limits) -> Result<Element, Problem> {
+pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
     if source.len() > limits.max_bytes {
         return Err(too_large(source.len() as u64, limits));
     }
@@ -143,6 +151,7 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Element, Problem> {
     // The open elements, innermost last; the root is the first one closed last.
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut has_diagram = false;
 
     loop {
         let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
@@ -170,12 +179,13 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Element, Problem> {
             }
             Event::Start(start) if in_di && is_diagram(&start) => {
                 // Skip diagram interchange wholesale, without building a tree.
+                has_diagram = true;
                 let end = start.to_end().into_owned();
                 if let Err(error) = reader.read_to_end(end.name()) {
                     return Err(malformed(&mut lines, offset, &error.to_string()));
                 }
             }
-            Event::Empty(start) if in_di && is_diagram(&start) => {}
+            Event::Empty(start) if in_di && is_diagram(&start) => has_diagram = true,
             Event::Start(start) => {
                 let element = open(&reader, ns, &start, &stack, &mut lines, offset, limits)?;
                 stack.push(element);
@@ -235,14 +245,15 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Element, Problem> {
             format!("the document ends before <{qname}> is closed"),
         ));
     }
-    root.ok_or_else(|| {
-        Problem::new(
+    match root {
+        Some(root) => Ok(Document { root, has_diagram }),
+        None => Err(Problem::new(
             Code::MalformedXml,
             Position { line: 1, column: 1 },
             None,
             "the document has no root element",
-        )
-    })
+        )),
+    }
 }
 
 /// Checks the depth limit and reads one start tag into an element.
@@ -415,7 +426,7 @@ mod tests {
     use super::*;
 
     fn read_default(source: &str) -> Result<Element, Problem> {
-        read(source, &Limits::default())
+        read(source, &Limits::default()).map(|document| document.root)
     }
 
     #[test]
@@ -455,6 +466,10 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(read(&deep, &limits).unwrap_err().code, Code::TooDeep);
+        let diagram = "<a xmlns:di='http://www.omg.org/spec/BPMN/20100524/DI'><di:BPMNDiagram><x/></di:BPMNDiagram></a>";
+        let document = read(diagram, &Limits::default()).unwrap();
+        assert!(document.has_diagram);
+        assert!(document.root.children.is_empty(), "the diagram is skipped");
         let limits = Limits {
             max_bytes: 10,
             ..Limits::default()

@@ -1,0 +1,513 @@
+//! One test per validation rule and per Camunda leniency, on minimal models.
+//!
+//! The fixtures in `test_data/` show whole files as Camunda Modeler writes
+//! them; these tests pin each rule down on its own, so a failure names the
+//! rule that broke.
+
+use baton_bpmn::model::{EventDefinition, Implementation, NodeKind, TaskKind};
+use baton_bpmn::{Code, Parsed, Problem};
+
+/// A definitions element with the usual namespaces around `body`.
+fn definitions(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+{body}
+</bpmn:definitions>"#
+    )
+}
+
+/// An executable process `p` holding `body`.
+fn process(body: &str) -> String {
+    definitions(&format!(
+        r#"<bpmn:process id="p" isExecutable="true">{body}</bpmn:process>"#
+    ))
+}
+
+/// A start event flowing into `body`'s element `first`.
+fn started(first: &str, body: &str) -> String {
+    process(&format!(
+        r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="{first}" />{body}"#
+    ))
+}
+
+fn valid(xml: &str) -> Parsed {
+    baton_bpmn::parse(xml).unwrap_or_else(|e| {
+        let problems: Vec<String> = e.problems().iter().map(Problem::to_string).collect();
+        panic!("expected a valid model, got:\n{}", problems.join("\n"))
+    })
+}
+
+fn problems(xml: &str) -> Vec<Problem> {
+    match baton_bpmn::parse(xml) {
+        Ok(parsed) => parsed.warnings,
+        Err(error) => error.into_problems(),
+    }
+}
+
+/// The codes of every problem, in document order.
+fn codes(xml: &str) -> Vec<Code> {
+    problems(xml).iter().map(|p| p.code).collect()
+}
+
+const END: &str = r#"<bpmn:endEvent id="end" />"#;
+
+#[test]
+fn a_minimal_process_is_valid() {
+    let parsed = valid(&started("end", END));
+    assert!(parsed.warnings.is_empty());
+    assert_eq!(parsed.definitions.processes[0].nodes.len(), 2);
+}
+
+#[test]
+fn problems_carry_line_column_and_element() {
+    let xml = started(
+        "t",
+        r#"<bpmn:serviceTask id="t" camunda:type="external" />"#,
+    );
+    let problem = &problems(&xml)[0];
+    assert_eq!(problem.code, Code::MissingTopic);
+    assert_eq!(problem.element_id.as_deref(), Some("t"));
+    let line = xml
+        .lines()
+        .position(|l| l.contains(r#"id="t""#))
+        .expect("the task's line")
+        + 1;
+    assert_eq!(problem.position.line as usize, line);
+    assert!(
+        problem.message.contains("serviceTask 't'"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let xml = process(
+        r#"<bpmn:serviceTask id="a" camunda:class="x.A" />
+           <bpmn:serviceTask id="b" camunda:type="external" />
+           <bpmn:complexGateway id="c" />
+           <bpmn:sequenceFlow id="f" sourceRef="a" targetRef="nowhere" />"#,
+    );
+    let codes = codes(&xml);
+    for expected in [
+        Code::NoStartEvent,
+        Code::JavaOnly,
+        Code::MissingTopic,
+        Code::UnsupportedElement,
+        Code::UnknownReference,
+    ] {
+        assert!(
+            codes.contains(&expected),
+            "{expected:?} missing from {codes:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_without_an_executable_process_says_so() {
+    let xml = definitions(
+        r#"<bpmn:process id="p" isExecutable="false"><bpmn:startEvent id="s" /></bpmn:process>"#,
+    );
+    let problems = problems(&xml);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].code, Code::NoExecutableProcess);
+    assert!(
+        problems[0].message.contains("isExecutable"),
+        "{}",
+        problems[0].message
+    );
+    assert_eq!(codes(&definitions("")), vec![Code::NoExecutableProcess]);
+}
+
+#[test]
+fn non_executable_pools_are_not_read() {
+    // A partner's pool in a collaboration may be sketchy; Camunda skips it, so does Baton.
+    let xml = definitions(
+        r#"<bpmn:process id="partner" isExecutable="false"><bpmn:serviceTask id="x" camunda:class="Foo" /></bpmn:process>
+           <bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /></bpmn:process>"#,
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.definitions.executable_processes().count(), 1);
+}
+
+#[test]
+fn a_missing_is_executable_means_executable_as_in_camunda() {
+    let xml = definitions(r#"<bpmn:process id="p"><bpmn:startEvent id="s" /></bpmn:process>"#);
+    assert!(valid(&xml).definitions.processes[0].is_executable);
+}
+
+#[test]
+fn dangling_references_are_errors() {
+    let cases = [
+        started("nowhere", END),
+        started("t", r#"<bpmn:userTask id="t" /><bpmn:boundaryEvent id="b" attachedToRef="ghost"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#),
+        started("g", &(r#"<bpmn:exclusiveGateway id="g" default="ghost" /><bpmn:sequenceFlow id="f1" sourceRef="g" targetRef="end" />"#.to_owned() + END)),
+        started("m", r#"<bpmn:intermediateCatchEvent id="m"><bpmn:messageEventDefinition messageRef="ghost" /></bpmn:intermediateCatchEvent>"#),
+        started("s", r#"<bpmn:intermediateCatchEvent id="s"><bpmn:signalEventDefinition signalRef="ghost" /></bpmn:intermediateCatchEvent>"#),
+    ];
+    for xml in cases {
+        let codes = codes(&xml);
+        assert!(
+            codes.contains(&Code::UnknownReference),
+            "{codes:?} for\n{xml}"
+        );
+    }
+}
+
+#[test]
+fn duplicate_ids_name_the_first_occurrence() {
+    let xml = started(
+        "end",
+        r#"<bpmn:endEvent id="end" /><bpmn:endEvent id="end" />"#,
+    );
+    let problem = problems(&xml)
+        .into_iter()
+        .find(|p| p.code == Code::DuplicateId)
+        .expect("a duplicate");
+    assert!(
+        problem.message.contains("already has"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn unconditioned_gateway_flows_only_warn() {
+    let xml = started(
+        "g",
+        r#"<bpmn:exclusiveGateway id="g" />
+           <bpmn:sequenceFlow id="a" sourceRef="g" targetRef="end" />
+           <bpmn:sequenceFlow id="b" sourceRef="g" targetRef="end2" />
+           <bpmn:endEvent id="end" /><bpmn:endEvent id="end2" />"#,
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.warnings.len(), 2);
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .all(|w| w.code == Code::UnconditionedFlow)
+    );
+    // With a default flow and a condition on the other there is nothing to say.
+    let xml = started(
+        "g",
+        r#"<bpmn:exclusiveGateway id="g" default="b" />
+           <bpmn:sequenceFlow id="a" sourceRef="g" targetRef="end"><bpmn:conditionExpression>${x &gt; 1}</bpmn:conditionExpression></bpmn:sequenceFlow>
+           <bpmn:sequenceFlow id="b" sourceRef="g" targetRef="end2" />
+           <bpmn:endEvent id="end" /><bpmn:endEvent id="end2" />"#,
+    );
+    assert!(valid(&xml).warnings.is_empty());
+}
+
+#[test]
+fn java_scripts_and_unsupported_constructs_are_refused() {
+    let cases = [
+        (
+            r#"<bpmn:serviceTask id="t" camunda:class="a.B" />"#,
+            Code::JavaOnly,
+        ),
+        (
+            r#"<bpmn:serviceTask id="t" camunda:delegateExpression="${bean}" />"#,
+            Code::JavaOnly,
+        ),
+        (
+            r#"<bpmn:serviceTask id="t" camunda:expression="${bean.call()}" />"#,
+            Code::JavaOnly,
+        ),
+        (
+            r#"<bpmn:serviceTask id="t" camunda:type="mail" />"#,
+            Code::UnsupportedAttribute,
+        ),
+        (
+            r#"<bpmn:businessRuleTask id="t" camunda:decisionRef="approve" />"#,
+            Code::UnsupportedAttribute,
+        ),
+        (
+            r#"<bpmn:scriptTask id="t" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>"#,
+            Code::Script,
+        ),
+        (
+            r#"<bpmn:serviceTask id="t"><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:serviceTask>"#,
+            Code::JavaOnly,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:extensionElements><camunda:taskListener event="create" class="a.L" /></bpmn:extensionElements></bpmn:userTask>"#,
+            Code::JavaOnly,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:extensionElements><camunda:executionListener event="start"><camunda:script scriptFormat="groovy">x</camunda:script></camunda:executionListener></bpmn:extensionElements></bpmn:userTask>"#,
+            Code::Script,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x"><camunda:script scriptFormat="groovy">1</camunda:script></camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>"#,
+            Code::Script,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:standardLoopCharacteristics /></bpmn:userTask>"#,
+            Code::UnsupportedElement,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:multiInstanceLoopCharacteristics /></bpmn:userTask>"#,
+            Code::MissingAttribute,
+        ),
+        (
+            r#"<bpmn:callActivity id="t" camunda:caseRef="case" />"#,
+            Code::UnsupportedAttribute,
+        ),
+        (r#"<bpmn:callActivity id="t" />"#, Code::MissingAttribute),
+        (r#"<bpmn:serviceTask id="t" />"#, Code::MissingAttribute),
+        (
+            r#"<bpmn:adHocSubProcess id="t" />"#,
+            Code::UnsupportedElement,
+        ),
+        (
+            r#"<bpmn:userTask id="t"><bpmn:outgoing>x</bpmn:outgoing></bpmn:userTask><bpmn:sequenceFlow id="c" sourceRef="t" targetRef="end"><bpmn:conditionExpression language="groovy">x</bpmn:conditionExpression></bpmn:sequenceFlow>"#,
+            Code::Script,
+        ),
+    ];
+    for (element, expected) in cases {
+        let xml = started("t", &format!("{element}{END}"));
+        let codes = codes(&xml);
+        assert!(
+            codes.contains(&expected),
+            "{expected:?} missing from {codes:?} for {element}"
+        );
+    }
+}
+
+#[test]
+fn bad_expressions_are_reported_with_the_owner() {
+    let xml = started(
+        "end",
+        r#"<bpmn:endEvent id="end" />
+           <bpmn:userTask id="u" camunda:assignee="${user +}" />"#,
+    );
+    let problem = problems(&xml)
+        .into_iter()
+        .find(|p| p.code == Code::InvalidExpression)
+        .expect("an expression problem");
+    assert!(
+        problem.message.contains("camunda:assignee of userTask 'u'"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn structural_rules() {
+    let timer = r#"<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"#;
+    let cases = [
+        // A second none start event.
+        (
+            process(r#"<bpmn:startEvent id="a" /><bpmn:startEvent id="b" />"#),
+            Code::InvalidStructure,
+        ),
+        // A boundary event on a gateway.
+        (
+            started(
+                "g",
+                &format!(
+                    r#"<bpmn:exclusiveGateway id="g" /><bpmn:boundaryEvent id="b" attachedToRef="g">{timer}</bpmn:boundaryEvent>"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
+        // A boundary event without an event definition.
+        (
+            started(
+                "t",
+                r#"<bpmn:userTask id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t" />"#,
+            ),
+            Code::MissingAttribute,
+        ),
+        // An event-based gateway leading to a task.
+        (
+            started(
+                "g",
+                r#"<bpmn:eventBasedGateway id="g" /><bpmn:sequenceFlow id="x" sourceRef="g" targetRef="t" /><bpmn:userTask id="t" />"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        // A link throw without its catch.
+        (
+            started(
+                "l",
+                r#"<bpmn:intermediateThrowEvent id="l"><bpmn:linkEventDefinition name="away" /></bpmn:intermediateThrowEvent>"#,
+            ),
+            Code::UnknownReference,
+        ),
+        // An event subprocess whose start has no trigger.
+        (
+            started(
+                "end",
+                &format!(
+                    r#"{END}<bpmn:subProcess id="e" triggeredByEvent="true"><bpmn:startEvent id="es" /></bpmn:subProcess>"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
+        // An error start event outside an event subprocess.
+        (
+            process(r#"<bpmn:startEvent id="s"><bpmn:errorEventDefinition /></bpmn:startEvent>"#),
+            Code::InvalidStructure,
+        ),
+        // A timer with nothing in it.
+        (
+            started(
+                "c",
+                r#"<bpmn:intermediateCatchEvent id="c"><bpmn:timerEventDefinition /></bpmn:intermediateCatchEvent>"#,
+            ),
+            Code::MissingAttribute,
+        ),
+        // A message catch that names no message.
+        (
+            started(
+                "c",
+                r#"<bpmn:intermediateCatchEvent id="c"><bpmn:messageEventDefinition /></bpmn:intermediateCatchEvent>"#,
+            ),
+            Code::MissingAttribute,
+        ),
+        // A value that is not a boolean.
+        (
+            started("t", r#"<bpmn:userTask id="t" camunda:asyncBefore="yes" />"#),
+            Code::InvalidValue,
+        ),
+        // An embedded subprocess without a start event.
+        (
+            started(
+                "sub",
+                r#"<bpmn:subProcess id="sub"><bpmn:userTask id="inner" /></bpmn:subProcess>"#,
+            ),
+            Code::NoStartEvent,
+        ),
+    ];
+    for (xml, expected) in cases {
+        let codes = codes(&xml);
+        assert!(
+            codes.contains(&expected),
+            "{expected:?} missing from {codes:?} for\n{xml}"
+        );
+    }
+}
+
+#[test]
+fn unknown_camunda_extensions_warn_and_unknown_bpmn_elements_fail() {
+    let xml = started(
+        "t",
+        &format!(r#"<bpmn:userTask id="t" camunda:frobnicate="yes" />{END}"#),
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.warnings.len(), 1);
+    assert_eq!(parsed.warnings[0].code, Code::Ignored);
+    assert!(parsed.warnings[0].message.contains("camunda:frobnicate"));
+
+    let xml = started("end", &format!(r#"{END}<bpmn:callChoreography id="c" />"#));
+    assert!(codes(&xml).contains(&Code::UnsupportedElement));
+}
+
+#[test]
+fn camunda_leniencies_are_kept() {
+    // An errorRef that names no error is the error code itself, with a warning.
+    let xml = started(
+        "t",
+        r#"<bpmn:userTask id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:errorEventDefinition errorRef="PAYMENT_FAILED" /></bpmn:boundaryEvent>"#,
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.warnings[0].code, Code::UndeclaredError);
+    let process = &parsed.definitions.processes[0];
+    let boundary = process.node(process.node_by_id("b").expect("the boundary event"));
+    let NodeKind::BoundaryEvent(boundary) = &boundary.kind else {
+        panic!("a boundary event")
+    };
+    let EventDefinition::Error(error) = &boundary.event else {
+        panic!("an error event")
+    };
+    assert_eq!(
+        error.error.as_ref().and_then(|e| e.error_code.as_deref()),
+        Some("PAYMENT_FAILED")
+    );
+
+    // References written as QNames resolve; flows may lack ids.
+    let xml = definitions(
+        r#"<bpmn:message id="invoice" name="newInvoice" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="tns:invoice" /></bpmn:startEvent>
+             <bpmn:sequenceFlow sourceRef="s" targetRef="e" />
+             <bpmn:endEvent id="e" />
+           </bpmn:process>"#,
+    );
+    let parsed = valid(&xml);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    assert_eq!(parsed.definitions.processes[0].flows.len(), 1);
+}
+
+#[test]
+fn namespaces_are_matched_by_uri_not_prefix() {
+    let model = |bpmn: &str, camunda: &str, ns: &str| {
+        format!(
+            r#"<{bpmn}definitions xmlns{colon}{bpmn_prefix}="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:{camunda}="{ns}" id="d">
+                 <{bpmn}process id="p" isExecutable="true">
+                   <{bpmn}startEvent id="s" />
+                   <{bpmn}sequenceFlow id="f" sourceRef="s" targetRef="t" />
+                   <{bpmn}serviceTask id="t" {camunda}:type="external" {camunda}:topic="work" />
+                 </{bpmn}process>
+               </{bpmn}definitions>"#,
+            colon = if bpmn.is_empty() { "" } else { ":" },
+            bpmn_prefix = bpmn.trim_end_matches(':'),
+        )
+    };
+    for xml in [
+        model("bpmn:", "camunda", "http://camunda.org/schema/1.0/bpmn"),
+        model("bpmn2:", "camunda", "http://camunda.org/schema/1.0/bpmn"),
+        model("", "camunda", "http://camunda.org/schema/1.0/bpmn"),
+        model("semantic:", "ext", "http://camunda.org/schema/1.0/bpmn"),
+        // Camunda still reads the Activiti namespace as its own.
+        model("bpmn:", "activiti", "http://activiti.org/bpmn"),
+    ] {
+        let parsed = valid(&xml);
+        let process = &parsed.definitions.processes[0];
+        let task = process.node(process.node_by_id("t").expect("the task"));
+        let NodeKind::Task(task) = &task.kind else {
+            panic!("a task")
+        };
+        assert_eq!(task.kind, TaskKind::Service);
+        assert!(
+            matches!(&task.implementation, Implementation::External { topic, .. } if topic.as_str() == "work"),
+            "{xml}"
+        );
+    }
+    // The BPMN vocabulary in a foreign namespace is not BPMN.
+    let foreign = model("x:", "camunda", "http://camunda.org/schema/1.0/bpmn").replace(
+        "http://www.omg.org/spec/BPMN/20100524/MODEL",
+        "urn:not-bpmn",
+    );
+    assert_eq!(
+        codes(&foreign),
+        vec![Code::NotBpmn, Code::NoExecutableProcess]
+    );
+}
+
+#[test]
+fn hostile_documents_are_refused_before_they_cost_anything() {
+    let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol2;</bpmn:definitions>"#;
+    assert_eq!(codes(laughs), vec![Code::Doctype]);
+    let xxe = r#"<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><d>&xxe;</d>"#;
+    assert_eq!(codes(xxe), vec![Code::Doctype]);
+    // An entity that was never declared is not read from anywhere either.
+    assert_eq!(codes(&process("&xxe;")), vec![Code::MalformedXml]);
+
+    let limits = baton_bpmn::Limits::default();
+    let huge = vec![b' '; limits.max_bytes + 1];
+    let error = baton_bpmn::parse_bytes(&huge, &limits).expect_err("too large");
+    assert_eq!(error.problems()[0].code, Code::TooLarge);
+
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    assert_eq!(codes(&deep), vec![Code::TooDeep]);
+
+    let error = baton_bpmn::parse_bytes(b"<a>\xff\xfe</a>", &limits).expect_err("not UTF-8");
+    assert_eq!(error.problems()[0].code, Code::MalformedXml);
+}
