@@ -88,7 +88,7 @@ impl Builder {
         let id = element
             .attrs
             .iter()
-            .find(|a| a.ns == Ns::None && a.local == "id");
+            .find(|a| a.ns == Ns::None && a.local() == "id");
         self.problems.push(Problem::new(
             code,
             element.position,
@@ -121,7 +121,7 @@ impl Builder {
     /// old models; the engine still needs a name for them.
     fn id_or_generated(&mut self, element: &Element) -> String {
         self.id(element)
-            .unwrap_or_else(|| format!("{}@{}", element.local, element.position))
+            .unwrap_or_else(|| format!("{}@{}", element.local(), element.position))
     }
 
     /// Reads `id`, which the element cannot do without.
@@ -132,7 +132,7 @@ impl Builder {
                 self.problem(
                     Code::MissingAttribute,
                     element,
-                    format!("<{}> has no id", element.qname),
+                    format!("<{}> has no id", element.qname()),
                 );
                 String::new()
             }
@@ -164,23 +164,28 @@ impl Builder {
 
     /// An expression or template, its syntax checked.
     fn expression(&mut self, element: &Element, what: &str, text: &str) -> Expression {
-        if let Err(error) = expr::parse(text) {
-            let owner = describe(element, element.attr("id"));
-            self.problem(
-                Code::InvalidExpression,
-                element,
-                format!("{what} of {owner} is not a valid expression: {error}"),
-            );
-        } else if let Some(call) = calls::unsupported_call(text) {
-            let owner = describe(element, element.attr("id"));
-            self.problem(
-                Code::JavaOnly,
-                element,
-                format!(
-                    "{what} of {owner} calls {call}, which needs Java; \
-                     Baton evaluates plain expressions over variables only"
-                ),
-            );
+        match expr::parse(text) {
+            Err(error) => {
+                let owner = describe(element, element.attr("id"));
+                self.problem(
+                    Code::InvalidExpression,
+                    element,
+                    format!("{what} of {owner} is not a valid expression: {error}"),
+                );
+            }
+            Ok(template) => {
+                if let Some(call) = calls::unsupported_call(&template) {
+                    let owner = describe(element, element.attr("id"));
+                    self.problem(
+                        Code::JavaOnly,
+                        element,
+                        format!(
+                            "{what} of {owner} calls {call}, which needs Java; \
+                             Baton evaluates plain expressions over variables only"
+                        ),
+                    );
+                }
+            }
         }
         Expression(text.to_owned())
     }
@@ -217,7 +222,7 @@ impl Builder {
                 root,
                 format!(
                     "the root element is <{}>, not a BPMN 2.0 <definitions> in namespace {}",
-                    root.qname,
+                    root.qname(),
                     crate::xml::BPMN_NS
                 ),
             );
@@ -229,7 +234,7 @@ impl Builder {
 
         // Declarations first: processes refer to them.
         for child in root.children.iter().filter(|c| c.ns == Ns::Bpmn) {
-            match child.local.as_str() {
+            match child.local() {
                 "message" => {
                     child.mark_used();
                     let message = Message {
@@ -450,7 +455,7 @@ impl Builder {
     /// Collects flow nodes and sequence flows of `scope`, recursing into subprocesses.
     fn collect<'a>(&mut self, scope: &'a Element, parent: Option<NodeId>, out: &mut Collected<'a>) {
         for child in scope.children.iter().filter(|c| c.ns == Ns::Bpmn) {
-            let local = child.local.as_str();
+            let local = child.local();
             if local == "sequenceFlow" {
                 child.mark_used();
                 out.flows.push(child);
@@ -672,7 +677,7 @@ impl Builder {
     }
 
     fn node_kind(&mut self, element: &Element, id: &str, context: &Context<'_>) -> NodeKind {
-        match element.local.as_str() {
+        match element.local() {
             "startEvent" => {
                 let is_interrupting = self.bool_attr(
                     element,
@@ -717,12 +722,12 @@ impl Builder {
                     "triggeredByEvent",
                     false,
                 ),
-                is_transaction: element.local == "transaction",
+                is_transaction: element.local() == "transaction",
             }),
             "callActivity" => NodeKind::CallActivity(self.call_activity(element)),
             "exclusiveGateway" | "inclusiveGateway" | "complexGateway" | "parallelGateway"
             | "eventBasedGateway" => {
-                let kind = match element.local.as_str() {
+                let kind = match element.local() {
                     "exclusiveGateway" => GatewayKind::Exclusive,
                     "inclusiveGateway" => GatewayKind::Inclusive,
                     "complexGateway" => GatewayKind::Complex,
@@ -810,7 +815,7 @@ impl Builder {
         let definitions: Vec<&Element> = element
             .children
             .iter()
-            .filter(|c| c.ns == Ns::Bpmn && c.local.ends_with("EventDefinition"))
+            .filter(|c| c.ns == Ns::Bpmn && c.local().ends_with("EventDefinition"))
             .collect();
         if definitions.len() > 1 {
             self.problem(
@@ -827,10 +832,10 @@ impl Builder {
         definition.mark_used();
         self.id(definition);
         let owner = describe(element, element.attr("id"));
-        let event = match definition.local.as_str() {
+        let event = match definition.local() {
             "messageEventDefinition" => {
                 let catching = matches!(
-                    element.local.as_str(),
+                    element.local(),
                     "startEvent" | "intermediateCatchEvent" | "boundaryEvent"
                 );
                 let message = if catching {
@@ -1088,7 +1093,7 @@ impl Builder {
 
     fn task(&mut self, element: &Element, id: &str) -> Task {
         let owner = describe(element, Some(id));
-        let kind = match element.local.as_str() {
+        let kind = match element.local() {
             "task" => TaskKind::Abstract,
             "manualTask" => TaskKind::Manual,
             "serviceTask" => TaskKind::Service,
@@ -1384,7 +1389,7 @@ impl Builder {
                 mapping,
                 format!(
                     "a <{}> of {owner} has neither variables=\"all\", source nor sourceExpression",
-                    mapping.qname
+                    mapping.qname()
                 ),
             );
             return None;
@@ -1393,7 +1398,7 @@ impl Builder {
             self.problem(
                 Code::MissingAttribute,
                 mapping,
-                format!("a <{}> of {owner} has no target", mapping.qname),
+                format!("a <{}> of {owner} has no target", mapping.qname()),
             );
             return None;
         };
@@ -1449,7 +1454,7 @@ impl Builder {
 
     fn structured(&mut self, element: &Element, name: &str) -> ParameterValue {
         element.mark_used();
-        match element.local.as_str() {
+        match element.local() {
             "map" => {
                 let mut entries = Vec::new();
                 for entry in element.children_named(Ns::Camunda, "entry") {
@@ -1466,7 +1471,7 @@ impl Builder {
                     .filter(|c| c.ns == Ns::Camunda)
                     .map(|item| {
                         item.mark_used();
-                        if item.local == "value" {
+                        if item.local() == "value" {
                             self.parameter_value(item, name)
                         } else {
                             self.structured(item, name)
@@ -1553,10 +1558,10 @@ impl Builder {
             if attr.ns == Ns::Camunda && !attr.used.get() {
                 let owner = describe(element, element.attr("id"));
                 self.problems.push(Problem::new(
-                    unread_attribute_code(&attr.local),
+                    unread_attribute_code(attr.local()),
                     element.position,
                     element.attr("id"),
-                    unread_attribute_message(&owner, &attr.qname, &attr.value),
+                    unread_attribute_message(&owner, attr.qname(), &attr.value),
                 ));
             }
         }
@@ -1566,12 +1571,12 @@ impl Builder {
                 continue;
             }
             match child.ns {
-                Ns::Bpmn if INERT.contains(&child.local.as_str()) => {}
+                Ns::Bpmn if INERT.contains(&child.local()) => {}
                 // Loops, conditions and the like are read through their parent.
-                Ns::Bpmn if child.local == "extensionElements" => self.report_unread(child),
+                Ns::Bpmn if child.local() == "extensionElements" => self.report_unread(child),
                 Ns::Bpmn => {
                     let owner = describe(element, element.attr("id"));
-                    let message = if child.local == "adHocSubProcess" {
+                    let message = if child.local() == "adHocSubProcess" {
                         format!(
                             "{} in {owner} is an ad-hoc subprocess, which Camunda 7 and Baton do not run",
                             describe(child, child.attr("id"))
@@ -1579,7 +1584,7 @@ impl Builder {
                     } else {
                         format!(
                             "<{}> in {owner} is not a BPMN element Baton runs",
-                            child.qname
+                            child.qname()
                         )
                     };
                     self.problem(Code::UnsupportedElement, child, message);
@@ -1591,7 +1596,7 @@ impl Builder {
                         child,
                         format!(
                             "<{}> in {owner} is not a Camunda extension Baton knows; it is ignored",
-                            child.qname
+                            child.qname()
                         ),
                     );
                 }
@@ -1684,8 +1689,8 @@ fn unread_attribute_message(owner: &str, qname: &str, value: &str) -> String {
 /// `serviceTask 'Task_1'`, for messages.
 pub(crate) fn describe(element: &Element, id: Option<&str>) -> String {
     match id {
-        Some(id) => format!("{} '{id}'", element.local),
-        None => format!("<{}>", element.qname),
+        Some(id) => format!("{} '{id}'", element.local()),
+        None => format!("<{}>", element.qname()),
     }
 }
 

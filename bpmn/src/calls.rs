@@ -21,11 +21,10 @@ const EXECUTION_METHODS: &[&str] = &[
 /// Camunda's built-in functions the engine evaluates.
 const FUNCTIONS: &[&str] = &["now", "dateTime"];
 
-/// The first call in `source` Baton cannot evaluate, described for a
+/// The first call in `template` Baton cannot evaluate, described for a
 /// message (`execution.setVariable(...)`), or `None` when every call is one
-/// it can. A source that does not parse has no calls to speak of.
-pub(crate) fn unsupported_call(source: &str) -> Option<String> {
-    let template = expr::parse(source).ok()?;
+/// it can.
+pub(crate) fn unsupported_call(template: &expr::Template) -> Option<String> {
     let mut found = None;
     template.walk(&mut |node: &Expr| {
         if found.is_some() {
@@ -52,7 +51,9 @@ pub(crate) fn unsupported_call(source: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::unsupported_call;
+    fn unsupported_call(source: &str) -> Option<String> {
+        super::unsupported_call(&crate::expr::parse(source).expect("a valid expression"))
+    }
 
     #[test]
     fn context_methods_and_builtins_pass() {

@@ -44,13 +44,38 @@ pub(crate) enum Ns {
     Other,
 }
 
+/// A name as written, prefix included, with where its local part starts:
+/// one allocation for both.
+#[derive(Debug)]
+pub(crate) struct Name {
+    qname: Box<str>,
+    local_start: usize,
+}
+
+impl Name {
+    fn new(qname: &str) -> Name {
+        Name {
+            qname: qname.into(),
+            local_start: qname.find(':').map_or(0, |colon| colon + 1),
+        }
+    }
+
+    /// The name as written, prefix included, for messages.
+    pub(crate) fn qname(&self) -> &str {
+        &self.qname
+    }
+
+    /// The name without its prefix.
+    pub(crate) fn local(&self) -> &str {
+        self.qname.get(self.local_start..).unwrap_or_default()
+    }
+}
+
 /// One attribute, unescaped.
 #[derive(Debug)]
 pub(crate) struct Attr {
     pub(crate) ns: Ns,
-    pub(crate) local: String,
-    /// The name as written, prefix included, for messages.
-    pub(crate) qname: String,
+    pub(crate) name: Name,
     pub(crate) value: String,
     /// Set when the model builder reads it, so that unread Camunda
     /// attributes can be reported instead of ignored.
@@ -61,9 +86,7 @@ pub(crate) struct Attr {
 #[derive(Debug)]
 pub(crate) struct Element {
     pub(crate) ns: Ns,
-    pub(crate) local: String,
-    /// The name as written, prefix included, for messages.
-    pub(crate) qname: String,
+    pub(crate) name: Name,
     pub(crate) attrs: Vec<Attr>,
     pub(crate) children: Vec<Element>,
     /// Text and CDATA directly inside this element, concatenated and unescaped.
@@ -73,10 +96,32 @@ pub(crate) struct Element {
     pub(crate) used: Cell<bool>,
 }
 
+impl Attr {
+    /// The name without its prefix.
+    pub(crate) fn local(&self) -> &str {
+        self.name.local()
+    }
+
+    /// The name as written, for messages.
+    pub(crate) fn qname(&self) -> &str {
+        self.name.qname()
+    }
+}
+
 impl Element {
+    /// The name without its prefix.
+    pub(crate) fn local(&self) -> &str {
+        self.name.local()
+    }
+
+    /// The name as written, for messages.
+    pub(crate) fn qname(&self) -> &str {
+        self.name.qname()
+    }
+
     /// Whether this is the element `local` in namespace `ns`.
     pub(crate) fn is(&self, ns: Ns, local: &str) -> bool {
-        self.ns == ns && self.local == local
+        self.ns == ns && self.local() == local
     }
 
     /// The value of the unprefixed attribute `local`, marking it read.
@@ -93,7 +138,7 @@ impl Element {
     pub(crate) fn attr_ns(&self, ns: Ns, local: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| a.ns == ns && a.local == local)
+            .find(|a| a.ns == ns && a.local() == local)
             .map(|a| {
                 a.used.set(true);
                 a.value.as_str()
@@ -207,12 +252,18 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
                 }
             }
             Event::Text(text) => {
+                // Indentation between elements is most of the text in a
+                // model and means nothing; skipping it saves an allocation
+                // per element. Every reader of text trims it anyway.
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
                 if let Some(parent) = stack.last_mut() {
                     let text = text
                         .unescape()
                         .map_err(|e| malformed(&mut lines, offset, &e.to_string()))?;
                     parent.text.push_str(&text);
-                } else if !text.iter().all(u8::is_ascii_whitespace) {
+                } else {
                     return Err(malformed(
                         &mut lines,
                         offset,
@@ -237,7 +288,7 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
     }
 
     if let Some(open) = stack.last() {
-        let (position, qname) = (open.position, open.qname.clone());
+        let (position, qname) = (open.position, open.qname().to_owned());
         return Err(Problem::new(
             Code::MalformedXml,
             position,
@@ -313,8 +364,7 @@ fn element(
     start: &BytesStart<'_>,
     position: Position,
 ) -> Result<Element, String> {
-    let qname = utf8(start.name().as_ref())?;
-    let local = utf8(start.local_name().as_ref())?;
+    let name = Name::new(utf8(start.name().as_ref())?);
     let mut attrs = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| e.to_string())?;
@@ -322,22 +372,20 @@ fn element(
         if key.as_namespace_binding().is_some() {
             continue;
         }
-        let (resolved, local) = reader.resolve_attribute(key);
+        let (resolved, _) = reader.resolve_attribute(key);
         let value = attr
             .decode_and_unescape_value(reader.decoder())
             .map_err(|e| e.to_string())?;
         attrs.push(Attr {
             ns: namespace(&resolved, true),
-            local: utf8(local.as_ref())?,
-            qname: utf8(key.as_ref())?,
+            name: Name::new(utf8(key.as_ref())?),
             value: value.into_owned(),
             used: Cell::new(false),
         });
     }
     Ok(Element {
         ns,
-        local,
-        qname,
+        name,
         attrs,
         children: Vec::new(),
         text: String::new(),
@@ -359,10 +407,8 @@ pub(crate) fn too_large(len: u64, limits: &Limits) -> Problem {
     )
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, String> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|e| e.to_string())
+fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 fn malformed(lines: &mut LineTracker<'_>, offset: usize, message: &str) -> Problem {
