@@ -54,6 +54,40 @@ impl Checker<'_> {
 
     fn process(&mut self) {
         let process = self.process;
+        if let Some(ttl) = &process.history_time_to_live
+            && !is_history_time_to_live(ttl)
+        {
+            self.problems.push(Problem::new(
+                Code::InvalidValue,
+                process.position,
+                Some(&process.id),
+                format!(
+                    "process '{}' has camunda:historyTimeToLive=\"{ttl}\"; expected a number of days \
+                     or a period of days such as P180D",
+                    process.id
+                ),
+            ));
+        }
+        for (what, priority) in [
+            ("taskPriority", &process.task_priority),
+            ("jobPriority", &process.job_priority),
+        ] {
+            if let Some(priority) = priority
+                && !is_priority(priority)
+            {
+                self.problems.push(Problem::new(
+                    Code::InvalidValue,
+                    process.position,
+                    Some(&process.id),
+                    format!(
+                        "process '{}' has camunda:{what}=\"{}\"; expected a whole number or an expression",
+                        process.id,
+                        priority.as_str()
+                    ),
+                ));
+            }
+        }
+        self.start_names();
         self.scope(None);
         for (index, node) in process.nodes.iter().enumerate() {
             let id = NodeId::from_index(index);
@@ -229,7 +263,83 @@ impl Checker<'_> {
         }
     }
 
+    /// Message and signal start events of one process must differ in name:
+    /// a message or signal must say which start it means.
+    fn start_names(&mut self) {
+        let process = self.process;
+        let mut seen: HashMap<(&str, &str), &str> = HashMap::new();
+        for node in &process.nodes {
+            let NodeKind::StartEvent(StartEvent {
+                event: Some(event), ..
+            }) = &node.kind
+            else {
+                continue;
+            };
+            if node.parent.is_some() {
+                continue;
+            }
+            // An unresolved reference is reported where it is read.
+            let (kind, name) = match event {
+                EventDefinition::Message(MessageEventDefinition {
+                    message: Some(m), ..
+                }) => ("message", m.name.as_deref()),
+                EventDefinition::Signal(SignalEventDefinition {
+                    signal: Some(s), ..
+                }) => ("signal", s.name.as_deref()),
+                _ => continue,
+            };
+            let name = name.map(str::trim).unwrap_or_default();
+            if name.is_empty() {
+                self.report(
+                    Code::MissingAttribute,
+                    node,
+                    format!(
+                        "{kind} start event '{}' refers to a {kind} without a name",
+                        node.id
+                    ),
+                );
+                continue;
+            }
+            if kind == "message" && (name.contains("${") || name.contains("#{")) {
+                self.report(
+                    Code::InvalidValue,
+                    node,
+                    format!(
+                        "message start event '{}' waits for the message '{name}'; a message start \
+                         event's name cannot be an expression",
+                        node.id
+                    ),
+                );
+            }
+            if let Some(first) = seen.insert((kind, name), &node.id) {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "start events '{first}' and '{}' both wait for the {kind} '{name}'; \
+                         each {kind} may start a process one way only",
+                        node.id
+                    ),
+                );
+            }
+        }
+    }
+
     fn node(&mut self, node: &Node) {
+        if let Some(priority) = &node.job_priority
+            && !is_priority(priority)
+        {
+            self.report(
+                Code::InvalidValue,
+                node,
+                format!(
+                    "{} '{}' has camunda:jobPriority=\"{}\"; expected a whole number or an expression",
+                    node.kind.element_name(),
+                    node.id,
+                    priority.as_str()
+                ),
+            );
+        }
         for listener in &node.listeners {
             let owner = format!("{} '{}'", node.kind.element_name(), node.id);
             self.problems.push(listener_problem(listener, &owner));
@@ -301,6 +411,28 @@ impl Checker<'_> {
                     ),
                 );
             }
+            TaskKind::User(user) => {
+                if user.form_key.is_some() && user.form_ref.is_some() {
+                    self.report(
+                        Code::InvalidStructure,
+                        node,
+                        format!("userTask '{}' has both camunda:formKey and camunda:formRef; choose one", node.id),
+                    );
+                }
+                if let Some(binding) = &user.form_ref_binding
+                    && !matches!(binding.as_str(), "latest" | "deployment" | "version")
+                {
+                    self.report(
+                        Code::InvalidValue,
+                        node,
+                        format!(
+                            "userTask '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
+                             deployment or version",
+                            node.id
+                        ),
+                    );
+                }
+            }
             TaskKind::Service | TaskKind::Send | TaskKind::BusinessRule
                 if matches!(task.implementation, Implementation::None) =>
             {
@@ -331,6 +463,16 @@ impl Checker<'_> {
                 Code::MissingTopic,
                 format!(
                     "{owner} is an external task without a camunda:topic, so no worker could fetch it"
+                ),
+            ),
+            Implementation::External {
+                priority: Some(priority),
+                ..
+            } if !is_priority(priority) => (
+                Code::InvalidValue,
+                format!(
+                    "{owner} has camunda:taskPriority=\"{}\"; expected a whole number or an expression",
+                    priority.as_str()
                 ),
             ),
             Implementation::External { .. } => return,
@@ -533,6 +675,43 @@ impl Checker<'_> {
                 let owner = format!("{} '{}'", node.kind.element_name(), node.id);
                 self.implementation(node, &owner, &message.implementation);
             }
+            EventDefinition::Escalation(escalation) => {
+                let code = escalation
+                    .escalation
+                    .as_ref()
+                    .and_then(|e| e.escalation_code.as_deref());
+                if code.is_none_or(|c| c.trim().is_empty()) {
+                    self.report(
+                        Code::MissingAttribute,
+                        node,
+                        format!(
+                            "{} '{}' throws an escalation without an escalationCode; \
+                             refer to an escalation that has one",
+                            node.kind.element_name(),
+                            node.id
+                        ),
+                    );
+                }
+            }
+            EventDefinition::Error(error) if matches!(node.kind, NodeKind::EndEvent(_)) => {
+                let code = error.error.as_ref().and_then(|e| e.error_code.as_deref());
+                if code.is_none_or(|c| c.trim().is_empty()) {
+                    self.report(
+                        Code::MissingAttribute,
+                        node,
+                        format!(
+                            "error end event '{}' throws an error without an errorCode; \
+                             refer to an error that has one",
+                            node.id
+                        ),
+                    );
+                }
+            }
+            EventDefinition::Cancel if !self.inside_transaction(node) => self.report(
+                Code::InvalidStructure,
+                node,
+                format!("cancel end event '{}' is not inside a transaction", node.id),
+            ),
             EventDefinition::Timer(_) | EventDefinition::Conditional(_) => self.report(
                 Code::InvalidStructure,
                 node,
@@ -546,6 +725,39 @@ impl Checker<'_> {
             _ => {}
         }
     }
+}
+
+impl Checker<'_> {
+    fn inside_transaction(&self, node: &Node) -> bool {
+        let mut scope = node.parent;
+        while let Some(id) = scope {
+            let parent = self.process.node(id);
+            if matches!(&parent.kind, NodeKind::SubProcess(sub) if sub.is_transaction) {
+                return true;
+            }
+            scope = parent.parent;
+        }
+        false
+    }
+}
+
+/// A priority is a whole number or an expression giving one.
+fn is_priority(priority: &Expression) -> bool {
+    let text = priority.as_str().trim();
+    text.contains("${") || text.contains("#{") || text.parse::<i64>().is_ok()
+}
+
+/// Days as a whole number, a period of days (`P180D`), or an expression.
+fn is_history_time_to_live(ttl: &str) -> bool {
+    let ttl = ttl.trim();
+    if ttl.is_empty() || ttl.contains("${") || ttl.contains("#{") {
+        return true;
+    }
+    let days = ttl
+        .strip_prefix('P')
+        .and_then(|rest| rest.strip_suffix('D'))
+        .unwrap_or(ttl);
+    days.parse::<u32>().is_ok()
 }
 
 fn listener_problem(listener: &Listener, owner: &str) -> Problem {

@@ -511,3 +511,115 @@ fn hostile_documents_are_refused_before_they_cost_anything() {
     let error = baton_bpmn::parse_bytes(b"<a>\xff\xfe</a>", &limits).expect_err("not UTF-8");
     assert_eq!(error.problems()[0].code, Code::MalformedXml);
 }
+
+#[test]
+fn camunda_deployment_refusals() {
+    let escalation = r#"<bpmn:escalation id="esc" name="late" />"#;
+    let cases = [
+        // An escalation thrown without a code.
+        (
+            definitions(&format!(
+                r#"{escalation}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e" /><bpmn:endEvent id="e"><bpmn:escalationEventDefinition escalationRef="esc" /></bpmn:endEvent></bpmn:process>"#
+            )),
+            Code::MissingAttribute,
+        ),
+        // An error end event without a code.
+        (
+            started(
+                "e",
+                r#"<bpmn:endEvent id="e"><bpmn:errorEventDefinition /></bpmn:endEvent>"#,
+            ),
+            Code::MissingAttribute,
+        ),
+        // A cancel end event outside a transaction.
+        (
+            started(
+                "e",
+                r#"<bpmn:endEvent id="e"><bpmn:cancelEventDefinition /></bpmn:endEvent>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        // Two message starts for one message.
+        (
+            definitions(
+                r#"<bpmn:message id="m" name="order" /><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="a"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent><bpmn:startEvent id="b"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent></bpmn:process>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        // A message start whose name is an expression.
+        (
+            definitions(
+                r#"<bpmn:message id="m" name="${name}" /><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="a"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent></bpmn:process>"#,
+            ),
+            Code::InvalidValue,
+        ),
+        // A message start for a message without a name.
+        (
+            definitions(
+                r#"<bpmn:message id="m" /><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="a"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent></bpmn:process>"#,
+            ),
+            Code::MissingAttribute,
+        ),
+        // A history time to live that is not a number of days.
+        (
+            definitions(
+                r#"<bpmn:process id="p" isExecutable="true" camunda:historyTimeToLive="-5"><bpmn:startEvent id="s" /></bpmn:process>"#,
+            ),
+            Code::InvalidValue,
+        ),
+        // A task priority that is neither a number nor an expression.
+        (
+            started(
+                "t",
+                r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x" camunda:taskPriority="high" />"#,
+            ),
+            Code::InvalidValue,
+        ),
+        // Both kinds of form on one user task, and an unknown form binding.
+        (
+            started(
+                "t",
+                r#"<bpmn:userTask id="t" camunda:formKey="embedded:app:a.html" camunda:formRef="a" />"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            started(
+                "t",
+                r#"<bpmn:userTask id="t" camunda:formRef="a" camunda:formRefBinding="newest" />"#,
+            ),
+            Code::InvalidValue,
+        ),
+    ];
+    for (xml, expected) in cases {
+        let codes = codes(&xml);
+        assert!(
+            codes.contains(&expected),
+            "{expected:?} missing from {codes:?} for\n{xml}"
+        );
+    }
+    // Their valid counterparts pass.
+    let valid_ones = [
+        definitions(
+            r#"<bpmn:process id="p" isExecutable="true" camunda:historyTimeToLive="P180D"><bpmn:startEvent id="s" /></bpmn:process>"#,
+        ),
+        definitions(
+            r#"<bpmn:process id="p" isExecutable="true" camunda:historyTimeToLive="180"><bpmn:startEvent id="s" /></bpmn:process>"#,
+        ),
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x" camunda:taskPriority="${{priority}}" />{END}"#
+            ),
+        ),
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x" camunda:taskPriority="-10" />{END}"#
+            ),
+        ),
+    ];
+    for xml in valid_ones {
+        valid(&xml);
+    }
+}
