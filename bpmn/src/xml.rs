@@ -237,19 +237,15 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
             }
             Event::Empty(start) => {
                 let element = open(&reader, ns, &start, &stack, &mut lines, offset, limits)?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                attach(element, &mut stack, &mut root)
+                    .map_err(|message| malformed(&mut lines, offset, message))?;
             }
             Event::End(_) => {
                 let Some(element) = stack.pop() else {
                     return Err(malformed(&mut lines, offset, "unexpected closing tag"));
                 };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                attach(element, &mut stack, &mut root)
+                    .map_err(|message| malformed(&mut lines, offset, message))?;
             }
             Event::Text(text) => {
                 // Indentation between elements is most of the text in a
@@ -282,7 +278,7 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
             Event::Eof => break,
         }
         if root.is_some() && !stack.is_empty() {
-            // Unreachable by construction, but never worth a panic.
+            // An element opened after the root closed.
             return Err(malformed(&mut lines, offset, "more than one root element"));
         }
     }
@@ -305,6 +301,21 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Result<Document, Problem> {
             "the document has no root element",
         )),
     }
+}
+
+/// Adds a finished element to its parent, or makes it the root: a document
+/// has exactly one.
+fn attach(
+    element: Element,
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+) -> Result<(), &'static str> {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None if root.is_some() => return Err("more than one root element"),
+        None => *root = Some(element),
+    }
+    Ok(())
 }
 
 /// Checks the depth limit and reads one start tag into an element.
@@ -521,6 +532,14 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(read(&deep, &limits).unwrap_err().code, Code::TooLarge);
+    }
+
+    #[test]
+    fn a_second_root_is_malformed() {
+        for source in ["<a/><b/>", "<a></a><b/>", "<a></a><b></b>", "<a/><b>"] {
+            let problem = read_default(source).unwrap_err();
+            assert_eq!(problem.code, Code::MalformedXml, "{source}");
+        }
     }
 
     #[test]

@@ -1,0 +1,406 @@
+//! The codebase's invariants, checked on every `cargo test`.
+//!
+//! Conventions that live only in a contributing guide drift; conventions a
+//! test enforces do not. In the style of rust-analyzer's tidy test, this file
+//! walks the repository's Rust sources and its resolved dependency graph and
+//! fails, naming the file and line, when one of them is broken:
+//!
+//! - every `.rs` file opens with a `//!` comment saying why it exists;
+//! - no debugging leftovers (`dbg!` calls), no silenced tests (ignore or
+//!   should-panic attributes), no trailing whitespace, no tabs;
+//! - no `todo!` or `unimplemented!` outside tests;
+//! - the crates depend on each other in one direction only: the parser knows
+//!   nothing of execution, the engine knows nothing of HTTP, and nothing
+//!   depends on the server;
+//! - `Cargo.lock` is committed and every member inherits the workspace lints.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// What `baton-bpmn` must never pull in, even indirectly. The parser knows
+/// nothing of execution: no async runtime, no database, no HTTP. That keeps
+/// it small enough to embed in an editor or a linter, cheap to fuzz, and
+/// honest about its job (turning XML into a model). Any `baton-*` crate is
+/// forbidden as well; see [`BATON_PREFIX`].
+const BPMN_FORBIDDEN: &[&str] = &["tokio", "rusqlite", "axum", "hyper"];
+
+/// The prefix of the workspace's own crates: the parser depends on none of
+/// them, since every other one sits on top of it.
+const BATON_PREFIX: &str = "baton-";
+
+/// What `baton-engine` must never pull in, even indirectly. The engine knows
+/// nothing of HTTP: the REST server is a thin layer over the engine's API,
+/// and the engine must stay usable embedded, with no web stack attached.
+const ENGINE_FORBIDDEN: &[&str] = &["axum", "hyper", "http", "baton-server"];
+
+/// The top of the stack, which the crates below must never depend on, not
+/// even as a dev-dependency: a test of the engine through the REST API
+/// belongs in the server.
+const SERVER: &str = "baton-server";
+
+/// The crates below [`SERVER`].
+const BELOW_SERVER: &[&str] = &["baton-bpmn", "baton-engine"];
+
+/// The needles below are assembled with `concat!` so that this file, which
+/// names them, does not match them itself.
+const DBG: &str = concat!("dbg", "!(");
+const IGNORE: &str = concat!("#[", "ignore");
+const SHOULD_PANIC: &str = concat!("#[", "should_panic");
+const TODO: &str = concat!("todo", "!(");
+const UNIMPLEMENTED: &str = concat!("unimplemented", "!(");
+const CFG_TEST: &str = concat!("#[cfg(", "test)]");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, skipping `target/` and hidden directories,
+/// sorted so that failures come in a stable order.
+fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry"))
+        .collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        let kind = entry.file_type().expect("a file type");
+        if kind.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                rust_files(&path, files);
+            }
+        } else if kind.is_file() && name.ends_with(".rs") {
+            files.push(path);
+        }
+    }
+}
+
+/// Each Rust source: its path relative to the root, for messages, and its text.
+fn sources() -> Vec<(String, String)> {
+    let root = root();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    assert!(
+        files.len() > 5,
+        "found only {} .rs files under {}",
+        files.len(),
+        root.display()
+    );
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let relative = path
+                .strip_prefix(&root)
+                .expect("a path under the root")
+                .display()
+                .to_string();
+            (relative, text)
+        })
+        .collect()
+}
+
+/// Whether a whole file is test code: an integration test, or a test
+/// module kept in its own file.
+fn is_test_file(relative: &str) -> bool {
+    let path = Path::new(relative);
+    path.components().any(|c| c.as_os_str() == "tests")
+        || path
+            .file_name()
+            .is_some_and(|name| name == "tests.rs" || name == "test.rs")
+}
+
+/// Fails with every violation found, one per line.
+fn report(what: &str, violations: &[String]) {
+    assert!(
+        violations.is_empty(),
+        "{what}:\n{}\n",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn every_file_says_why_it_exists() {
+    let violations: Vec<String> = sources()
+        .into_iter()
+        .filter(|(_, text)| !text.starts_with("//!"))
+        .map(|(path, _)| format!("{path}:1: does not start with a `//!` comment"))
+        .collect();
+    report(
+        "every .rs file must open with a `//!` comment explaining why it exists",
+        &violations,
+    );
+}
+
+#[test]
+fn no_leftovers_and_no_silenced_tests() {
+    let mut violations = Vec::new();
+    for (path, text) in sources() {
+        for (index, line) in text.split('\n').enumerate() {
+            let line_number = index + 1;
+            let mut found = |message: &str| {
+                violations.push(format!("{path}:{line_number}: {message}"));
+            };
+            if line.contains(DBG) {
+                found("a `dbg!` call");
+            }
+            if line.contains(IGNORE) {
+                found("an ignored test: fix it or delete it");
+            }
+            if line.contains(SHOULD_PANIC) {
+                found("a should-panic test: assert on a returned error instead");
+            }
+            if line.ends_with(char::is_whitespace) {
+                found("trailing whitespace (or a CRLF line ending)");
+            }
+            if line.contains('\t') {
+                found("a tab: indent with spaces");
+            }
+        }
+    }
+    report("leftovers in the sources", &violations);
+}
+
+#[test]
+fn no_todo_outside_tests() {
+    let mut violations = Vec::new();
+    for (path, text) in sources() {
+        if is_test_file(&path) {
+            continue;
+        }
+        for (index, line) in text.split('\n').enumerate() {
+            // By convention a file's tests are its last item, so whatever
+            // follows the first `#[cfg(test)]` is test code.
+            if line.trim_start().starts_with(CFG_TEST) {
+                break;
+            }
+            for needle in [TODO, UNIMPLEMENTED] {
+                if line.contains(needle) {
+                    violations.push(format!("{path}:{}: `{needle}` outside tests", index + 1));
+                }
+            }
+        }
+    }
+    report("unfinished code outside tests", &violations);
+}
+
+#[test]
+fn cargo_lock_is_committed() {
+    let lock = root().join("Cargo.lock");
+    assert!(
+        lock.is_file(),
+        "{} is missing: Baton ships binaries, so its lock file is part of the source",
+        lock.display()
+    );
+}
+
+/// The resolved dependency graph, from `cargo metadata`.
+struct Graph {
+    /// Package id to package name.
+    names: HashMap<String, String>,
+    /// Package id to its dependencies: (package id, whether it is a normal
+    /// dependency, as opposed to only a dev- or build-dependency).
+    deps: HashMap<String, Vec<(String, bool)>>,
+    /// The workspace members: package name to package id and manifest path.
+    members: HashMap<String, (String, PathBuf)>,
+}
+
+fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("cargo metadata: no string `{key}` in {value}"))
+}
+
+fn array_of<'a>(value: &'a Value, key: &str) -> &'a [Value] {
+    value[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("cargo metadata: no array `{key}` in {value}"))
+}
+
+fn metadata() -> Graph {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(root())
+        .output()
+        .expect("cannot run cargo metadata");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("cargo metadata: not JSON");
+
+    let packages = array_of(&json, "packages");
+    let names: HashMap<String, String> = packages
+        .iter()
+        .map(|p| (str_of(p, "id").to_owned(), str_of(p, "name").to_owned()))
+        .collect();
+    let manifests: HashMap<&str, &str> = packages
+        .iter()
+        .map(|p| (str_of(p, "id"), str_of(p, "manifest_path")))
+        .collect();
+    let members = array_of(&json, "workspace_members")
+        .iter()
+        .map(|id| {
+            let id = id
+                .as_str()
+                .expect("cargo metadata: a member id is not a string");
+            (
+                names[id].clone(),
+                (id.to_owned(), PathBuf::from(manifests[id])),
+            )
+        })
+        .collect();
+
+    let mut deps = HashMap::new();
+    for node in array_of(&json["resolve"], "nodes") {
+        let edges = array_of(node, "deps")
+            .iter()
+            .map(|dep| {
+                let normal = array_of(dep, "dep_kinds")
+                    .iter()
+                    .any(|kind| kind["kind"].is_null());
+                (str_of(dep, "pkg").to_owned(), normal)
+            })
+            .collect();
+        deps.insert(str_of(node, "id").to_owned(), edges);
+    }
+    Graph {
+        names,
+        deps,
+        members,
+    }
+}
+
+impl Graph {
+    /// The id of the workspace member `name`.
+    fn member_id(&self, name: &str) -> &str {
+        let (id, _) = self
+            .members
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not a workspace member"));
+        assert!(
+            self.deps.contains_key(id),
+            "{name} is not in the resolved graph"
+        );
+        id
+    }
+
+    /// The names of every package `name` depends on, directly or not,
+    /// through normal dependencies only or (when `any_kind`) through
+    /// dev- and build-dependencies as well.
+    fn reachable(&self, name: &str, any_kind: bool) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![self.member_id(name)];
+        while let Some(id) = todo.pop() {
+            for (dep, normal) in self.deps.get(id).map_or(&[][..], Vec::as_slice) {
+                if (*normal || any_kind) && seen.insert(dep.as_str()) {
+                    todo.push(dep);
+                }
+            }
+        }
+        seen.into_iter().map(|id| self.names[id].as_str()).collect()
+    }
+}
+
+#[test]
+fn crates_depend_on_each_other_in_one_direction() {
+    let graph = metadata();
+
+    // The walk finds what it should, so an empty answer below means something.
+    let bpmn = graph.reachable("baton-bpmn", false);
+    assert!(bpmn.contains("quick-xml"), "baton-bpmn: {bpmn:?}");
+    let server = graph.reachable(SERVER, false);
+    assert!(server.contains("baton-bpmn"), "{SERVER}: {server:?}");
+
+    let mut violations = Vec::new();
+    for dep in &bpmn {
+        if BPMN_FORBIDDEN.contains(dep) || dep.starts_with(BATON_PREFIX) {
+            violations.push(format!(
+                "baton-bpmn depends on {dep}: the parser knows nothing of execution"
+            ));
+        }
+    }
+    for dep in graph.reachable("baton-engine", false) {
+        if ENGINE_FORBIDDEN.contains(&dep) {
+            violations.push(format!(
+                "baton-engine depends on {dep}: the engine knows nothing of HTTP"
+            ));
+        }
+    }
+    for below in BELOW_SERVER {
+        if graph.reachable(below, true).contains(SERVER) {
+            violations.push(format!(
+                "{below} depends on {SERVER}, even if only for tests or builds: \
+                 nothing depends on the server"
+            ));
+        }
+    }
+    report("the dependency direction is broken", &violations);
+}
+
+/// Whether a manifest inherits the workspace lints: `[lints]` with
+/// `workspace = true`, or `lints.workspace = true` outside any table.
+fn inherits_workspace_lints(manifest: &str) -> bool {
+    let mut table = String::new();
+    for line in manifest.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.starts_with('[') {
+            table = compact;
+        } else if (table == "[lints]" && compact == "workspace=true")
+            || (table.is_empty() && compact == "lints.workspace=true")
+        {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn every_member_inherits_the_workspace_lints() {
+    let graph = metadata();
+    assert!(
+        graph.members.len() >= 4,
+        "expected the four crates among the members: {:?}",
+        graph.members.keys()
+    );
+    let mut violations = Vec::new();
+    let mut members: Vec<_> = graph.members.iter().collect();
+    members.sort();
+    for (name, (_, manifest)) in members {
+        let text = std::fs::read_to_string(manifest)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest.display()));
+        if !inherits_workspace_lints(&text) {
+            violations.push(format!(
+                "{}: {name} lacks `[lints] workspace = true`",
+                manifest.display()
+            ));
+        }
+    }
+    report("every member must inherit the workspace lints", &violations);
+}
+
+#[test]
+fn the_lints_check_reads_manifests_as_cargo_does() {
+    assert!(inherits_workspace_lints(
+        "[package]\nname = \"a\"\n\n[lints]\nworkspace = true\n"
+    ));
+    assert!(inherits_workspace_lints(
+        "lints.workspace = true\n[package]\n"
+    ));
+    assert!(inherits_workspace_lints(
+        "[lints]\n  workspace=true # inherited\n"
+    ));
+    assert!(!inherits_workspace_lints("[package]\nworkspace = true\n"));
+    assert!(!inherits_workspace_lints("[lints]\n# workspace = true\n"));
+    assert!(!inherits_workspace_lints(
+        "[lints.rust]\nworkspace = true\n"
+    ));
+}
