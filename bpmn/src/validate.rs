@@ -68,22 +68,17 @@ impl Checker<'_> {
                 ),
             ));
         }
-        for (what, priority) in [
+        for (attribute, priority) in [
             ("taskPriority", &process.task_priority),
             ("jobPriority", &process.job_priority),
         ] {
-            if let Some(priority) = priority
-                && !is_priority(priority)
-            {
+            let owner = || format!("process '{}'", process.id);
+            if let Some(message) = bad_priority(owner, attribute, priority.as_ref()) {
                 self.problems.push(Problem::new(
                     Code::InvalidValue,
                     process.position,
                     Some(&process.id),
-                    format!(
-                        "process '{}' has camunda:{what}=\"{}\"; expected a whole number or an expression",
-                        process.id,
-                        priority.as_str()
-                    ),
+                    message,
                 ));
             }
         }
@@ -326,19 +321,9 @@ impl Checker<'_> {
     }
 
     fn node(&mut self, node: &Node) {
-        if let Some(priority) = &node.job_priority
-            && !is_priority(priority)
-        {
-            self.report(
-                Code::InvalidValue,
-                node,
-                format!(
-                    "{} '{}' has camunda:jobPriority=\"{}\"; expected a whole number or an expression",
-                    node.kind.element_name(),
-                    node.id,
-                    priority.as_str()
-                ),
-            );
+        let owner = || format!("{} '{}'", node.kind.element_name(), node.id);
+        if let Some(message) = bad_priority(owner, "jobPriority", node.job_priority.as_ref()) {
+            self.report(Code::InvalidValue, node, message);
         }
         for listener in &node.listeners {
             let owner = format!("{} '{}'", node.kind.element_name(), node.id);
@@ -465,17 +450,12 @@ impl Checker<'_> {
                     "{owner} is an external task without a camunda:topic, so no worker could fetch it"
                 ),
             ),
-            Implementation::External {
-                priority: Some(priority),
-                ..
-            } if !is_priority(priority) => (
-                Code::InvalidValue,
-                format!(
-                    "{owner} has camunda:taskPriority=\"{}\"; expected a whole number or an expression",
-                    priority.as_str()
-                ),
-            ),
-            Implementation::External { .. } => return,
+            Implementation::External { priority, .. } => {
+                match bad_priority(|| owner.to_owned(), "taskPriority", priority.as_ref()) {
+                    Some(message) => (Code::InvalidValue, message),
+                    None => return,
+                }
+            }
             Implementation::JavaClass(class) => (
                 Code::JavaOnly,
                 format!(
@@ -741,10 +721,22 @@ impl Checker<'_> {
     }
 }
 
-/// A priority is a whole number or an expression giving one.
-fn is_priority(priority: &Expression) -> bool {
-    let text = priority.as_str().trim();
-    text.contains("${") || text.contains("#{") || text.parse::<i64>().is_ok()
+/// The message for a priority attribute that is neither a whole number nor
+/// an expression giving one; `None` when it is fine. `owner` is only
+/// called then, so the common case allocates nothing.
+fn bad_priority(
+    owner: impl FnOnce() -> String,
+    attribute: &str,
+    priority: Option<&Expression>,
+) -> Option<String> {
+    let text = priority?.as_str().trim();
+    if text.contains("${") || text.contains("#{") || text.parse::<i64>().is_ok() {
+        return None;
+    }
+    Some(format!(
+        "{} has camunda:{attribute}=\"{text}\"; expected a whole number or an expression",
+        owner()
+    ))
 }
 
 /// Days as a whole number, a period of days (`P180D`), or an expression.
