@@ -344,6 +344,7 @@ impl Builder {
             properties: Vec::new(),
             listeners: Vec::new(),
             nodes: Vec::new(),
+            top_level: Vec::new(),
             flows: Vec::new(),
             position: element.position,
         };
@@ -420,6 +421,11 @@ impl Builder {
             process.nodes[flow.target.index()].incoming.push(id);
         }
         for index in 0..process.nodes.len() {
+            let id = NodeId::from_index(index);
+            match process.nodes[index].parent {
+                Some(parent) => process.nodes[parent.index()].children.push(id),
+                None => process.top_level.push(id),
+            }
             if let NodeKind::BoundaryEvent(boundary) = &process.nodes[index].kind {
                 let host = boundary.attached_to.index();
                 process.nodes[host]
@@ -617,6 +623,7 @@ impl Builder {
                 error_event_definitions: Vec::new(),
             }),
             parent,
+            children: Vec::new(),
             incoming: Vec::new(),
             outgoing: Vec::new(),
             boundary_events: Vec::new(),

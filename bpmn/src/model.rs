@@ -142,6 +142,8 @@ pub struct Process {
     pub listeners: Vec<Listener>,
     /// Every flow node, indexed by [`NodeId`].
     pub nodes: Vec<Node>,
+    /// The nodes directly in the process, outside any subprocess, in document order.
+    pub top_level: Vec<NodeId>,
     /// Every sequence flow, indexed by [`FlowId`].
     pub flows: Vec<SequenceFlow>,
     /// Where the `process` element starts.
@@ -170,11 +172,11 @@ impl Process {
     /// The nodes directly inside `scope`: the process itself for `None`, a
     /// subprocess otherwise. Event subprocesses and boundary events are included.
     pub fn children(&self, scope: Option<NodeId>) -> impl Iterator<Item = NodeId> + '_ {
-        self.nodes
-            .iter()
-            .enumerate()
-            .filter(move |(_, n)| n.parent == scope)
-            .map(|(i, _)| NodeId::from_index(i))
+        let children = match scope {
+            None => &self.top_level,
+            Some(id) => &self.node(id).children,
+        };
+        children.iter().copied()
     }
 
     /// The start events directly inside `scope` that a plain start of the scope
@@ -292,6 +294,9 @@ pub struct Node {
     pub kind: NodeKind,
     /// The subprocess directly holding the node; `None` at process level.
     pub parent: Option<NodeId>,
+    /// For a subprocess, the nodes directly inside it, in document order;
+    /// empty for every other node.
+    pub children: Vec<NodeId>,
     /// Sequence flows entering the node, in document order.
     pub incoming: Vec<FlowId>,
     /// Sequence flows leaving the node, in document order.

@@ -623,3 +623,33 @@ fn camunda_deployment_refusals() {
         valid(&xml);
     }
 }
+
+#[test]
+fn scopes_list_their_direct_children_in_document_order() {
+    let xml = started(
+        "outer",
+        r#"<bpmn:subProcess id="outer">
+             <bpmn:startEvent id="outer_start" />
+             <bpmn:subProcess id="inner"><bpmn:startEvent id="inner_start" /></bpmn:subProcess>
+           </bpmn:subProcess>
+           <bpmn:boundaryEvent id="timeout" attachedToRef="outer"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#,
+    );
+    let parsed = valid(&xml);
+    let process = &parsed.definitions.processes[0];
+    let ids = |scope| -> Vec<&str> {
+        process
+            .children(scope)
+            .map(|id| process.node(id).id.as_str())
+            .collect()
+    };
+    let outer = process.node_by_id("outer");
+    assert_eq!(ids(None), vec!["start", "outer", "timeout"]);
+    assert_eq!(ids(outer), vec!["outer_start", "inner"]);
+    assert_eq!(ids(process.node_by_id("inner")), vec!["inner_start"]);
+    let starts: Vec<_> = process.start_events(outer).collect();
+    assert_eq!(
+        starts,
+        vec![process.node_by_id("outer_start").expect("the start")]
+    );
+    assert_eq!(process.node(outer.expect("outer")).boundary_events.len(), 1);
+}
