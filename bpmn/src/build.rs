@@ -1579,7 +1579,8 @@ impl Builder {
             }
             match child.ns {
                 Ns::Bpmn if INERT.contains(&child.local()) => {}
-                // Loops, conditions and the like are read through their parent.
+                // Extensions on an element that reads none of its own may
+                // still hold Camunda extensions, which must be reported.
                 Ns::Bpmn if child.local() == "extensionElements" => self.report_unread(child),
                 Ns::Bpmn => {
                     let owner = describe(element, element.attr("id"));

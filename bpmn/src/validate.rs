@@ -109,10 +109,11 @@ impl Checker<'_> {
         let triggered_by_event = scope.is_some_and(|id| {
             matches!(&process.node(id).kind, NodeKind::SubProcess(sub) if sub.triggered_by_event)
         });
-        let none_starts = starts
+        let none_starts: Vec<&Node> = starts
             .iter()
+            .copied()
             .filter(|n| matches!(&n.kind, NodeKind::StartEvent(s) if s.event.is_none()))
-            .count();
+            .collect();
         match scope {
             None => {
                 if starts.is_empty() {
@@ -152,8 +153,7 @@ impl Checker<'_> {
                 }
             }
         }
-        if none_starts > 1 {
-            let node = starts[1];
+        if let Some(&node) = none_starts.get(1) {
             self.report(
                 Code::InvalidStructure,
                 node,

@@ -653,3 +653,20 @@ fn scopes_list_their_direct_children_in_document_order() {
     );
     assert_eq!(process.node(outer.expect("outer")).boundary_events.len(), 1);
 }
+
+#[test]
+fn a_second_none_start_is_named_even_after_a_triggered_start() {
+    let xml = definitions(
+        r#"<bpmn:message id="m" name="order" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="by_message"><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent>
+             <bpmn:startEvent id="first" />
+             <bpmn:startEvent id="second" />
+           </bpmn:process>"#,
+    );
+    let problem = problems(&xml)
+        .into_iter()
+        .find(|p| p.code == Code::InvalidStructure)
+        .expect("a second none start event");
+    assert_eq!(problem.element_id.as_deref(), Some("second"));
+}
