@@ -169,6 +169,14 @@ impl Process {
             .map(NodeId::from_index)
     }
 
+    /// Every node with its id, in document order.
+    pub fn node_ids(&self) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NodeId::from_index(i), n))
+    }
+
     /// The nodes directly inside `scope`: the process itself for `None`, a
     /// subprocess otherwise. Event subprocesses and boundary events are included.
     pub fn children(&self, scope: Option<NodeId>) -> impl Iterator<Item = NodeId> + '_ {

@@ -1,10 +1,456 @@
-//! The Baton runtime.
+//! The Baton runtime: deploys BPMN models and runs their instances, with all
+//! state in SQLite.
 //!
-//! This crate will deploy validated BPMN models (from [`baton_bpmn`]) and run
-//! their instances with all state in SQLite. It knows nothing of HTTP: the
-//! REST server in `baton-server` is a thin layer over the API defined here.
+//! [`Engine`] is the whole API. It knows nothing of HTTP; the REST server in
+//! `baton-server` is a thin layer over it, and an application can embed it
+//! directly, with in-process handlers for its external tasks
+//! ([`Engine::register_handler`]).
 //!
-//! For now it only re-exports the model so that the dependency direction
-//! `server -> engine -> bpmn` is fixed from the start.
+//! ```no_run
+//! # async fn demo() -> baton_engine::Result<()> {
+//! use baton_engine::{Config, Engine, NewDeployment, StartInstance};
+//! let engine = Engine::open(Config::file("baton.db"))?;
+//! engine.deploy(NewDeployment {
+//!     resources: vec![("order.bpmn".into(), std::fs::read("order.bpmn").unwrap())],
+//!     ..NewDeployment::default()
+//! }).await?;
+//! let instance = engine.start(StartInstance::by_key("order").variable("amount", 42)).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod clock;
+mod command;
+pub mod date;
+mod deploy;
+pub mod error;
+mod expr;
+mod graph;
+mod handlers;
+mod query;
+mod runtime;
+mod store;
+pub mod types;
+pub mod value;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::watch;
 
 pub use baton_bpmn as bpmn;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
+pub use store::{Durability, Location};
+pub use types::*;
+pub use value::{Value, ValueError};
+
+use command::Ctx;
+use store::Store;
+
+/// How to open an engine.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the database is.
+    pub location: Location,
+    /// How durable each commit is.
+    pub durability: Durability,
+    /// Whether history is kept (Camunda's level "full"), or none at all.
+    pub history: bool,
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    /// A durable engine on the database file `path`, with full history and the system clock.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        Config {
+            location: Location::File(path.into()),
+            durability: Durability::Full,
+            history: true,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// An engine on a private in-memory database.
+    pub fn memory() -> Self {
+        Config {
+            location: Location::Memory,
+            ..Config::file("")
+        }
+    }
+
+    /// Uses `clock` for time.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the durability.
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Turns history on or off.
+    pub fn history(mut self, on: bool) -> Self {
+        self.history = on;
+        self
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("location", &self.location)
+            .field("durability", &self.durability)
+            .field("history", &self.history)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every command can reach, shared by the API and the writer thread.
+pub(crate) struct Shared {
+    pub(crate) cache: graph::Cache,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) history: bool,
+    pub(crate) task_events: watch::Sender<u64>,
+}
+
+/// An open engine. Cheap to clone; every clone is the same engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    shared: Arc<Shared>,
+    handlers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for h in self
+            .handlers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            h.abort();
+        }
+        self.store.close();
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+/// A fresh id (a time-ordered UUID, so new rows land at the end of their indexes).
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl Engine {
+    /// Opens the database (creating or upgrading it) and starts the engine.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the database cannot be opened or migrated.
+    pub fn open(config: Config) -> Result<Engine> {
+        let (task_events, _) = watch::channel(0u64);
+        let shared = Arc::new(Shared {
+            cache: graph::Cache::default(),
+            clock: config.clock.clone(),
+            history: config.history,
+            task_events,
+        });
+        let notify = shared.clone();
+        let store = Store::open(
+            &config.location,
+            config.durability,
+            Box::new(move |tasks_changed| {
+                if tasks_changed {
+                    notify.task_events.send_modify(|v| *v = v.wrapping_add(1));
+                }
+            }),
+        )?;
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                store,
+                shared,
+                handlers: std::sync::Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The engine's clock reading, in milliseconds since the epoch.
+    pub fn now(&self) -> i64 {
+        self.inner.shared.clock.now()
+    }
+
+    /// A receiver that changes whenever external tasks may have become fetchable
+    /// (created, unlocked, failed with a retry timeout, given retries). Long polls wait
+    /// on it; they must still re-check lock expirations themselves.
+    pub fn task_events(&self) -> watch::Receiver<u64> {
+        self.inner.shared.task_events.subscribe()
+    }
+
+    /// Runs `f` as one command: one savepoint in a group commit, answered when durable.
+    async fn command<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Ctx<'_>) -> Result<R> + Send + 'static,
+    {
+        let shared = self.inner.shared.clone();
+        self.inner
+            .store
+            .write(move |tx| {
+                let mut ctx = Ctx::new(tx.conn, &shared);
+                let result = f(&mut ctx)?;
+                if ctx.flush()? {
+                    tx.tasks_changed = true;
+                }
+                Ok(result)
+            })
+            .await
+    }
+
+    /// Deploys resources; each executable process in a `.bpmn` resource becomes a
+    /// process definition.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Deployment`] naming the resource and its problems when a model is
+    /// invalid; nothing is deployed then.
+    pub async fn deploy(&self, deployment: NewDeployment) -> Result<DeploymentResult> {
+        let shared = self.inner.shared.clone();
+        // Parse outside the writer: it is the slow part and needs no database.
+        let parsed = tokio::task::spawn_blocking(move || {
+            deploy::parse_resources(&deployment).map(|p| (deployment, p))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("deployment parsing failed: {e}")))??;
+        self.command(move |ctx| deploy::deploy(ctx, &shared.cache, parsed.0, parsed.1))
+            .await
+    }
+
+    /// Starts a process instance.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown definition, [`Error::Invalid`] for a suspended
+    /// one or one without a none start event.
+    pub async fn start(&self, start: StartInstance) -> Result<ProcessInstance> {
+        self.command(move |ctx| {
+            let def = ctx.resolve(&start.definition)?;
+            ctx.start_instance(&def, start.business_key, start.variables, None, None)
+        })
+        .await
+    }
+
+    /// Locks up to `max_tasks` fetchable external tasks of the given topics for a worker.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a missing worker id or a non-positive lock duration.
+    pub async fn fetch_and_lock(&self, request: FetchAndLock) -> Result<Vec<LockedTask>> {
+        if request.max_tasks == 0 || request.topics.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.command(move |ctx| ctx.fetch_and_lock(&request)).await
+    }
+
+    /// Completes an external task locked by `worker_id`, setting `variables` (Camunda's
+    /// `setVariables`) and `local_variables` on its execution, and moves the instance on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task, [`Error::Invalid`] when another worker
+    /// holds it.
+    pub async fn complete(
+        &self,
+        task_id: &str,
+        worker_id: &str,
+        variables: Variables,
+        local_variables: Variables,
+    ) -> Result<()> {
+        let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
+        self.command(move |ctx| ctx.complete(&task_id, &worker_id, variables, local_variables))
+            .await
+    }
+
+    /// Reports a failure of an external task: sets its retries and retry timeout; at
+    /// 0 retries a `failedExternalTask` incident is raised.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::complete`], and [`Error::Invalid`] for negative retries or timeout.
+    pub async fn handle_failure(
+        &self,
+        task_id: &str,
+        worker_id: &str,
+        failure: Failure,
+    ) -> Result<()> {
+        let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
+        self.command(move |ctx| ctx.failure(&task_id, &worker_id, failure))
+            .await
+    }
+
+    /// Throws a BPMN error from an external task's activity.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::complete`], and [`Error::Invalid`] for an empty error code.
+    pub async fn handle_bpmn_error(
+        &self,
+        task_id: &str,
+        worker_id: &str,
+        error_code: &str,
+        error_message: Option<&str>,
+        variables: Variables,
+    ) -> Result<()> {
+        let (task_id, worker_id, code) = (
+            task_id.to_owned(),
+            worker_id.to_owned(),
+            error_code.to_owned(),
+        );
+        let message = error_message.map(str::to_owned);
+        self.command(move |ctx| {
+            ctx.bpmn_error(&task_id, &worker_id, &code, message.as_deref(), variables)
+        })
+        .await
+    }
+
+    /// Extends the lock of a task `worker_id` holds to `new_duration` ms from now.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::complete`], and [`Error::Invalid`] when the lock already expired.
+    pub async fn extend_lock(
+        &self,
+        task_id: &str,
+        worker_id: &str,
+        new_duration: i64,
+    ) -> Result<()> {
+        let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
+        self.command(move |ctx| {
+            if new_duration <= 0 {
+                return Err(Error::Invalid("newDuration must be positive".into()));
+            }
+            let task = ctx.owned_task(&task_id, &worker_id, "extended")?;
+            if task.lock_expiration_time.is_none_or(|t| t <= ctx.now) {
+                return Err(Error::Invalid(format!(
+                    "Cannot extend a lock that expired: external task {task_id}"
+                )));
+            }
+            ctx.conn
+                .prepare_cached("UPDATE external_task SET lock_expiration = ?1 WHERE id = ?2")?
+                .execute(rusqlite::params![
+                    ctx.now.saturating_add(new_duration),
+                    task_id
+                ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Releases a task's lock, whoever holds it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task.
+    pub async fn unlock(&self, task_id: &str) -> Result<()> {
+        let task_id = task_id.to_owned();
+        self.command(move |ctx| {
+            ctx.task(&task_id)?;
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE external_task SET worker_id = NULL, lock_expiration = NULL WHERE id = ?1",
+                )?
+                .execute([&task_id])?;
+            ctx.tasks_changed = true;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets a task's retries; going from 0 to more resolves its incident, and from more
+    /// to 0 raises one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task, [`Error::Invalid`] for negative retries.
+    pub async fn set_retries(&self, task_id: &str, retries: i64) -> Result<()> {
+        let task_id = task_id.to_owned();
+        self.command(move |ctx| ctx.set_retries(&task_id, retries))
+            .await
+    }
+
+    /// Sets a task's priority.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task.
+    pub async fn set_priority(&self, task_id: &str, priority: i64) -> Result<()> {
+        let task_id = task_id.to_owned();
+        self.command(move |ctx| {
+            ctx.task(&task_id)?;
+            ctx.conn
+                .prepare_cached("UPDATE external_task SET priority = ?1 WHERE id = ?2")?
+                .execute(rusqlite::params![priority, task_id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Cancels a running instance (and the instances it called).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown instance.
+    pub async fn delete_instance(&self, instance_id: &str, reason: Option<String>) -> Result<()> {
+        let id = instance_id.to_owned();
+        self.command(move |ctx| {
+            ctx.step(&id, |run| {
+                run.cancel(runtime::EndState::ExternallyTerminated, reason);
+            })
+        })
+        .await
+    }
+
+    /// Sets and removes variables of an instance's root scope (or of any execution
+    /// with `execution_id`), local to it, as Camunda's variable modification does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown instance or execution.
+    pub async fn modify_variables(
+        &self,
+        instance_id: &str,
+        execution_id: Option<&str>,
+        set: Variables,
+        remove: Vec<String>,
+    ) -> Result<()> {
+        let id = instance_id.to_owned();
+        let exec = execution_id.map_or_else(|| id.clone(), str::to_owned);
+        self.command(move |ctx| {
+            let inst = ctx.inst(&id)?;
+            if inst.exec(&exec).is_none() {
+                return Err(Error::NotFound(format!("execution {exec} does not exist")));
+            }
+            let scope = inst.var_scope(&exec);
+            for (name, value) in set {
+                inst.put(&scope, &name, value);
+            }
+            for name in remove {
+                inst.remove_var(&scope, &name);
+            }
+            Ok(())
+        })
+        .await
+    }
+}

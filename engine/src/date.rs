@@ -1,0 +1,188 @@
+//! Dates as Camunda writes and reads them: `yyyy-MM-dd'T'HH:mm:ss.SSSZ`.
+//!
+//! Baton keeps every instant as milliseconds since the Unix epoch (UTC). It
+//! writes them with milliseconds and a `+0000` offset and reads them leniently:
+//! with or without milliseconds (any number of fraction digits), with `Z`,
+//! `+hh:mm`, `+hhmm`, `+hh` or no offset (read as UTC).
+
+/// Formats `ms` (milliseconds since the epoch) as `2026-11-20T10:00:00.000+0000`.
+pub fn format(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rest = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}+0000",
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000
+    )
+}
+
+/// Parses an ISO 8601 date-time as Camunda clients send it.
+///
+/// # Errors
+///
+/// A message saying what part of the text is wrong.
+pub fn parse(text: &str) -> Result<i64, String> {
+    let t = text.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>, what: &str| -> Result<i64, String> {
+        let part = t
+            .get(range)
+            .ok_or_else(|| format!("'{text}' is too short: {what} is missing"))?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return Err(format!("'{text}' has no valid {what}"));
+        }
+        Ok(part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
+    let year = num(0..4, "year")?;
+    if t.get(4) != Some(&b'-') || t.get(7) != Some(&b'-') {
+        return Err(format!("'{text}' is not a date of the form yyyy-MM-dd"));
+    }
+    let month = num(5..7, "month")?;
+    let day = num(8..10, "day")?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(format!("'{text}' is not a valid calendar date"));
+    }
+    let mut ms = days_from_civil(year, month, day) * 86_400_000;
+    let mut i = 10;
+    if matches!(t.get(i), Some(b'T' | b't' | b' ')) {
+        let hour = num(11..13, "hour")?;
+        if t.get(13) != Some(&b':') {
+            return Err(format!("'{text}' has no minutes"));
+        }
+        let minute = num(14..16, "minute")?;
+        i = 16;
+        let mut second = 0;
+        if t.get(i) == Some(&b':') {
+            second = num(17..19, "second")?;
+            i = 19;
+        }
+        if hour > 23 || minute > 59 || second > 60 {
+            return Err(format!("'{text}' is not a valid time of day"));
+        }
+        ms += (hour * 3600 + minute * 60 + second) * 1000;
+        if t.get(i) == Some(&b'.') || t.get(i) == Some(&b',') {
+            i += 1;
+            let start = i;
+            let mut frac = 0;
+            let mut scale = 100;
+            while let Some(d) = t.get(i).filter(|d| d.is_ascii_digit()) {
+                frac += i64::from(d - b'0') * scale;
+                scale /= 10;
+                i += 1;
+            }
+            if i == start {
+                return Err(format!("'{text}' has an empty fraction of a second"));
+            }
+            ms += frac;
+        }
+    }
+    let offset_min = match t.get(i) {
+        None => 0,
+        Some(b'Z' | b'z') if i + 1 == t.len() => 0,
+        Some(&sign @ (b'+' | b'-')) => {
+            let hours = num(i + 1..i + 3, "offset")?;
+            let minutes = match t.len() - (i + 3) {
+                0 => 0,
+                2 => num(i + 3..i + 5, "offset")?,
+                3 if t[i + 3] == b':' => num(i + 4..i + 6, "offset")?,
+                _ => return Err(format!("'{text}' has a malformed offset")),
+            };
+            let total = hours * 60 + minutes;
+            if sign == b'-' { -total } else { total }
+        }
+        Some(_) => return Err(format!("'{text}' has unexpected text after the time")),
+    };
+    Ok(ms - offset_min * 60_000)
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_as_camunda_does() {
+        assert_eq!(format(0), "1970-01-01T00:00:00.000+0000");
+        assert_eq!(format(1_795_168_800_123), "2026-11-20T10:00:00.123+0000");
+        assert_eq!(format(-1), "1969-12-31T23:59:59.999+0000");
+    }
+
+    #[test]
+    fn parses_leniently() {
+        let expected = 1_795_168_800_000;
+        for text in [
+            "2026-11-20T10:00:00.000+0000",
+            "2026-11-20T10:00:00Z",
+            "2026-11-20T10:00:00",
+            "2026-11-20T11:00:00.000+01:00",
+            "2026-11-20T11:00:00+01",
+            "2026-11-20T09:30:00.000-0030",
+            "2026-11-20T10:00",
+        ] {
+            assert_eq!(parse(text), Ok(expected), "{text}");
+        }
+        assert_eq!(parse("2026-11-20"), Ok(expected - 10 * 3_600_000));
+        assert_eq!(parse("2026-11-20T10:00:00.5Z"), Ok(expected + 500));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_date() {
+        for text in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-02-30",
+            "2026-11-20T25:00",
+            "2026-11-20T10:00:00+1",
+            "2026-11-20T10:00:00.",
+            "2026-11-20T10:00:00 junk",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn round_trips_every_day_of_four_centuries() {
+        for day in (-146_097..146_097).step_by(7) {
+            let ms = day * 86_400_000 + 12_345;
+            assert_eq!(parse(&format(ms)), Ok(ms));
+        }
+    }
+}

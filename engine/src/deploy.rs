@@ -1,0 +1,195 @@
+//! Deployments: parsing resources, versioning definitions, duplicate filtering.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use baton_bpmn::model::Process;
+use rusqlite::{OptionalExtension, params};
+
+use crate::command::Ctx;
+use crate::error::{Error, Result};
+use crate::graph::{Cache, Graph};
+use crate::types::{Deployment, DeploymentResult, NewDeployment, ProcessDefinition};
+
+/// The executable processes of each BPMN resource, by resource index.
+pub(crate) type Parsed = HashMap<usize, Vec<Process>>;
+
+fn is_bpmn(name: &str) -> bool {
+    name.ends_with(".bpmn") || name.ends_with(".bpmn20.xml")
+}
+
+/// Parses and validates every BPMN resource; the first invalid one fails the deployment.
+pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
+    if d.resources.is_empty() {
+        return Err(Error::Invalid(
+            "a deployment needs at least one resource".into(),
+        ));
+    }
+    let mut out = HashMap::new();
+    for (i, (name, bytes)) in d.resources.iter().enumerate() {
+        if d.resources[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::Invalid(format!("resource '{name}' is given twice")));
+        }
+        if !is_bpmn(name) {
+            continue;
+        }
+        let parsed =
+            baton_bpmn::parse_bytes(bytes, &baton_bpmn::Limits::default()).map_err(|e| {
+                Error::Deployment {
+                    resource: name.clone(),
+                    problems: e.problems().to_vec(),
+                }
+            })?;
+        out.insert(
+            i,
+            parsed
+                .definitions
+                .processes
+                .into_iter()
+                .filter(|p| p.is_executable)
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// Stores a deployment and versions its processes.
+pub(crate) fn deploy(
+    ctx: &mut Ctx<'_>,
+    cache: &Cache,
+    d: NewDeployment,
+    mut parsed: Parsed,
+) -> Result<DeploymentResult> {
+    let conn = ctx.conn;
+    // Duplicate filtering compares with the latest deployment of the same name.
+    let mut unchanged = vec![false; d.resources.len()];
+    if d.duplicate_filtering || d.changed_only {
+        if let Some(name) = &d.name {
+            let previous: Option<(String, Option<String>, Option<String>, i64)> = conn
+                .prepare_cached(
+                    "SELECT id, source, tenant_id, deploy_time FROM deployment WHERE name = ?1 \
+                     AND tenant_id IS ?2 ORDER BY deploy_time DESC, rowid DESC LIMIT 1",
+                )?
+                .query_row(params![name, d.tenant_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?;
+            if let Some((prev_id, source, tenant, time)) = previous {
+                for (i, (res, bytes)) in d.resources.iter().enumerate() {
+                    let old: Option<Vec<u8>> = conn
+                        .prepare_cached(
+                            "SELECT bytes FROM resource WHERE deployment_id = ?1 AND name = ?2",
+                        )?
+                        .query_row(params![prev_id, res], |r| r.get(0))
+                        .optional()?;
+                    unchanged[i] = old.as_deref() == Some(bytes.as_slice());
+                }
+                if unchanged.iter().all(|u| *u) {
+                    return Ok(DeploymentResult {
+                        deployment: Deployment {
+                            id: prev_id,
+                            name: d.name.clone(),
+                            source,
+                            tenant_id: tenant,
+                            deployment_time: time,
+                        },
+                        definitions: Vec::new(),
+                    });
+                }
+                if !d.changed_only {
+                    unchanged.iter_mut().for_each(|u| *u = false);
+                }
+            }
+        }
+    }
+    let deployment = Deployment {
+        id: crate::new_id(),
+        name: d.name.clone(),
+        source: d.source.clone(),
+        tenant_id: d.tenant_id.clone(),
+        deployment_time: ctx.now,
+    };
+    conn.prepare_cached(
+        "INSERT INTO deployment (id, name, source, tenant_id, deploy_time) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        deployment.id,
+        deployment.name,
+        deployment.source,
+        deployment.tenant_id,
+        deployment.deployment_time
+    ])?;
+    let mut definitions = Vec::new();
+    for (i, (name, bytes)) in d.resources.iter().enumerate() {
+        conn.prepare_cached(
+            "INSERT INTO resource (deployment_id, name, bytes) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![deployment.id, name, bytes])?;
+        if unchanged[i] {
+            continue;
+        }
+        for process in parsed.remove(&i).unwrap_or_default() {
+            let latest: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT MAX(version) FROM process_definition WHERE key = ?1 AND tenant_id IS ?2",
+                )?
+                .query_row(params![process.id, d.tenant_id], |r| r.get(0))?;
+            let version = latest.unwrap_or(0) + 1;
+            let id = format!("{}:{version}:{}", process.id, crate::new_id());
+            let ttl = process
+                .history_time_to_live
+                .as_deref()
+                .and_then(|t| t.trim().parse::<i64>().ok());
+            let def = ProcessDefinition {
+                id: id.clone(),
+                key: process.id.clone(),
+                version,
+                name: process.name.clone(),
+                deployment_id: deployment.id.clone(),
+                resource_name: name.clone(),
+                version_tag: process.version_tag.clone(),
+                tenant_id: d.tenant_id.clone(),
+                suspended: false,
+                startable_in_tasklist: process.is_startable_in_tasklist,
+                history_time_to_live: ttl,
+            };
+            conn.prepare_cached(
+                "INSERT INTO process_definition (id, key, version, name, deployment_id, resource_name, \
+                 version_tag, tenant_id, history_ttl, startable, digest) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                def.id,
+                def.key,
+                def.version,
+                def.name,
+                def.deployment_id,
+                def.resource_name,
+                def.version_tag,
+                def.tenant_id,
+                def.history_time_to_live,
+                def.startable_in_tasklist,
+                format!("{:016x}", fnv1a(bytes))
+            ])?;
+            cache.insert(Arc::new(Graph::new(
+                id,
+                version,
+                deployment.id.clone(),
+                d.tenant_id.clone(),
+                process,
+            )));
+            definitions.push(def);
+        }
+    }
+    Ok(DeploymentResult {
+        deployment,
+        definitions,
+    })
+}
+
+/// FNV-1a, 64 bits: a digest that stays the same across Rust releases.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

@@ -1,0 +1,552 @@
+//! Read-only queries. They run on read connections (WAL readers), never on the writer.
+
+use rusqlite::{Connection, OptionalExtension, ToSql};
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::runtime::{Exec, ExecKind};
+use crate::store::rows::{
+    self, DEFINITION_COLUMNS, HI_ACTIVITY_COLUMNS, HI_INSTANCE_COLUMNS, INCIDENT_COLUMNS,
+    TASK_COLUMNS,
+};
+use crate::types::*;
+
+/// A WHERE clause under construction.
+#[derive(Default)]
+struct Filter {
+    sql: String,
+    args: Vec<Box<dyn ToSql + Send>>,
+}
+
+impl Filter {
+    fn eq<T: ToSql + Send + Clone + 'static>(&mut self, column: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.raw_arg(&format!("{column} = ?"), v.clone());
+        }
+    }
+
+    fn raw(&mut self, clause: &str) {
+        self.sql.push_str(if self.sql.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        self.sql.push_str(clause);
+    }
+
+    fn raw_arg<T: ToSql + Send + 'static>(&mut self, clause: &str, value: T) {
+        self.args.push(Box::new(value));
+        let n = self.args.len();
+        self.raw(&clause.replace('?', &format!("?{n}")));
+    }
+
+    fn any(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let mut list = String::new();
+        for v in values {
+            self.args.push(Box::new(v.clone()));
+            if !list.is_empty() {
+                list.push(',');
+            }
+            list.push_str(&format!("?{}", self.args.len()));
+        }
+        self.raw(&format!("{column} IN ({list})"));
+    }
+
+    fn page(&mut self, first: usize, max: Option<usize>) {
+        let limit = max.map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        self.sql.push_str(&format!(" LIMIT {limit} OFFSET {first}"));
+    }
+
+    fn query<T>(
+        &self,
+        conn: &Connection,
+        head: &str,
+        tail: &str,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let sql = format!("{head}{}{tail}", self.sql);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let params: Vec<&dyn ToSql> = self.args.iter().map(|a| a.as_ref() as &dyn ToSql).collect();
+        let rows = stmt.query_map(params.as_slice(), f)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Engine {
+    async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        self.inner.store.read(f).await
+    }
+
+    /// Deployments, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn deployments(
+        &self,
+        id: Option<String>,
+        name: Option<String>,
+    ) -> Result<Vec<Deployment>> {
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.eq("id", &id);
+            f.eq("name", &name);
+            f.query(
+                c,
+                "SELECT id, name, source, tenant_id, deploy_time FROM deployment",
+                " ORDER BY deploy_time DESC",
+                |r| {
+                    Ok(Deployment {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        source: r.get(2)?,
+                        tenant_id: r.get(3)?,
+                        deployment_time: r.get(4)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    /// Process definitions matching `q`, by key then version.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn definitions(&self, q: DefinitionQuery) -> Result<Vec<ProcessDefinition>> {
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.eq("id", &q.id);
+            f.eq("key", &q.key);
+            f.eq("name", &q.name);
+            f.eq("version", &q.version);
+            f.eq("deployment_id", &q.deployment_id);
+            f.eq("version_tag", &q.version_tag);
+            if let Some(like) = &q.key_like {
+                f.raw_arg("key LIKE ?", like.clone());
+            }
+            f.any("tenant_id", &q.tenant_ids);
+            if q.without_tenant_id {
+                f.raw("tenant_id IS NULL");
+            }
+            if q.latest_version {
+                f.raw(
+                    "version = (SELECT MAX(version) FROM process_definition p2 \
+                     WHERE p2.key = process_definition.key AND p2.tenant_id IS process_definition.tenant_id)",
+                );
+            }
+            f.sql.push_str(" ORDER BY key, version");
+            f.page(q.first_result, q.max_results);
+            f.query(c, &format!("SELECT {DEFINITION_COLUMNS} FROM process_definition"), "", rows::definition_from)
+        })
+        .await
+    }
+
+    /// One process definition.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is none with `id`.
+    pub async fn definition(&self, id: &str) -> Result<ProcessDefinition> {
+        let q = DefinitionQuery {
+            id: Some(id.to_owned()),
+            ..DefinitionQuery::default()
+        };
+        self.definitions(q)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("No matching definition with id {id}")))
+    }
+
+    /// The BPMN XML a definition was deployed with.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no definition with `id`.
+    pub async fn definition_xml(&self, id: &str) -> Result<Vec<u8>> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT r.bytes FROM process_definition d JOIN resource r \
+                 ON r.deployment_id = d.deployment_id AND r.name = d.resource_name WHERE d.id = ?1",
+            )?
+            .query_row([&id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("No matching definition with id {id}")))
+        })
+        .await
+    }
+
+    /// Running process instances matching `q`.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn instances(&self, q: InstanceQuery) -> Result<Vec<ProcessInstance>> {
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.any("id", &q.ids);
+            f.eq("business_key", &q.business_key);
+            f.eq("definition_id", &q.definition_id);
+            f.eq("definition_key", &q.definition_key);
+            f.eq("super_instance_id", &q.super_instance_id);
+            if let Some(sub) = &q.sub_instance_id {
+                f.raw_arg(
+                    "id = (SELECT super_instance_id FROM process_instance s WHERE s.id = ?)",
+                    sub.clone(),
+                );
+            }
+            if q.with_incident {
+                f.raw(
+                    "EXISTS (SELECT 1 FROM incident i WHERE i.instance_id = process_instance.id)",
+                );
+            }
+            f.sql.push_str(" ORDER BY start_time, id");
+            f.page(q.first_result, q.max_results);
+            f.query(
+                c,
+                "SELECT id, definition_id, definition_key, business_key, tenant_id, suspended, \
+                 super_instance_id, root_instance_id FROM process_instance",
+                "",
+                |r| {
+                    Ok(ProcessInstance {
+                        id: r.get(0)?,
+                        definition_id: r.get(1)?,
+                        definition_key: r.get(2)?,
+                        business_key: r.get(3)?,
+                        tenant_id: r.get(4)?,
+                        suspended: r.get(5)?,
+                        ended: false,
+                        super_instance_id: r.get(6)?,
+                        root_instance_id: r.get(7)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    /// One running instance.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when no instance with `id` is running.
+    pub async fn instance(&self, id: &str) -> Result<ProcessInstance> {
+        let q = InstanceQuery {
+            ids: vec![id.to_owned()],
+            ..InstanceQuery::default()
+        };
+        self.instances(q)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("Process instance with id {id} does not exist")))
+    }
+
+    /// External tasks matching `q`, by creation.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn external_tasks(&self, q: ExternalTaskQuery) -> Result<Vec<ExternalTask>> {
+        let now = self.now();
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.eq("id", &q.id);
+            f.any("id", &q.ids);
+            f.eq("topic", &q.topic);
+            f.eq("worker_id", &q.worker_id);
+            f.eq("instance_id", &q.process_instance_id);
+            f.any("instance_id", &q.process_instance_ids);
+            f.eq("definition_id", &q.process_definition_id);
+            f.eq("definition_key", &q.process_definition_key);
+            f.eq("activity_id", &q.activity_id);
+            f.eq("execution_id", &q.execution_id);
+            f.any("tenant_id", &q.tenant_ids);
+            if q.locked {
+                f.raw_arg("lock_expiration > ?", now);
+            }
+            if q.not_locked {
+                f.raw_arg("(lock_expiration IS NULL OR lock_expiration <= ?)", now);
+            }
+            if q.with_retries_left {
+                f.raw("(retries IS NULL OR retries > 0)");
+            }
+            if q.no_retries_left {
+                f.raw("retries = 0");
+            }
+            if let Some(p) = q.priority_higher_than_or_equals {
+                f.raw_arg("priority >= ?", p);
+            }
+            if let Some(p) = q.priority_lower_than_or_equals {
+                f.raw_arg("priority <= ?", p);
+            }
+            f.sql.push_str(" ORDER BY create_time, id");
+            f.page(q.first_result, q.max_results);
+            f.query(
+                c,
+                &format!("SELECT {TASK_COLUMNS} FROM external_task"),
+                "",
+                rows::task_from,
+            )
+        })
+        .await
+    }
+
+    /// One external task and its last failure's details.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when there is no task with `id`.
+    pub async fn external_task(&self, id: &str) -> Result<(ExternalTask, Option<String>)> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM external_task WHERE id = ?1"
+            ))?
+            .query_row([&id], |r| Ok((rows::task_from(r)?, r.get(18)?)))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("External task with id {id} does not exist")))
+        })
+        .await
+    }
+
+    /// The distinct topics of external tasks.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn topic_names(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            Filter::default().query(
+                c,
+                "SELECT DISTINCT topic FROM external_task",
+                " ORDER BY topic",
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
+    /// Open incidents matching `q`.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn incidents(&self, q: IncidentQuery) -> Result<Vec<Incident>> {
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.eq("id", &q.id);
+            f.eq("type", &q.incident_type);
+            f.eq("instance_id", &q.process_instance_id);
+            f.eq("activity_id", &q.activity_id);
+            f.eq("configuration", &q.configuration);
+            f.query(
+                c,
+                &format!("SELECT {INCIDENT_COLUMNS} FROM incident"),
+                " ORDER BY create_time, id",
+                rows::incident_from,
+            )
+        })
+        .await
+    }
+
+    /// The variables of a running instance, every scope.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn variables(&self, instance_id: &str) -> Result<Vec<VariableInstance>> {
+        let id = instance_id.to_owned();
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.raw_arg("instance_id = ?", id);
+            f.query(
+                c,
+                "SELECT id, name, type, value, info, instance_id, execution_id FROM variable",
+                " ORDER BY name",
+                |r| {
+                    let t: String = r.get(2)?;
+                    let info: Option<String> = r.get(4)?;
+                    Ok(VariableInstance {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        value: rows::value_from(&t, r.get_ref(3)?, info.as_deref()),
+                        process_instance_id: r.get(5)?,
+                        execution_id: r.get(6)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    /// Historic process instances matching `q`, by start time.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn historic_instances(
+        &self,
+        q: HistoricInstanceQuery,
+    ) -> Result<Vec<HistoricProcessInstance>> {
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.eq("id", &q.id);
+            f.eq("business_key", &q.business_key);
+            f.eq("definition_key", &q.definition_key);
+            f.eq("definition_id", &q.definition_id);
+            f.eq("super_instance_id", &q.super_instance_id);
+            if q.finished {
+                f.raw("end_time IS NOT NULL");
+            }
+            if q.unfinished {
+                f.raw("end_time IS NULL");
+            }
+            f.sql.push_str(" ORDER BY start_time, id");
+            f.page(q.first_result, q.max_results);
+            f.query(
+                c,
+                &format!("SELECT {HI_INSTANCE_COLUMNS} FROM hi_process_instance"),
+                "",
+                rows::historic_instance_from,
+            )
+        })
+        .await
+    }
+
+    /// The historic activity instances of a process instance, in the order they started.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn historic_activities(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<HistoricActivityInstance>> {
+        let id = instance_id.to_owned();
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.raw_arg("instance_id = ?", id);
+            f.query(
+                c,
+                &format!("SELECT {HI_ACTIVITY_COLUMNS} FROM hi_activity_instance"),
+                " ORDER BY seq",
+                rows::historic_activity_from,
+            )
+        })
+        .await
+    }
+
+    /// The historic variables of a process instance (their latest values).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn historic_variables(&self, instance_id: &str) -> Result<Vec<HistoricVariable>> {
+        let id = instance_id.to_owned();
+        self.read(move |c| {
+            let mut f = Filter::default();
+            f.raw_arg("instance_id = ?", id);
+            f.query(
+                c,
+                "SELECT id, name, type, value, info, instance_id, execution_id, definition_id, \
+                 definition_key, create_time, state, tenant_id FROM hi_variable",
+                " ORDER BY name",
+                |r| {
+                    let t: String = r.get(2)?;
+                    let info: Option<String> = r.get(4)?;
+                    Ok(HistoricVariable {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        value: rows::value_from(&t, r.get_ref(3)?, info.as_deref()),
+                        process_instance_id: r.get(5)?,
+                        execution_id: r.get(6)?,
+                        process_definition_id: r.get(7)?,
+                        process_definition_key: r.get(8)?,
+                        create_time: r.get(9)?,
+                        state: r.get(10)?,
+                        tenant_id: r.get(11)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    /// The activity-instance tree of a running instance.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when no instance with `id` is running.
+    pub async fn activity_instances(&self, instance_id: &str) -> Result<ActivityInstance> {
+        let id = instance_id.to_owned();
+        let (def, state): (String, String) = self
+            .read(move |c| {
+                c.prepare_cached("SELECT definition_id, state FROM process_instance WHERE id = ?1")?
+                    .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("Process instance with id {id} does not exist"))
+                    })
+            })
+            .await?;
+        let execs: Vec<Exec> = serde_json::from_str(&state)
+            .map_err(|e| Error::Internal(format!("unreadable instance state: {e}")))?;
+        let incidents = self
+            .incidents(IncidentQuery {
+                process_instance_id: Some(instance_id.to_owned()),
+                ..IncidentQuery::default()
+            })
+            .await?;
+        fn build(
+            execs: &[Exec],
+            e: &Exec,
+            parent: Option<String>,
+            def: &str,
+            incidents: &[Incident],
+        ) -> ActivityInstance {
+            let id = e.activity_instance_id();
+            let children = execs
+                .iter()
+                .filter(|c| c.parent.as_deref() == Some(e.id.as_str()))
+                .map(|c| build(execs, c, Some(id.clone()), def, incidents))
+                .collect();
+            ActivityInstance {
+                parent_id: parent,
+                activity_id: if e.kind == ExecKind::Root {
+                    def.to_owned()
+                } else {
+                    e.activity.clone()
+                },
+                activity_type: match e.kind {
+                    ExecKind::Root => "processDefinition".into(),
+                    ExecKind::MiBody => "multiInstanceBody".into(),
+                    _ => String::new(),
+                },
+                activity_name: None,
+                execution_ids: vec![e.id.clone()],
+                incident_ids: incidents
+                    .iter()
+                    .filter(|i| i.execution_id == e.id)
+                    .map(|i| i.id.clone())
+                    .collect(),
+                children,
+                id,
+            }
+        }
+        let root = execs
+            .iter()
+            .find(|e| e.kind == ExecKind::Root)
+            .ok_or_else(|| Error::Internal("instance without a root".into()))?;
+        Ok(build(&execs, root, None, &def, &incidents))
+    }
+}

@@ -1,0 +1,1162 @@
+//! Token movement: what each kind of element does when a token reaches it,
+//! completes it, or throws an error through it.
+
+use std::collections::VecDeque;
+
+use baton_bpmn::model::{
+    CalledElementBinding, EventDefinition, FlowId, GatewayKind, Implementation,
+    LoopCharacteristics, MappingSource, MultiInstance, Node, NodeId, NodeKind, ParameterValue,
+    TaskKind, VariableMapping,
+};
+
+use super::state::{EndState, Exec, ExecKind, Instance, Wait};
+use super::{Binding, ChildSpec, Effect, HistoryEvent, IncidentSpec, TaskSpec};
+use crate::expr::{self, EvalError, Scope};
+use crate::value::Value;
+
+/// A step the interpreter still has to take.
+#[derive(Debug)]
+enum Step {
+    /// A token arrives at `node` inside scope execution `scope`.
+    Enter { scope: String, node: NodeId },
+    /// Execution `exec` (already created) starts its activity.
+    Execute { exec: String },
+    /// A token left scope `scope`; the scope may be done.
+    Consumed { scope: String },
+}
+
+/// One run of the interpreter over one instance.
+pub(crate) struct Run<'a> {
+    inst: &'a mut Instance,
+    fx: &'a mut Vec<Effect>,
+    now: i64,
+    queue: VecDeque<Step>,
+}
+
+/// Why a step could not be taken; becomes an incident at the execution.
+type StepResult<T = ()> = Result<T, String>;
+
+impl<'a> Run<'a> {
+    /// A run over `inst` that appends its effects to `fx`.
+    pub(crate) fn new(inst: &'a mut Instance, fx: &'a mut Vec<Effect>, now: i64) -> Self {
+        Run {
+            inst,
+            fx,
+            now,
+            queue: VecDeque::new(),
+        }
+    }
+
+    // ----- triggers -----
+
+    /// Starts a new instance at `start` (a start event of the process).
+    pub(crate) fn start(mut self, start: NodeId) {
+        let root_id = self.inst.id.clone();
+        self.inst.execs.push(Exec {
+            id: root_id.clone(),
+            parent: None,
+            activity: String::new(),
+            kind: ExecKind::Root,
+            wait: Wait::None,
+            var_scope: true,
+        });
+        let start_activity = Some(self.inst.graph.process.node(start).id.clone());
+        self.fx.push(Effect::History(HistoryEvent::ProcessStart {
+            start_activity,
+        }));
+        self.queue.push_back(Step::Enter {
+            scope: root_id,
+            node: start,
+        });
+        self.run();
+    }
+
+    /// The activity of `exec` is done (its external task completed, say).
+    pub(crate) fn complete(mut self, exec: &str) {
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.wait = Wait::None;
+        }
+        self.complete_activity(exec);
+        self.run();
+    }
+
+    /// The called instance of call activity `exec` ended; `outputs` are its
+    /// `camunda:out` mappings, already evaluated: (name, value, local).
+    pub(crate) fn child_completed(self, exec: &str, outputs: Vec<(String, Value, bool)>) {
+        for (name, value, local) in outputs {
+            if local {
+                self.inst.set_local(exec, &name, value);
+            } else {
+                self.inst.set_variable(exec, &name, value);
+            }
+        }
+        self.complete(exec);
+    }
+
+    /// A BPMN error is thrown at `exec` (by a worker, or from a called instance).
+    pub(crate) fn throw_error(mut self, exec: &str, code: &str, message: Option<&str>) {
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.wait = Wait::None;
+        }
+        self.throw(exec, code, message);
+        self.run();
+    }
+
+    /// Catches a BPMN error at `boundary`, attached to `host`, as found by
+    /// [`find_catch`].
+    pub(crate) fn catch_error(
+        mut self,
+        host: &str,
+        boundary: NodeId,
+        code: &str,
+        message: Option<&str>,
+    ) {
+        self.catch(host, boundary, code, message);
+        self.run();
+    }
+
+    /// An error thrown at `exec` found no catcher anywhere: the execution ends, as
+    /// Camunda ends it.
+    pub(crate) fn end_uncaught(mut self, exec: &str) {
+        self.end_token(exec, false);
+        self.run();
+    }
+
+    /// Cancels the whole instance.
+    pub(crate) fn cancel(mut self, state: EndState, reason: Option<String>) {
+        let root = self.inst.id.clone();
+        let children: Vec<String> = self.inst.children(&root).map(|e| e.id.clone()).collect();
+        for child in children {
+            self.cancel_exec(&child);
+        }
+        self.end_instance(state, None, reason);
+    }
+
+    // ----- the loop -----
+
+    fn run(&mut self) {
+        loop {
+            while let Some(step) = self.queue.pop_front() {
+                match step {
+                    Step::Enter { scope, node } => self.enter(&scope, node),
+                    Step::Execute { exec } => self.execute(&exec),
+                    Step::Consumed { scope } => self.consumed(&scope),
+                }
+            }
+            // Tokens resting elsewhere may have made an inclusive join ready.
+            if !self.recheck_inclusive_joins() {
+                break;
+            }
+        }
+    }
+
+    fn node(&self, id: NodeId) -> &Node {
+        self.inst.graph.process.node(id)
+    }
+
+    fn node_of(&self, exec: &str) -> Option<NodeId> {
+        let e = self.inst.exec(exec)?;
+        self.inst.graph.node_id(&e.activity)
+    }
+
+    fn new_exec(&mut self, parent: &str, node: NodeId, kind: ExecKind) -> String {
+        let id = crate::new_id();
+        let n = self.node(node);
+        let var_scope = kind != ExecKind::Activity
+            || !n.input_output.is_empty()
+            || matches!(n.kind, NodeKind::SubProcess(_));
+        let activity = n.id.clone();
+        self.inst.execs.push(Exec {
+            id: id.clone(),
+            parent: Some(parent.to_owned()),
+            activity,
+            kind,
+            wait: Wait::None,
+            var_scope,
+        });
+        id
+    }
+
+    fn history_start(&mut self, exec: &str) {
+        let Some(e) = self.inst.exec(exec) else {
+            return;
+        };
+        let parent = e
+            .parent
+            .as_deref()
+            .and_then(|p| self.inst.exec(p))
+            .map_or_else(|| self.inst.id.clone(), Exec::activity_instance_id);
+        let activity_type = match e.kind {
+            ExecKind::MiBody => "multiInstanceBody",
+            _ => self
+                .inst
+                .graph
+                .node_id(&e.activity)
+                .map_or("unknown", |n| activity_type(self.node(n))),
+        };
+        let event = HistoryEvent::ActivityStart {
+            id: e.activity_instance_id(),
+            parent,
+            activity_id: e.activity.clone(),
+            exec: e.id.clone(),
+            activity_type,
+        };
+        self.fx.push(Effect::History(event));
+    }
+
+    fn history_end(&mut self, exec: &str, canceled: bool, complete_scope: bool) {
+        if let Some(e) = self.inst.exec(exec) {
+            let id = e.activity_instance_id();
+            self.fx.push(Effect::History(HistoryEvent::ActivityEnd {
+                id,
+                canceled,
+                complete_scope,
+            }));
+        }
+    }
+
+    /// Removes an execution that has ended, with its local variables.
+    fn remove_exec(&mut self, exec: &str) {
+        if self.inst.exec(exec).is_some_and(|e| e.var_scope) {
+            self.inst.drop_scope_vars(exec);
+        }
+        self.inst.execs.retain(|e| e.id != exec);
+    }
+
+    fn fail(&mut self, exec: &str, message: String) {
+        let id = crate::new_id();
+        let activity_id = self
+            .inst
+            .exec(exec)
+            .map(|e| e.activity.clone())
+            .unwrap_or_default();
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.wait = Wait::Failed(id.clone());
+        }
+        self.fx.push(Effect::Incident(IncidentSpec {
+            id,
+            kind: "failedJob",
+            message,
+            exec: exec.to_owned(),
+            activity_id,
+        }));
+    }
+
+    // ----- arriving at an element -----
+
+    fn enter(&mut self, scope: &str, node: NodeId) {
+        if self.inst.exec(scope).is_none() {
+            return; // the scope was cancelled meanwhile
+        }
+        let n = self.node(node);
+        if let Some(LoopCharacteristics::MultiInstance(mi)) = &n.loop_characteristics {
+            let mi = mi.clone();
+            self.mi_start(scope, node, &mi);
+            return;
+        }
+        if let NodeKind::Gateway(g) = &n.kind {
+            if matches!(g.kind, GatewayKind::Parallel | GatewayKind::Inclusive)
+                && n.incoming.len() > 1
+            {
+                let exec = self.new_exec(scope, node, ExecKind::Activity);
+                if let Some(e) = self.inst.exec_mut(&exec) {
+                    e.wait = Wait::Join;
+                }
+                self.try_join(scope, node);
+                return;
+            }
+        }
+        let exec = self.new_exec(scope, node, ExecKind::Activity);
+        self.execute(&exec);
+    }
+
+    /// Runs the activity of an existing execution: history, input mappings, behaviour.
+    fn execute(&mut self, exec: &str) {
+        let Some(node) = self.node_of(exec) else {
+            return;
+        };
+        self.history_start(exec);
+        if let Err(message) = self.execute_inner(exec, node) {
+            self.fail(exec, message);
+        }
+    }
+
+    fn execute_inner(&mut self, exec: &str, node: NodeId) -> StepResult {
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(node);
+        for param in &n.input_output.inputs {
+            let value = self.param_value(exec, &param.value)?;
+            self.inst.put(exec, &param.name, value);
+        }
+        match &n.kind {
+            NodeKind::StartEvent(_) | NodeKind::BoundaryEvent(_) => {
+                self.complete_activity(exec);
+            }
+            NodeKind::EndEvent(end) => match &end.event {
+                Some(EventDefinition::Terminate) => self.terminate(exec),
+                Some(EventDefinition::Error(def)) => {
+                    let code = def
+                        .error
+                        .as_ref()
+                        .and_then(|e| e.error_code.clone())
+                        .unwrap_or_default();
+                    let message = def.error.as_ref().and_then(|e| e.error_message.clone());
+                    self.throw(exec, &code, message.as_deref());
+                }
+                None => self.end_token(exec, true),
+                Some(other) => return Err(unsupported(n, other.name())),
+            },
+            NodeKind::Task(task) => match (&task.kind, &task.implementation) {
+                (_, Implementation::External { topic, priority }) => {
+                    let topic = self.eval_string(exec, topic.as_str())?;
+                    let priority = match priority.as_ref().or(graph.process.task_priority.as_ref())
+                    {
+                        Some(p) => self.eval_integer(exec, p.as_str(), "camunda:taskPriority")?,
+                        None => 0,
+                    };
+                    let id = crate::new_id();
+                    if let Some(e) = self.inst.exec_mut(exec) {
+                        e.wait = Wait::ExternalTask(id.clone());
+                    }
+                    let e = self.inst.exec(exec).ok_or("execution vanished")?;
+                    let activity_instance_id = e.activity_instance_id();
+                    self.fx.push(Effect::History(HistoryEvent::ActivityTask {
+                        id: activity_instance_id.clone(),
+                        task: id.clone(),
+                    }));
+                    self.fx.push(Effect::CreateTask(TaskSpec {
+                        id,
+                        exec: exec.to_owned(),
+                        activity_instance_id,
+                        activity_id: n.id.clone(),
+                        topic,
+                        priority,
+                    }));
+                }
+                (
+                    _,
+                    Implementation::Expression {
+                        expression,
+                        result_variable,
+                    },
+                ) => {
+                    let value = self.eval(exec, expression.as_str())?;
+                    if let Some(name) = result_variable {
+                        self.inst.set_variable(exec, name, value);
+                    }
+                    self.complete_activity(exec);
+                }
+                (
+                    TaskKind::Abstract
+                    | TaskKind::Manual
+                    | TaskKind::Service
+                    | TaskKind::Send
+                    | TaskKind::BusinessRule,
+                    Implementation::None,
+                ) => self.complete_activity(exec),
+                (kind, _) => return Err(unsupported(n, kind.element_name())),
+            },
+            NodeKind::Gateway(g) => {
+                let flows = match g.kind {
+                    GatewayKind::Parallel => n.outgoing.clone(),
+                    GatewayKind::Exclusive => {
+                        let flow = self.select_flows(exec, n, g.default, true)?;
+                        flow.into_iter().take(1).collect()
+                    }
+                    GatewayKind::Inclusive => self.select_flows(exec, n, g.default, false)?,
+                    GatewayKind::EventBased | GatewayKind::Complex => {
+                        return Err(unsupported(n, g.kind.element_name()));
+                    }
+                };
+                self.leave(exec, &flows);
+            }
+            NodeKind::SubProcess(_) => {
+                let start = n.children.iter().copied().find(|c| {
+                    matches!(&graph.process.node(*c).kind,
+                        NodeKind::StartEvent(s) if s.event.is_none())
+                });
+                match start {
+                    Some(start) => self.queue.push_back(Step::Enter {
+                        scope: exec.to_owned(),
+                        node: start,
+                    }),
+                    None => self.complete_activity(exec),
+                }
+            }
+            NodeKind::CallActivity(call) => {
+                let key = match &call.called_element {
+                    Some(e) => self.eval_string(exec, e.as_str())?,
+                    None => return Err(format!("call activity '{}' names no process", n.id)),
+                };
+                let binding = match &call.binding {
+                    CalledElementBinding::Latest => Binding::Latest,
+                    CalledElementBinding::Deployment => {
+                        Binding::Deployment(graph.deployment_id.clone())
+                    }
+                    CalledElementBinding::Version(v) => Binding::Version(self.eval_integer(
+                        exec,
+                        v.as_str(),
+                        "camunda:calledElementVersion",
+                    )?),
+                    CalledElementBinding::VersionTag(t) => {
+                        Binding::VersionTag(self.eval_string(exec, t.as_str())?)
+                    }
+                };
+                let mut variables = Vec::new();
+                for mapping in &call.inputs {
+                    self.map_variables(exec, mapping, &mut variables)?;
+                }
+                let business_key = match &call.business_key {
+                    Some(e) => match self.eval(exec, e.as_str())? {
+                        Value::Null => None,
+                        v => Some(v.to_string()),
+                    },
+                    None => None,
+                };
+                let id = crate::new_id();
+                if let Some(e) = self.inst.exec_mut(exec) {
+                    e.wait = Wait::Child(id.clone());
+                }
+                let activity_instance_id = self
+                    .inst
+                    .exec(exec)
+                    .map(Exec::activity_instance_id)
+                    .unwrap_or_default();
+                self.fx.push(Effect::History(HistoryEvent::ActivityCalled {
+                    id: activity_instance_id,
+                    called: id.clone(),
+                }));
+                self.fx.push(Effect::StartChild(ChildSpec {
+                    id,
+                    exec: exec.to_owned(),
+                    key,
+                    binding,
+                    business_key,
+                    variables,
+                }));
+            }
+            NodeKind::IntermediateThrowEvent(t) => match &t.event {
+                None => self.complete_activity(exec),
+                Some(other) => return Err(unsupported(n, other.name())),
+            },
+            NodeKind::IntermediateCatchEvent(def) => return Err(unsupported(n, def.name())),
+        }
+        Ok(())
+    }
+
+    /// Adds the variables one `camunda:in` mapping passes to a called instance.
+    fn map_variables(
+        &self,
+        exec: &str,
+        mapping: &VariableMapping,
+        out: &mut Vec<(String, Value)>,
+    ) -> StepResult {
+        match mapping {
+            VariableMapping::All { local } => {
+                let vars = if *local {
+                    self.inst.local_variables(exec)
+                } else {
+                    self.inst.visible_variables(exec)
+                };
+                for (name, value) in vars {
+                    push_var(out, name, value);
+                }
+            }
+            VariableMapping::One { source, target, .. } => {
+                let value = match source {
+                    MappingSource::Variable(name) => self
+                        .inst
+                        .variable(exec, name)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    MappingSource::Expression(e) => self.eval(exec, e.as_str())?,
+                };
+                push_var(out, target.clone(), value);
+            }
+        }
+        Ok(())
+    }
+
+    // ----- leaving an element -----
+
+    /// The activity of `exec` completed normally: output mappings, then onwards.
+    fn complete_activity(&mut self, exec: &str) {
+        let Some(e) = self.inst.exec(exec) else {
+            return;
+        };
+        if e.kind == ExecKind::MiInner {
+            self.mi_inner_done(exec);
+            return;
+        }
+        let Some(node) = self.node_of(exec) else {
+            return;
+        };
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(node);
+        if let Err(message) = self.outputs(exec, n) {
+            self.fail(exec, message);
+            return;
+        }
+        let is_gateway = matches!(n.kind, NodeKind::Gateway(_));
+        if is_gateway {
+            // Gateways choose their flows in `execute_inner`.
+            return;
+        }
+        match self.select_flows(exec, n, activity_default(n), false) {
+            Ok(flows) => self.leave(exec, &flows),
+            Err(message) => self.fail(exec, message),
+        }
+    }
+
+    fn outputs(&mut self, exec: &str, n: &Node) -> StepResult {
+        if n.input_output.outputs.is_empty() {
+            return Ok(());
+        }
+        let parent = self
+            .inst
+            .exec(exec)
+            .and_then(|e| e.parent.clone())
+            .unwrap_or_else(|| self.inst.id.clone());
+        let mut values = Vec::new();
+        for param in &n.input_output.outputs {
+            values.push((param.name.clone(), self.param_value(exec, &param.value)?));
+        }
+        for (name, value) in values {
+            self.inst.set_variable(&parent, &name, value);
+        }
+        Ok(())
+    }
+
+    /// Ends `exec` and sends tokens along `flows` in its scope.
+    fn leave(&mut self, exec: &str, flows: &[FlowId]) {
+        let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
+            return;
+        };
+        self.history_end(exec, false, false);
+        self.remove_exec(exec);
+        if flows.is_empty() {
+            self.queue.push_back(Step::Consumed { scope });
+            return;
+        }
+        for flow in flows {
+            let target = self.inst.graph.process.flow(*flow).target;
+            self.queue.push_back(Step::Enter {
+                scope: scope.clone(),
+                node: target,
+            });
+        }
+    }
+
+    /// The outgoing flows to take: those whose condition holds (a flow without one
+    /// always holds), in document order, or the default flow when none holds. With
+    /// `first`, only the first holding flow is evaluated (exclusive gateways).
+    fn select_flows(
+        &self,
+        exec: &str,
+        n: &Node,
+        default: Option<FlowId>,
+        first: bool,
+    ) -> StepResult<Vec<FlowId>> {
+        let mut chosen = Vec::new();
+        for &flow_id in &n.outgoing {
+            if Some(flow_id) == default {
+                continue;
+            }
+            let flow = self.inst.graph.process.flow(flow_id);
+            let holds = match &flow.condition {
+                None => true,
+                Some(c) => {
+                    let value = self.eval(exec, c.as_str())?;
+                    expr::as_bool(&value)
+                        .map_err(|e| format!("condition of sequence flow '{}': {e}", flow.id))?
+                }
+            };
+            if holds {
+                chosen.push(flow_id);
+                if first {
+                    break;
+                }
+            }
+        }
+        if chosen.is_empty() {
+            if let Some(d) = default {
+                chosen.push(d);
+            } else if !n.outgoing.is_empty() {
+                return Err(format!(
+                    "No outgoing sequence flow for the element with id '{}' could be selected for continuing the process",
+                    n.id
+                ));
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// A token ends at `exec` (an end event, or an uncaught error).
+    fn end_token(&mut self, exec: &str, complete_scope: bool) {
+        let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
+            return;
+        };
+        self.history_end(exec, false, complete_scope);
+        self.remove_exec(exec);
+        self.queue.push_back(Step::Consumed { scope });
+    }
+
+    /// A token left `scope`: when nothing is left in it, the scope completes.
+    fn consumed(&mut self, scope: &str) {
+        let Some(e) = self.inst.exec(scope) else {
+            return;
+        };
+        if self.inst.children(scope).next().is_some() {
+            return;
+        }
+        match e.kind {
+            ExecKind::Root => {
+                let end = self.last_end_activity();
+                self.end_instance(EndState::Completed, end, None);
+            }
+            ExecKind::Activity | ExecKind::MiInner => self.complete_activity(scope),
+            // A body completes through its instances, never by running empty.
+            ExecKind::MiBody => {}
+        }
+    }
+
+    fn last_end_activity(&self) -> Option<String> {
+        self.fx.iter().rev().find_map(|f| match f {
+            Effect::History(HistoryEvent::ActivityEnd {
+                id,
+                complete_scope: true,
+                ..
+            }) => id.split(':').next().map(str::to_owned),
+            _ => None,
+        })
+    }
+
+    fn end_instance(
+        &mut self,
+        state: EndState,
+        end_activity: Option<String>,
+        reason: Option<String>,
+    ) {
+        let root = self.inst.id.clone();
+        self.remove_exec(&root);
+        self.inst.execs.clear();
+        self.inst.ended = Some(state);
+        self.fx.push(Effect::History(HistoryEvent::ProcessEnd {
+            state,
+            end_activity,
+            reason,
+        }));
+        self.fx.push(Effect::Ended);
+    }
+
+    /// A terminate end event: everything else in its scope is cancelled and the scope
+    /// completes.
+    fn terminate(&mut self, exec: &str) {
+        let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
+            return;
+        };
+        self.history_end(exec, false, true);
+        self.remove_exec(exec);
+        let others: Vec<String> = self.inst.children(&scope).map(|e| e.id.clone()).collect();
+        for other in others {
+            self.cancel_exec(&other);
+        }
+        self.queue.push_back(Step::Consumed { scope });
+    }
+
+    /// Cancels `exec` and everything below it: tasks, called instances, incidents.
+    fn cancel_exec(&mut self, exec: &str) {
+        let children: Vec<String> = self.inst.children(exec).map(|e| e.id.clone()).collect();
+        for child in children {
+            self.cancel_exec(&child);
+        }
+        let Some(e) = self.inst.exec(exec) else {
+            return;
+        };
+        match e.wait.clone() {
+            Wait::ExternalTask(task) => self.fx.push(Effect::DeleteTask(task)),
+            Wait::Child(child) => self.fx.push(Effect::CancelChild(child)),
+            Wait::Failed(incident) => self.fx.push(Effect::DeleteIncident(incident)),
+            Wait::None | Wait::Join | Wait::ErrorPending => {}
+        }
+        self.history_end(exec, true, false);
+        self.remove_exec(exec);
+    }
+
+    // ----- joins -----
+
+    fn try_join(&mut self, scope: &str, node: NodeId) -> bool {
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(node);
+        let waiting: Vec<String> = self
+            .inst
+            .children(scope)
+            .filter(|e| e.wait == Wait::Join && e.activity == n.id)
+            .map(|e| e.id.clone())
+            .collect();
+        let needed = n.incoming.len();
+        let ready = match &n.kind {
+            NodeKind::Gateway(g) if g.kind == GatewayKind::Inclusive => {
+                waiting.len() >= needed || !self.can_still_arrive(scope, node)
+            }
+            _ => waiting.len() >= needed,
+        };
+        if !ready || waiting.is_empty() {
+            return false;
+        }
+        let consumed: Vec<String> = match &n.kind {
+            NodeKind::Gateway(g) if g.kind == GatewayKind::Parallel => {
+                waiting.into_iter().take(needed).collect()
+            }
+            _ => waiting,
+        };
+        // The last arriving token goes on; the others merge into it.
+        let (keep, merged) = consumed
+            .split_last()
+            .map_or((None, &[][..]), |(k, m)| (Some(k), m));
+        for id in merged {
+            self.remove_exec(id);
+        }
+        if let Some(keep) = keep {
+            if let Some(e) = self.inst.exec_mut(keep) {
+                e.wait = Wait::None;
+            }
+            self.queue.push_back(Step::Execute { exec: keep.clone() });
+        }
+        true
+    }
+
+    /// Whether a token in `scope` not yet waiting at inclusive gateway `node` can still
+    /// reach it.
+    fn can_still_arrive(&self, scope: &str, node: NodeId) -> bool {
+        let graph = &self.inst.graph;
+        let target = &graph.process.node(node).id;
+        self.inst
+            .children(scope)
+            .filter(|e| !(e.wait == Wait::Join && &e.activity == target))
+            .filter_map(|e| graph.node_id(&e.activity))
+            .any(|from| graph.can_reach(from, node))
+    }
+
+    fn recheck_inclusive_joins(&mut self) -> bool {
+        let graph = self.inst.graph.clone();
+        let candidates: Vec<(String, NodeId)> = self
+            .inst
+            .execs
+            .iter()
+            .filter(|e| e.wait == Wait::Join)
+            .filter_map(|e| {
+                let node = graph.node_id(&e.activity)?;
+                let inclusive = matches!(&graph.process.node(node).kind,
+                    NodeKind::Gateway(g) if g.kind == GatewayKind::Inclusive);
+                inclusive.then(|| (e.parent.clone().unwrap_or_default(), node))
+            })
+            .collect();
+        let mut any = false;
+        for (scope, node) in candidates {
+            if self.queue.is_empty() && self.try_join(&scope, node) {
+                any = true;
+            }
+        }
+        any
+    }
+
+    // ----- errors -----
+
+    fn throw(&mut self, exec: &str, code: &str, message: Option<&str>) {
+        if let Some((host, boundary)) = find_catch(self.inst, exec, code) {
+            self.catch(&host, boundary, code, message);
+        } else if self.inst.super_ref.is_some() {
+            if let Some(e) = self.inst.exec_mut(exec) {
+                e.wait = Wait::ErrorPending;
+            }
+            self.fx.push(Effect::UncaughtError {
+                exec: exec.to_owned(),
+                code: code.to_owned(),
+                message: message.map(str::to_owned),
+            });
+        } else {
+            tracing::info!(
+                instance = %self.inst.id,
+                code,
+                "a BPMN error found no catching boundary event; the execution ends"
+            );
+            self.end_token(exec, false);
+        }
+    }
+
+    fn catch(&mut self, host: &str, boundary: NodeId, code: &str, message: Option<&str>) {
+        let Some(scope) = self.inst.exec(host).and_then(|e| e.parent.clone()) else {
+            return;
+        };
+        self.cancel_exec(host);
+        let exec = self.new_exec(&scope, boundary, ExecKind::Activity);
+        if let NodeKind::BoundaryEvent(b) = &self.node(boundary).kind {
+            if let EventDefinition::Error(def) = &b.event {
+                let (code_var, message_var) = (
+                    def.error_code_variable.clone(),
+                    def.error_message_variable.clone(),
+                );
+                if let Some(name) = code_var {
+                    self.inst
+                        .set_variable(&exec, &name, Value::String(code.to_owned()));
+                }
+                if let Some(name) = message_var {
+                    let value = message.map_or(Value::Null, |m| Value::String(m.to_owned()));
+                    self.inst.set_variable(&exec, &name, value);
+                }
+            }
+        }
+        self.queue.push_back(Step::Execute { exec });
+    }
+
+    // ----- multi-instance -----
+
+    fn mi_start(&mut self, scope: &str, node: NodeId, mi: &MultiInstance) {
+        let body = self.new_exec(scope, node, ExecKind::MiBody);
+        self.history_start(&body);
+        if let Err(message) = self.mi_start_inner(&body, node, mi) {
+            self.fail(&body, message);
+        }
+    }
+
+    fn mi_start_inner(&mut self, body: &str, node: NodeId, mi: &MultiInstance) -> StepResult {
+        let count = match (&mi.loop_cardinality, &mi.collection) {
+            (_, Some(c)) => self.mi_collection(body, c.as_str())?.len(),
+            (Some(card), None) => {
+                let n = self.eval_integer(body, card.as_str(), "loopCardinality")?;
+                usize::try_from(n).map_err(|_| format!("loopCardinality is negative: {n}"))?
+            }
+            (None, None) => {
+                return Err(format!(
+                    "multi-instance '{}' has neither loopCardinality nor collection",
+                    self.node(node).id
+                ));
+            }
+        };
+        let count_i = i32::try_from(count).map_err(|_| "too many instances".to_owned())?;
+        self.inst
+            .put(body, "nrOfInstances", Value::Integer(count_i));
+        self.inst
+            .put(body, "nrOfCompletedInstances", Value::Integer(0));
+        let active = if mi.is_sequential {
+            count_i.min(1)
+        } else {
+            count_i
+        };
+        self.inst
+            .put(body, "nrOfActiveInstances", Value::Integer(active));
+        if count == 0 {
+            self.mi_body_done(body);
+            return Ok(());
+        }
+        let mut inners = Vec::new();
+        for i in 0..usize::try_from(active).unwrap_or(0) {
+            inners.push(self.mi_new_inner(body, node, mi, i)?);
+        }
+        for exec in inners {
+            self.queue.push_back(Step::Execute { exec });
+        }
+        Ok(())
+    }
+
+    fn mi_collection(&self, exec: &str, source: &str) -> StepResult<Vec<Value>> {
+        let t = self.inst.graph.template(source)?;
+        let value = if t.is_literal() {
+            // `camunda:collection="items"` names a variable.
+            let name = source.trim();
+            self.inst
+                .variable(exec, name)
+                .cloned()
+                .ok_or_else(|| format!("Unknown property used in expression: {name}. Cause: Cannot resolve identifier '{name}'"))?
+        } else {
+            self.eval(exec, source)?
+        };
+        expr::as_collection(&value).map_err(|e| e.0)
+    }
+
+    fn mi_new_inner(
+        &mut self,
+        body: &str,
+        node: NodeId,
+        mi: &MultiInstance,
+        index: usize,
+    ) -> StepResult<String> {
+        let element = match (&mi.collection, &mi.element_variable) {
+            (Some(c), Some(_)) => {
+                let items = self.mi_collection(body, c.as_str())?;
+                Some(items.get(index).cloned().unwrap_or(Value::Null))
+            }
+            _ => None,
+        };
+        let inner = self.new_exec(body, node, ExecKind::MiInner);
+        let counter = i32::try_from(index).map_err(|_| "too many instances".to_owned())?;
+        self.inst
+            .put(&inner, "loopCounter", Value::Integer(counter));
+        if let (Some(name), Some(value)) = (&mi.element_variable, element) {
+            self.inst.put(&inner, name, value);
+        }
+        Ok(inner)
+    }
+
+    fn mi_inner_done(&mut self, inner: &str) {
+        let Some(node) = self.node_of(inner) else {
+            return;
+        };
+        let Some(body) = self.inst.exec(inner).and_then(|e| e.parent.clone()) else {
+            return;
+        };
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(node);
+        let Some(LoopCharacteristics::MultiInstance(mi)) = &n.loop_characteristics else {
+            return;
+        };
+        if let Err(message) = self.outputs(inner, n) {
+            self.fail(inner, message);
+            return;
+        }
+        let get = |inst: &Instance, name: &str| match inst.local_variable(&body, name) {
+            Some(Value::Integer(i)) => i64::from(*i),
+            _ => 0,
+        };
+        let total = get(self.inst, "nrOfInstances");
+        let completed = get(self.inst, "nrOfCompletedInstances") + 1;
+        let active = get(self.inst, "nrOfActiveInstances") - 1;
+        let int = |i: i64| Value::Integer(i32::try_from(i).unwrap_or(i32::MAX));
+        self.inst
+            .put(&body, "nrOfCompletedInstances", int(completed));
+        self.inst.put(&body, "nrOfActiveInstances", int(active));
+        let condition = match &mi.completion_condition {
+            Some(c) => match self
+                .eval(inner, c.as_str())
+                .and_then(|v| expr::as_bool(&v).map_err(|e| e.0))
+            {
+                Ok(b) => b,
+                Err(message) => {
+                    self.fail(inner, format!("completionCondition: {message}"));
+                    return;
+                }
+            },
+            None => false,
+        };
+        let counter = match self.inst.local_variable(inner, "loopCounter") {
+            Some(Value::Integer(i)) => usize::try_from(*i).unwrap_or(0),
+            _ => 0,
+        };
+        self.history_end(inner, false, false);
+        self.remove_exec(inner);
+        if condition || completed >= total {
+            let rest: Vec<String> = self.inst.children(&body).map(|e| e.id.clone()).collect();
+            for other in rest {
+                self.cancel_exec(&other);
+            }
+            self.mi_body_done(&body);
+        } else if mi.is_sequential {
+            let mi = mi.clone();
+            self.inst
+                .put(&body, "nrOfActiveInstances", Value::Integer(1));
+            match self.mi_new_inner(&body, node, &mi, counter + 1) {
+                Ok(next) => self.queue.push_back(Step::Execute { exec: next }),
+                Err(message) => self.fail(&body, message),
+            }
+        }
+    }
+
+    fn mi_body_done(&mut self, body: &str) {
+        let Some(node) = self.node_of(body) else {
+            return;
+        };
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(node);
+        match self.select_flows(body, n, activity_default(n), false) {
+            Ok(flows) => self.leave(body, &flows),
+            Err(message) => self.fail(body, message),
+        }
+    }
+
+    // ----- expressions -----
+
+    fn scope<'s>(&'s self, exec: &'s str) -> ExecScope<'s> {
+        ExecScope {
+            inst: self.inst,
+            exec,
+            now: self.now,
+        }
+    }
+
+    fn eval(&self, exec: &str, source: &str) -> StepResult<Value> {
+        let t = self.inst.graph.template(source)?;
+        expr::eval_template(&t, &self.scope(exec)).map_err(|e: EvalError| e.0)
+    }
+
+    fn eval_string(&self, exec: &str, source: &str) -> StepResult<String> {
+        Ok(self.eval(exec, source)?.to_string())
+    }
+
+    fn eval_integer(&self, exec: &str, source: &str, what: &str) -> StepResult<i64> {
+        match self.eval(exec, source)? {
+            Value::Short(i) => Ok(i64::from(i)),
+            Value::Integer(i) => Ok(i64::from(i)),
+            Value::Long(i) => Ok(i),
+            Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => Ok(d as i64),
+            Value::String(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| format!("{what} '{s}' is not an integer")),
+            other => Err(format!("{what} '{other}' is not an integer")),
+        }
+    }
+
+    fn param_value(&self, exec: &str, value: &ParameterValue) -> StepResult<Value> {
+        Ok(match value {
+            ParameterValue::Null => Value::Null,
+            ParameterValue::Text(e) => self.eval(exec, e.as_str())?,
+            ParameterValue::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(to_structured(&self.param_value(exec, item)?));
+                }
+                Value::Json(serde_json::Value::Array(out).to_string())
+            }
+            ParameterValue::Map(entries) => {
+                let mut out = serde_json::Map::new();
+                for (key, item) in entries {
+                    out.insert(key.clone(), to_structured(&self.param_value(exec, item)?));
+                }
+                Value::Json(serde_json::Value::Object(out).to_string())
+            }
+        })
+    }
+}
+
+/// Finds where an error thrown at `exec` is caught inside `inst`: the execution whose
+/// activity carries the catching boundary event, and that event. A boundary event with
+/// the error's code wins over a catch-all one on the same activity.
+pub(crate) fn find_catch(inst: &Instance, exec: &str, code: &str) -> Option<(String, NodeId)> {
+    let graph = &inst.graph;
+    let mut cur = inst.exec(exec);
+    while let Some(e) = cur {
+        if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
+            if let Some(node) = graph.node_id(&e.activity) {
+                let mut catch_all = None;
+                for &b in &graph.process.node(node).boundary_events {
+                    let NodeKind::BoundaryEvent(be) = &graph.process.node(b).kind else {
+                        continue;
+                    };
+                    let EventDefinition::Error(def) = &be.event else {
+                        continue;
+                    };
+                    match def.error.as_ref().and_then(|d| d.error_code.as_deref()) {
+                        Some(c) if c == code => return Some((e.id.clone(), b)),
+                        Some(_) => {}
+                        None => {
+                            catch_all.get_or_insert(b);
+                        }
+                    }
+                }
+                if let Some(b) = catch_all {
+                    return Some((e.id.clone(), b));
+                }
+            }
+        }
+        cur = e.parent.as_deref().and_then(|p| inst.exec(p));
+    }
+    None
+}
+
+fn push_var(out: &mut Vec<(String, Value)>, name: String, value: Value) {
+    if let Some(slot) = out.iter_mut().find(|(n, _)| *n == name) {
+        slot.1 = value;
+    } else {
+        out.push((name, value));
+    }
+}
+
+fn to_structured(v: &Value) -> serde_json::Value {
+    v.as_structured().unwrap_or_else(|| match v {
+        Value::Date(_) | Value::Bytes(_) => serde_json::Value::String(v.to_json().to_string()),
+        other => other.to_json(),
+    })
+}
+
+/// The default flow of an activity (only gateways have one in this model).
+fn activity_default(_n: &Node) -> Option<FlowId> {
+    None
+}
+
+fn unsupported(n: &Node, what: &str) -> String {
+    format!(
+        "Baton cannot run the {what} of '{}' yet; it arrives with events, timers and user tasks",
+        n.id
+    )
+}
+
+/// Camunda's activity type name for history.
+fn activity_type(n: &Node) -> &'static str {
+    match &n.kind {
+        NodeKind::StartEvent(s) => match &s.event {
+            None => "startEvent",
+            Some(EventDefinition::Message(_)) => "messageStartEvent",
+            Some(EventDefinition::Timer(_)) => "startTimerEvent",
+            Some(EventDefinition::Signal(_)) => "signalStartEvent",
+            Some(EventDefinition::Error(_)) => "errorStartEvent",
+            Some(_) => "startEvent",
+        },
+        NodeKind::EndEvent(e) => match &e.event {
+            None => "noneEndEvent",
+            Some(EventDefinition::Terminate) => "terminateEndEvent",
+            Some(EventDefinition::Error(_)) => "errorEndEvent",
+            Some(_) => "endEvent",
+        },
+        NodeKind::BoundaryEvent(b) => match &b.event {
+            EventDefinition::Error(_) => "boundaryError",
+            EventDefinition::Timer(_) => "boundaryTimer",
+            EventDefinition::Message(_) => "boundaryMessage",
+            EventDefinition::Signal(_) => "boundarySignal",
+            _ => "boundaryEvent",
+        },
+        NodeKind::IntermediateCatchEvent(_) => "intermediateCatchEvent",
+        NodeKind::IntermediateThrowEvent(t) => match &t.event {
+            None => "intermediateNoneThrowEvent",
+            Some(_) => "intermediateThrowEvent",
+        },
+        NodeKind::Task(t) => t.kind.element_name(),
+        NodeKind::SubProcess(_) => "subProcess",
+        NodeKind::CallActivity(_) => "callActivity",
+        NodeKind::Gateway(g) => g.kind.element_name(),
+    }
+}
+
+/// What an expression sees from the root of `inst` (used for `camunda:out` mappings).
+pub(crate) fn interp_scope(inst: &Instance, now: i64) -> ExecScope<'_> {
+    ExecScope {
+        inst,
+        exec: &inst.id,
+        now,
+    }
+}
+
+/// What an expression sees from one execution.
+pub(crate) struct ExecScope<'a> {
+    pub(crate) inst: &'a Instance,
+    pub(crate) exec: &'a str,
+    pub(crate) now: i64,
+}
+
+impl Scope for ExecScope<'_> {
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.inst.variable(self.exec, name).cloned()
+    }
+
+    fn local_variable(&self, name: &str) -> Option<Value> {
+        self.inst.local_variable(self.exec, name).cloned()
+    }
+
+    fn business_key(&self) -> Option<String> {
+        self.inst.business_key.clone()
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+}

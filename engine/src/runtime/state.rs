@@ -1,0 +1,345 @@
+//! The state of one process instance: its execution tree and its variables.
+//!
+//! The tree is small and always loaded whole: the root execution is the process
+//! instance, and every other execution is one activity instance (a task waiting
+//! for its worker, a subprocess scope, a multi-instance body or one of its
+//! instances, a token waiting at a join). It is stored as JSON in the instance's
+//! row, keyed by element ids rather than node indexes so that a stored instance
+//! survives an upgrade of the parser.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::graph::Graph;
+use crate::value::Value;
+
+/// One execution: the process instance itself or one activity instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Exec {
+    /// The execution id (the instance id for the root).
+    pub id: String,
+    /// The enclosing execution; `None` for the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The element this execution is at; empty for the root.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub activity: String,
+    /// What kind of execution it is.
+    pub kind: ExecKind,
+    /// What it waits for.
+    #[serde(default, skip_serializing_if = "Wait::is_none")]
+    pub wait: Wait,
+    /// Whether variables can be local to it (the root, subprocesses, multi-instance
+    /// executions, activities with input/output mappings). Other executions keep their
+    /// local variables in the nearest enclosing scope, as Camunda does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub var_scope: bool,
+}
+
+/// The kinds of execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ExecKind {
+    /// The process instance.
+    Root,
+    /// One activity instance (task, gateway, event, subprocess, call activity).
+    Activity,
+    /// The body of a multi-instance activity, parent of its instances.
+    MiBody,
+    /// One instance of a multi-instance activity.
+    MiInner,
+}
+
+/// What an execution is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) enum Wait {
+    /// Nothing: it is a scope with children, or it is moving.
+    #[default]
+    None,
+    /// Its external task (by id) to be completed.
+    ExternalTask(String),
+    /// Other tokens to arrive at its joining gateway.
+    Join,
+    /// Its called process instance (by id) to end.
+    Child(String),
+    /// Nothing it can get: a step failed; the incident (by id) says why.
+    Failed(String),
+    /// An error it threw is looking for a catcher in a calling instance.
+    ErrorPending,
+}
+
+impl Wait {
+    fn is_none(&self) -> bool {
+        matches!(self, Wait::None)
+    }
+}
+
+impl Exec {
+    /// Camunda's activity instance id for this execution.
+    pub(crate) fn activity_instance_id(&self) -> String {
+        match self.kind {
+            ExecKind::Root => self.id.clone(),
+            ExecKind::MiBody => format!("{}#multiInstanceBody:{}", self.activity, self.id),
+            ExecKind::Activity | ExecKind::MiInner => format!("{}:{}", self.activity, self.id),
+        }
+    }
+}
+
+/// How a stored variable changed in this command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarState {
+    /// As loaded.
+    Clean,
+    /// Created in this command.
+    New,
+    /// Loaded, then changed.
+    Updated,
+    /// Loaded, then removed.
+    Deleted,
+}
+
+/// A variable of a running instance.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Var {
+    /// Its id (kept across updates, as Camunda's variable instance id).
+    pub id: String,
+    /// The execution it is local to.
+    pub scope: String,
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Value,
+    /// How it changed in this command.
+    pub state: VarState,
+    /// Whether its scope ended in this command: it leaves the runtime tables, but
+    /// history keeps it as it was.
+    pub gone: bool,
+}
+
+impl Var {
+    fn live(&self) -> bool {
+        self.state != VarState::Deleted && !self.gone
+    }
+}
+
+/// The state of one process instance, loaded for one command.
+#[derive(Debug)]
+pub(crate) struct Instance {
+    /// The instance id.
+    pub id: String,
+    /// Its definition.
+    pub graph: Arc<Graph>,
+    /// Its business key.
+    pub business_key: Option<String>,
+    /// The calling instance and its call-activity execution, for a called instance.
+    pub super_ref: Option<(String, String)>,
+    /// The top-most calling instance (itself when not called).
+    pub root_instance_id: String,
+    /// The tenant.
+    pub tenant_id: Option<String>,
+    /// When it started.
+    pub start_time: i64,
+    /// The execution tree; the root comes first.
+    pub execs: Vec<Exec>,
+    /// Its variables.
+    pub vars: Vec<Var>,
+    /// Whether it was created by this command.
+    pub is_new: bool,
+    /// How it ended, once it has.
+    pub ended: Option<EndState>,
+    /// The number of times it has been written.
+    pub rev: i64,
+}
+
+/// How an instance ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndState {
+    /// It reached its end.
+    Completed,
+    /// It was cancelled from outside (deleted through the API).
+    ExternallyTerminated,
+    /// It was cancelled by the process (an error caught by a calling instance).
+    InternallyTerminated,
+}
+
+impl EndState {
+    /// Camunda's history state name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EndState::Completed => "COMPLETED",
+            EndState::ExternallyTerminated => "EXTERNALLY_TERMINATED",
+            EndState::InternallyTerminated => "INTERNALLY_TERMINATED",
+        }
+    }
+}
+
+impl Instance {
+    /// The execution with `id`.
+    pub(crate) fn exec(&self, id: &str) -> Option<&Exec> {
+        self.execs.iter().find(|e| e.id == id)
+    }
+
+    pub(crate) fn exec_mut(&mut self, id: &str) -> Option<&mut Exec> {
+        self.execs.iter_mut().find(|e| e.id == id)
+    }
+
+    /// The direct children of `id`.
+    pub(crate) fn children<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Exec> + 'a {
+        self.execs
+            .iter()
+            .filter(move |e| e.parent.as_deref() == Some(id))
+    }
+
+    /// The execution whose variables `id`'s local variables are: itself if it is a
+    /// variable scope, else the nearest enclosing one.
+    pub(crate) fn var_scope(&self, id: &str) -> String {
+        let mut cur = self.exec(id);
+        while let Some(e) = cur {
+            if e.var_scope || e.kind == ExecKind::Root {
+                return e.id.clone();
+            }
+            cur = e.parent.as_deref().and_then(|p| self.exec(p));
+        }
+        self.id.clone()
+    }
+
+    /// The chain of variable scopes from `id` outwards, ending at the root.
+    fn scope_chain(&self, id: &str) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut cur = self.exec(id);
+        while let Some(e) = cur {
+            if e.var_scope || e.kind == ExecKind::Root {
+                chain.push(e.id.as_str());
+            }
+            cur = e.parent.as_deref().and_then(|p| self.exec(p));
+        }
+        if chain.is_empty() {
+            chain.push(self.id.as_str());
+        }
+        chain
+    }
+
+    fn var_index(&self, scope: &str, name: &str) -> Option<usize> {
+        self.vars
+            .iter()
+            .position(|v| v.scope == scope && v.name == name && v.live())
+    }
+
+    /// The variable `name` as seen from execution `id`.
+    pub(crate) fn variable(&self, id: &str, name: &str) -> Option<&Value> {
+        self.scope_chain(id)
+            .into_iter()
+            .find_map(|s| self.var_index(s, name))
+            .map(|i| &self.vars[i].value)
+    }
+
+    /// The variable `name` if it is local to `id`'s scope.
+    pub(crate) fn local_variable(&self, id: &str, name: &str) -> Option<&Value> {
+        let scope = self.var_scope(id);
+        self.var_index(&scope, name).map(|i| &self.vars[i].value)
+    }
+
+    /// Every variable visible from `id`, nearest scope first wins.
+    pub(crate) fn visible_variables(&self, id: &str) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for scope in self.scope_chain(id) {
+            for v in self
+                .vars
+                .iter()
+                .filter(|v| v.scope == scope && v.state != VarState::Deleted)
+            {
+                if !out.iter().any(|(n, _)| *n == v.name) {
+                    out.push((v.name.clone(), v.value.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The variables local to `id`'s scope.
+    pub(crate) fn local_variables(&self, id: &str) -> Vec<(String, Value)> {
+        let scope = self.var_scope(id);
+        self.vars
+            .iter()
+            .filter(|v| v.scope == scope && v.live())
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect()
+    }
+
+    /// Camunda's `setVariable`: updates the variable in the nearest scope that has it,
+    /// or creates it in the process instance.
+    pub(crate) fn set_variable(&mut self, id: &str, name: &str, value: Value) {
+        let chain: Vec<String> = self
+            .scope_chain(id)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let scope = chain
+            .iter()
+            .find(|s| self.var_index(s, name).is_some())
+            .cloned()
+            .unwrap_or_else(|| self.id.clone());
+        self.put(&scope, name, value);
+    }
+
+    /// Camunda's `setVariableLocal`.
+    pub(crate) fn set_local(&mut self, id: &str, name: &str, value: Value) {
+        let scope = self.var_scope(id);
+        self.put(&scope, name, value);
+    }
+
+    /// Sets `name` in exactly `scope`.
+    pub(crate) fn put(&mut self, scope: &str, name: &str, value: Value) {
+        if let Some(i) = self.var_index(scope, name) {
+            let var = &mut self.vars[i];
+            var.value = value;
+            if var.state == VarState::Clean {
+                var.state = VarState::Updated;
+            }
+            return;
+        }
+        // A variable deleted earlier in this command comes back under its old id.
+        if let Some(var) = self
+            .vars
+            .iter_mut()
+            .find(|v| v.scope == scope && v.name == name && !v.live())
+        {
+            var.value = value;
+            if var.state != VarState::New {
+                var.state = VarState::Updated;
+            }
+            var.gone = false;
+            return;
+        }
+        self.vars.push(Var {
+            id: crate::new_id(),
+            scope: scope.to_owned(),
+            name: name.to_owned(),
+            value,
+            state: VarState::New,
+            gone: false,
+        });
+    }
+
+    /// Removes `name` from exactly `scope`; whether it existed.
+    pub(crate) fn remove_var(&mut self, scope: &str, name: &str) -> bool {
+        match self.var_index(scope, name) {
+            Some(i) if self.vars[i].state == VarState::New => {
+                self.vars.remove(i);
+                true
+            }
+            Some(i) => {
+                self.vars[i].state = VarState::Deleted;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Drops every variable local to exactly `scope` (when it ends). History keeps them.
+    pub(crate) fn drop_scope_vars(&mut self, scope: &str) {
+        for v in self.vars.iter_mut().filter(|v| v.scope == scope) {
+            v.gone = true;
+        }
+    }
+}

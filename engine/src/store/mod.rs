@@ -1,0 +1,329 @@
+//! SQLite storage: opening and migrating the database, the single writer that
+//! commits commands in groups, and the pool of read connections.
+//!
+//! Every state change runs as a command on the writer thread. The writer takes
+//! every command waiting in its queue, runs each inside its own SAVEPOINT (so a
+//! failing command is rolled back alone), commits the group in one transaction
+//! and only then answers the callers. An answer therefore always means "durable"
+//! (with `synchronous=FULL`), and a crash at any point leaves the database as of
+//! the last commit.
+
+pub(crate) mod rows;
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::oneshot;
+
+use crate::error::{Error, Result};
+
+/// The schema migrations, in order. Never edit one that has landed; add a file.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_initial.sql")];
+
+/// The most commands committed in one transaction.
+const MAX_GROUP: usize = 512;
+
+/// How durable a commit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous=FULL`: an answered call survives a power loss (the default).
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: an answered call survives a crash of Baton but may be
+    /// lost on a power loss. For throw-away databases.
+    Normal,
+}
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A database file (created if missing, upgraded in place if old).
+    File(PathBuf),
+    /// A private in-memory database, gone when the engine is dropped.
+    Memory,
+}
+
+/// The state of the writer's current transaction, visible to commands.
+pub(crate) struct Tx<'c> {
+    /// The write connection, inside a transaction and the command's savepoint.
+    pub conn: &'c Connection,
+    /// Set by a command that made external tasks fetchable.
+    pub tasks_changed: bool,
+}
+
+type Finish = Box<dyn FnOnce(Result<()>) + Send>;
+type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Finish + Send>;
+
+/// The database: a writer thread and read connections.
+pub(crate) struct Store {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating and migrating) the database and starts the writer.
+    /// `on_commit(tasks_changed)` runs after every commit on the writer thread.
+    pub(crate) fn open(
+        location: &Location,
+        durability: Durability,
+        on_commit: Box<dyn Fn(bool) + Send>,
+    ) -> Result<Store> {
+        let conn = match location {
+            Location::File(path) => Connection::open(path),
+            Location::Memory => Connection::open_in_memory(),
+        }
+        .map_err(|e| Error::Storage(format!("cannot open the database: {e}")))?;
+        configure(&conn, durability)?;
+        migrate(&conn)?;
+        let (send, recv) = mpsc::channel::<Job>();
+        let writer = std::thread::Builder::new()
+            .name("baton-writer".into())
+            .spawn(move || write_loop(&conn, &recv, &*on_commit))
+            .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
+        Ok(Store {
+            jobs: Mutex::new(Some(send)),
+            writer: Mutex::new(Some(writer)),
+            readers: Mutex::new(Vec::new()),
+            path: match location {
+                Location::File(p) => Some(p.clone()),
+                Location::Memory => None,
+            },
+        })
+    }
+
+    /// Runs `f` as one command on the writer and answers once it is committed.
+    pub(crate) async fn write<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
+    {
+        let (send, recv) = oneshot::channel();
+        let job: Job = Box::new(move |tx: &mut Tx<'_>| {
+            let before = tx.tasks_changed;
+            let result = run_in_savepoint(tx, f);
+            if result.is_err() {
+                tx.tasks_changed = before;
+            }
+            Box::new(move |commit: Result<()>| {
+                let _ = send.send(commit.and(result));
+            })
+        });
+        {
+            let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            let sender = jobs.as_ref().ok_or(Error::Closed)?;
+            sender.send(job).map_err(|_| Error::Closed)?;
+        }
+        recv.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Runs the read-only query `f` on a read connection (on the writer for an
+    /// in-memory database, which has no second connection).
+    pub(crate) async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        let Some(path) = self.path.clone() else {
+            return self.write(move |tx| f(tx.conn)).await;
+        };
+        let conn = {
+            let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            readers.pop()
+        };
+        let conn = match conn {
+            Some(c) => c,
+            None => open_reader(&path)?,
+        };
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
+                .unwrap_or_else(|_| Err(Error::Internal("a query panicked".into())));
+            (conn, result)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("query task failed: {e}")))?;
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < 8 {
+            readers.push(conn);
+        }
+        result
+    }
+
+    /// Stops the writer after the commands already queued, and waits for it.
+    pub(crate) fn close(&self) {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
+    tx.conn.execute_batch("SAVEPOINT command")?;
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(%what, "a command panicked; it was rolled back");
+        Err(Error::Internal(format!("a command panicked: {what}")))
+    });
+    let end = if result.is_ok() {
+        tx.conn.execute_batch("RELEASE command")
+    } else {
+        tx.conn
+            .execute_batch("ROLLBACK TO command; RELEASE command")
+    };
+    match end {
+        Ok(()) => result,
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(bool)) {
+    let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
+    let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
+    while let Ok(first) = jobs.recv() {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut tx = Tx {
+            conn,
+            tasks_changed: false,
+        };
+        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begin {
+            let err = Error::Storage(format!("cannot begin a transaction: {e}"));
+            for _job in group.drain(..) {
+                // The job never ran; its caller sees the failure through the dropped reply.
+            }
+            tracing::error!(%err, "write group dropped");
+            continue;
+        }
+        for job in group.drain(..) {
+            finishers.push(job(&mut tx));
+        }
+        let commit = conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            Error::Storage(format!("commit failed: {e}"))
+        });
+        let committed = commit.is_ok();
+        for finish in finishers.drain(..) {
+            finish(commit.clone());
+        }
+        if committed {
+            on_commit(tx.tasks_changed);
+        }
+    }
+}
+
+fn configure(conn: &Connection, durability: Durability) -> Result<()> {
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = {sync};
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -32000;
+         PRAGMA temp_store = MEMORY;"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::Storage(format!("cannot open a read connection: {e}")))?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+/// Applies the migrations the database has not seen, in one transaction, and records
+/// the new version in `user_version`.
+fn migrate(conn: &Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if current > known {
+        return Err(Error::Storage(format!(
+            "the database has schema version {current}, newer than this Baton knows ({known}); \
+             use a newer Baton"
+        )));
+    }
+    if current == known {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let applied = (|| -> Result<()> {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(current).unwrap_or(0))
+        {
+            conn.execute_batch(sql)
+                .map_err(|e| Error::Storage(format!("migration {} failed: {e}", i + 1)))?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {known}"))?;
+        Ok(())
+    })();
+    match applied {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            tracing::info!(from = current, to = known, "database schema migrated");
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_record_the_version() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        migrate(&conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA user_version = 999").unwrap();
+        let err = migrate(&conn).unwrap_err();
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+}

@@ -1,0 +1,558 @@
+//! The records the engine's API takes and returns.
+//!
+//! Times are milliseconds since the Unix epoch (UTC); [`crate::date`] formats them
+//! as Camunda does. Field names follow Camunda's DTOs so the REST layer maps them
+//! one to one.
+
+use crate::value::Value;
+
+/// Named variables, in the order given.
+pub type Variables = Vec<(String, Value)>;
+
+/// A deployment to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewDeployment {
+    /// `deployment-name`.
+    pub name: Option<String>,
+    /// `deployment-source`.
+    pub source: Option<String>,
+    /// `tenant-id`.
+    pub tenant_id: Option<String>,
+    /// The files: (name, content). Files not ending in `.bpmn` or `.bpmn20.xml` are
+    /// stored but not parsed.
+    pub resources: Vec<(String, Vec<u8>)>,
+    /// `enable-duplicate-filtering`: when every resource equals the one of the same
+    /// name in the latest deployment of the same name, nothing new is deployed.
+    pub duplicate_filtering: bool,
+    /// `deploy-changed-only`: only changed resources get new definition versions.
+    pub changed_only: bool,
+}
+
+/// A deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its source.
+    pub source: Option<String>,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// When it was deployed.
+    pub deployment_time: i64,
+}
+
+/// What a deployment call created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentResult {
+    /// The deployment (an earlier one when duplicate filtering found no change).
+    pub deployment: Deployment,
+    /// The process definitions it created (empty when nothing changed).
+    pub definitions: Vec<ProcessDefinition>,
+}
+
+/// A process definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessDefinition {
+    /// `key:version:uuid`.
+    pub id: String,
+    /// The process id in the model.
+    pub key: String,
+    /// 1 for the first deployment of the key, then one more per changed model.
+    pub version: i64,
+    /// The process's name.
+    pub name: Option<String>,
+    /// Its deployment.
+    pub deployment_id: String,
+    /// The resource it came from.
+    pub resource_name: String,
+    /// `camunda:versionTag`.
+    pub version_tag: Option<String>,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// Whether it is suspended.
+    pub suspended: bool,
+    /// `camunda:isStartableInTasklist`.
+    pub startable_in_tasklist: bool,
+    /// `camunda:historyTimeToLive`, in days.
+    pub history_time_to_live: Option<i64>,
+}
+
+/// Which process definition to start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefinitionRef {
+    /// By id.
+    Id(String),
+    /// The latest version of a key (in a tenant, or without one).
+    Key {
+        /// The key.
+        key: String,
+        /// The tenant; `None` means definitions without a tenant.
+        tenant_id: Option<String>,
+    },
+}
+
+/// A request to start a process instance.
+#[derive(Debug, Clone)]
+pub struct StartInstance {
+    /// Which definition.
+    pub definition: DefinitionRef,
+    /// The business key.
+    pub business_key: Option<String>,
+    /// The initial variables.
+    pub variables: Variables,
+}
+
+impl StartInstance {
+    /// Starts the latest version of `key`.
+    pub fn by_key(key: impl Into<String>) -> Self {
+        StartInstance {
+            definition: DefinitionRef::Key {
+                key: key.into(),
+                tenant_id: None,
+            },
+            business_key: None,
+            variables: Vec::new(),
+        }
+    }
+
+    /// Sets the business key.
+    pub fn business_key(mut self, key: impl Into<String>) -> Self {
+        self.business_key = Some(key.into());
+        self
+    }
+
+    /// Adds a variable.
+    pub fn variable(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.variables.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A process instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessInstance {
+    /// Its id.
+    pub id: String,
+    /// Its definition.
+    pub definition_id: String,
+    /// Its definition's key.
+    pub definition_key: String,
+    /// Its business key.
+    pub business_key: Option<String>,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// Whether it is suspended.
+    pub suspended: bool,
+    /// Whether it has ended (only a start call can answer an ended instance).
+    pub ended: bool,
+    /// The calling instance, for a called one.
+    pub super_instance_id: Option<String>,
+    /// The top-most calling instance (itself when not called).
+    pub root_instance_id: String,
+}
+
+/// A node of an instance's activity-instance tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityInstance {
+    /// The activity instance id (the instance id for the root).
+    pub id: String,
+    /// The enclosing activity instance id.
+    pub parent_id: Option<String>,
+    /// The element id (the definition id for the root).
+    pub activity_id: String,
+    /// Camunda's activity type (`processDefinition` for the root).
+    pub activity_type: String,
+    /// The element's name.
+    pub activity_name: Option<String>,
+    /// The executions of this activity instance.
+    pub execution_ids: Vec<String>,
+    /// Incident ids at this activity instance.
+    pub incident_ids: Vec<String>,
+    /// The activity instances inside it.
+    pub children: Vec<ActivityInstance>,
+}
+
+/// An external task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalTask {
+    /// Its id.
+    pub id: String,
+    /// Its topic.
+    pub topic: String,
+    /// The worker holding or last holding its lock.
+    pub worker_id: Option<String>,
+    /// When its lock (or retry timeout) expires.
+    pub lock_expiration_time: Option<i64>,
+    /// Retries left; `None` until a failure sets them.
+    pub retries: Option<i64>,
+    /// The last failure's message.
+    pub error_message: Option<String>,
+    /// Its priority.
+    pub priority: i64,
+    /// Its process instance.
+    pub process_instance_id: String,
+    /// Its execution.
+    pub execution_id: String,
+    /// Its element id.
+    pub activity_id: String,
+    /// Its activity instance.
+    pub activity_instance_id: String,
+    /// Its process definition.
+    pub process_definition_id: String,
+    /// Its process definition's key.
+    pub process_definition_key: String,
+    /// Its process definition's version tag.
+    pub process_definition_version_tag: Option<String>,
+    /// The instance's business key.
+    pub business_key: Option<String>,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// Whether it is suspended.
+    pub suspended: bool,
+    /// When it was created.
+    pub create_time: i64,
+}
+
+/// A task handed to a worker by `fetch_and_lock`, with the variables it asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockedTask {
+    /// The task, as locked.
+    pub task: ExternalTask,
+    /// The last failure's details.
+    pub error_details: Option<String>,
+    /// The variables visible from the task's execution (or only those asked for).
+    pub variables: Variables,
+}
+
+/// One topic of a `fetch_and_lock` request.
+#[derive(Debug, Clone, Default)]
+pub struct TopicRequest {
+    /// The topic name.
+    pub topic: String,
+    /// How long the lock lasts, in milliseconds.
+    pub lock_duration: i64,
+    /// Which variables to return; `None` means all.
+    pub variables: Option<Vec<String>>,
+    /// Only the task execution's local variables.
+    pub local_variables: bool,
+    /// Only tasks of instances with this business key.
+    pub business_key: Option<String>,
+    /// Only tasks of this definition.
+    pub process_definition_id: Option<String>,
+    /// Only tasks of these definitions.
+    pub process_definition_ids: Vec<String>,
+    /// Only tasks of this definition key.
+    pub process_definition_key: Option<String>,
+    /// Only tasks of these definition keys.
+    pub process_definition_keys: Vec<String>,
+    /// Only tasks of definitions with this version tag.
+    pub process_definition_version_tag: Option<String>,
+    /// Only tasks without a tenant.
+    pub without_tenant_id: bool,
+    /// Only tasks of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only tasks whose instance has these variable values.
+    pub process_variables: Variables,
+}
+
+/// A `fetch_and_lock` request.
+#[derive(Debug, Clone, Default)]
+pub struct FetchAndLock {
+    /// The worker locking the tasks.
+    pub worker_id: String,
+    /// The most tasks to lock.
+    pub max_tasks: usize,
+    /// Highest priority first.
+    pub use_priority: bool,
+    /// The topics, each with its own options.
+    pub topics: Vec<TopicRequest>,
+}
+
+/// A worker's failure report.
+#[derive(Debug, Clone, Default)]
+pub struct Failure {
+    /// The failure message.
+    pub error_message: Option<String>,
+    /// Details (a stack trace, say).
+    pub error_details: Option<String>,
+    /// Retries left; 0 raises an incident.
+    pub retries: i64,
+    /// Milliseconds before the task may be fetched again.
+    pub retry_timeout: i64,
+    /// Variables to set on the task's execution.
+    pub variables: Variables,
+    /// Variables to set local to it.
+    pub local_variables: Variables,
+}
+
+/// Filters for external task queries; every set field must match.
+#[derive(Debug, Clone, Default)]
+pub struct ExternalTaskQuery {
+    /// This task.
+    pub id: Option<String>,
+    /// These tasks.
+    pub ids: Vec<String>,
+    /// This topic.
+    pub topic: Option<String>,
+    /// Locked by this worker.
+    pub worker_id: Option<String>,
+    /// Only tasks whose lock has not expired.
+    pub locked: bool,
+    /// Only tasks that are not locked (or whose lock expired).
+    pub not_locked: bool,
+    /// Only tasks with retries left (or unset).
+    pub with_retries_left: bool,
+    /// Only tasks with no retries left.
+    pub no_retries_left: bool,
+    /// Of this instance.
+    pub process_instance_id: Option<String>,
+    /// Of these instances.
+    pub process_instance_ids: Vec<String>,
+    /// Of this definition.
+    pub process_definition_id: Option<String>,
+    /// Of this definition key.
+    pub process_definition_key: Option<String>,
+    /// At this element.
+    pub activity_id: Option<String>,
+    /// At this execution.
+    pub execution_id: Option<String>,
+    /// With a priority of at least this.
+    pub priority_higher_than_or_equals: Option<i64>,
+    /// With a priority of at most this.
+    pub priority_lower_than_or_equals: Option<i64>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// Filters for process definition queries.
+#[derive(Debug, Clone, Default)]
+pub struct DefinitionQuery {
+    /// This definition.
+    pub id: Option<String>,
+    /// This key.
+    pub key: Option<String>,
+    /// Keys containing this text.
+    pub key_like: Option<String>,
+    /// This name.
+    pub name: Option<String>,
+    /// This version.
+    pub version: Option<i64>,
+    /// Only the latest version of each key.
+    pub latest_version: bool,
+    /// Of this deployment.
+    pub deployment_id: Option<String>,
+    /// With this version tag.
+    pub version_tag: Option<String>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only definitions without a tenant.
+    pub without_tenant_id: bool,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// Filters for process instance queries.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceQuery {
+    /// These instances.
+    pub ids: Vec<String>,
+    /// With this business key.
+    pub business_key: Option<String>,
+    /// Of this definition.
+    pub definition_id: Option<String>,
+    /// Of this definition key.
+    pub definition_key: Option<String>,
+    /// Called by this instance.
+    pub super_instance_id: Option<String>,
+    /// Calling this instance.
+    pub sub_instance_id: Option<String>,
+    /// With an open incident.
+    pub with_incident: bool,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// A variable of a running instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableInstance {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Value,
+    /// Its process instance.
+    pub process_instance_id: String,
+    /// The execution it is local to.
+    pub execution_id: String,
+}
+
+/// An open incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// Its id.
+    pub id: String,
+    /// `failedExternalTask`, `failedJob`...
+    pub incident_type: String,
+    /// What went wrong.
+    pub message: Option<String>,
+    /// When it was raised.
+    pub timestamp: i64,
+    /// Its process instance.
+    pub process_instance_id: String,
+    /// Its execution.
+    pub execution_id: String,
+    /// Its element.
+    pub activity_id: String,
+    /// Its process definition.
+    pub process_definition_id: String,
+    /// The external task id, for `failedExternalTask`.
+    pub configuration: Option<String>,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+}
+
+/// Filters for incident queries.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentQuery {
+    /// This incident.
+    pub id: Option<String>,
+    /// Of this type.
+    pub incident_type: Option<String>,
+    /// Of this instance.
+    pub process_instance_id: Option<String>,
+    /// At this element.
+    pub activity_id: Option<String>,
+    /// With this configuration (an external task id).
+    pub configuration: Option<String>,
+}
+
+/// A process instance in history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricProcessInstance {
+    /// Its id.
+    pub id: String,
+    /// Its business key.
+    pub business_key: Option<String>,
+    /// Its definition.
+    pub process_definition_id: String,
+    /// Its definition key.
+    pub process_definition_key: String,
+    /// Its definition version.
+    pub process_definition_version: i64,
+    /// Its definition name.
+    pub process_definition_name: Option<String>,
+    /// When it started.
+    pub start_time: i64,
+    /// When it ended.
+    pub end_time: Option<i64>,
+    /// The start event.
+    pub start_activity_id: Option<String>,
+    /// The end event it ended at.
+    pub end_activity_id: Option<String>,
+    /// The calling instance.
+    pub super_process_instance_id: Option<String>,
+    /// The top-most calling instance.
+    pub root_process_instance_id: String,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// `ACTIVE`, `COMPLETED`, `EXTERNALLY_TERMINATED`, `INTERNALLY_TERMINATED`.
+    pub state: String,
+    /// Why it was cancelled.
+    pub delete_reason: Option<String>,
+}
+
+/// Filters for historic process instance queries.
+#[derive(Debug, Clone, Default)]
+pub struct HistoricInstanceQuery {
+    /// This instance.
+    pub id: Option<String>,
+    /// With this business key.
+    pub business_key: Option<String>,
+    /// Of this definition key.
+    pub definition_key: Option<String>,
+    /// Of this definition.
+    pub definition_id: Option<String>,
+    /// Only finished ones.
+    pub finished: bool,
+    /// Only unfinished ones.
+    pub unfinished: bool,
+    /// Called by this instance.
+    pub super_instance_id: Option<String>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// An activity instance in history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricActivityInstance {
+    /// Its id.
+    pub id: String,
+    /// The enclosing activity instance.
+    pub parent_activity_instance_id: Option<String>,
+    /// The element.
+    pub activity_id: String,
+    /// The element's name.
+    pub activity_name: Option<String>,
+    /// Camunda's activity type.
+    pub activity_type: String,
+    /// Its process instance.
+    pub process_instance_id: String,
+    /// Its execution.
+    pub execution_id: String,
+    /// Its process definition.
+    pub process_definition_id: String,
+    /// Its process definition key.
+    pub process_definition_key: String,
+    /// The external task, for an external task activity.
+    pub task_id: Option<String>,
+    /// The called instance, for a call activity.
+    pub called_process_instance_id: Option<String>,
+    /// When it started.
+    pub start_time: i64,
+    /// When it ended.
+    pub end_time: Option<i64>,
+    /// Whether it was cancelled.
+    pub canceled: bool,
+    /// Whether it completed its scope.
+    pub complete_scope: bool,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+}
+
+/// A variable in history: its latest value, also after its instance ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricVariable {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its latest value.
+    pub value: Value,
+    /// Its process instance.
+    pub process_instance_id: String,
+    /// The execution it was local to.
+    pub execution_id: String,
+    /// Its process definition.
+    pub process_definition_id: String,
+    /// Its process definition key.
+    pub process_definition_key: String,
+    /// When it was created.
+    pub create_time: i64,
+    /// `CREATED` or `DELETED`.
+    pub state: String,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+}
