@@ -127,3 +127,137 @@ async fn failures_retry_then_raise_an_incident_that_retries_resolve() {
         .unwrap();
     assert_eq!(state(&engine, &inst.id).await, "COMPLETED");
 }
+
+/// An engine on a fresh database file whose time moves only when told.
+fn manual_engine() -> (
+    baton_engine::Engine,
+    std::sync::Arc<baton_engine::ManualClock>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(baton_engine::ManualClock::new(1_795_168_800_000));
+    let config = baton_engine::Config::file(dir.path().join("baton.db")).clock(clock.clone());
+    (baton_engine::Engine::open(config).unwrap(), clock, dir)
+}
+
+#[tokio::test]
+async fn locks_hold_until_they_expire_and_then_move_on() {
+    let (engine, clock, _dir) = manual_engine();
+    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    engine.start(StartInstance::by_key("simple")).await.unwrap();
+    let t = fetch(&engine, "w1", "work").await.remove(0);
+    assert_eq!(
+        t.task.lock_expiration_time,
+        Some(baton_engine::Clock::now(&*clock) + 10_000)
+    );
+    clock.advance(9_999);
+    assert!(
+        fetch(&engine, "w2", "work").await.is_empty(),
+        "still locked"
+    );
+    // Extending needs the holder and a live lock.
+    let err = engine
+        .extend_lock(&t.task.id, "w2", 5_000)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err}");
+    engine.extend_lock(&t.task.id, "w1", 5_000).await.unwrap();
+    clock.advance(4_999);
+    assert!(
+        fetch(&engine, "w2", "work").await.is_empty(),
+        "lock extended"
+    );
+    clock.advance(1);
+    // The same worker may still complete after its lock expired while nobody took it...
+    let (after, _) = engine.external_task(&t.task.id).await.unwrap();
+    assert_eq!(after.worker_id.as_deref(), Some("w1"));
+    let err = engine
+        .extend_lock(&t.task.id, "w1", 5_000)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // ...but once another worker has fetched it, the first one is refused.
+    let moved = fetch(&engine, "w2", "work").await;
+    assert_eq!(moved.len(), 1);
+    let err = engine
+        .complete(&t.task.id, "w1", vec![], vec![])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("locked by worker 'w2'"), "{err}");
+    engine.unlock(&t.task.id).await.unwrap();
+    assert_eq!(
+        fetch(&engine, "w3", "work").await.len(),
+        1,
+        "unlocked tasks are fetchable"
+    );
+    engine.set_priority(&t.task.id, 7).await.unwrap();
+    assert_eq!(
+        engine.external_task(&t.task.id).await.unwrap().0.priority,
+        7
+    );
+    assert!(matches!(
+        engine.unlock("nope").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        engine.set_retries(&t.task.id, -1).await,
+        Err(Error::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn without_history_nothing_is_kept_after_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = baton_engine::Config::file(dir.path().join("baton.db")).history(false);
+    let engine = baton_engine::Engine::open(config).unwrap();
+    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
+    assert_eq!(work(&engine, "work", vec![]).await, 1);
+    assert!(engine.instance(&inst.id).await.is_err());
+    assert!(
+        engine
+            .historic_activities(&inst.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_change_nothing() {
+    let (engine, _dir) = engine();
+    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    let err = engine
+        .start(StartInstance::by_key("missing"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err}");
+    let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
+    let t = fetch(&engine, "w", "work").await.remove(0);
+    let bad = Failure {
+        retries: -1,
+        ..Failure::default()
+    };
+    assert!(matches!(
+        engine.handle_failure(&t.task.id, "w", bad).await,
+        Err(Error::Invalid(_))
+    ));
+    let err = engine
+        .handle_bpmn_error(&t.task.id, "w", "", None, vec![])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err}");
+    // The task is untouched and the instance still waits for it.
+    let (task, _) = engine.external_task(&t.task.id).await.unwrap();
+    assert_eq!(task.retries, None);
+    assert_eq!(engine.instance(&inst.id).await.unwrap().id, inst.id);
+    let err = engine
+        .deploy(baton_engine::NewDeployment {
+            resources: vec![("broken.bpmn".into(), b"<definitions".to_vec())],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Deployment { .. }), "{err}");
+    assert_eq!(engine.deployments(None, None).await.unwrap().len(), 1);
+}
