@@ -134,10 +134,14 @@ fn manual_engine() -> (
     std::sync::Arc<baton_engine::ManualClock>,
     tempfile::TempDir,
 ) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let clock = std::sync::Arc::new(baton_engine::ManualClock::new(1_795_168_800_000));
     let config = baton_engine::Config::file(dir.path().join("baton.db")).clock(clock.clone());
-    (baton_engine::Engine::open(config).unwrap(), clock, dir)
+    (
+        baton_engine::Engine::open(config).expect("the engine opens"),
+        clock,
+        dir,
+    )
 }
 
 #[tokio::test]
