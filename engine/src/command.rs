@@ -30,7 +30,8 @@ pub(crate) struct Ctx<'c> {
     /// Instances in the order they were first loaded, for writing back.
     order: Vec<String>,
     pub tasks_changed: bool,
-    hist_seq: i64,
+    /// The last history sequence number used per instance in this command.
+    hist_seq: HashMap<String, i64>,
 }
 
 impl<'c> Ctx<'c> {
@@ -42,7 +43,7 @@ impl<'c> Ctx<'c> {
             instances: HashMap::new(),
             order: Vec::new(),
             tasks_changed: false,
-            hist_seq: 0,
+            hist_seq: HashMap::new(),
         }
     }
 
@@ -878,6 +879,22 @@ impl<'c> Ctx<'c> {
         Ok(())
     }
 
+    /// The next history sequence number of instance `id`: after every one it already
+    /// has (commands within one millisecond must not interleave), and near the clock.
+    fn next_seq(&mut self, id: &str) -> Result<i64> {
+        let last = match self.hist_seq.get(id) {
+            Some(last) => *last,
+            None => self
+                .conn
+                .prepare_cached("SELECT MAX(seq) FROM hi_activity_instance WHERE instance_id = ?1")?
+                .query_row([id], |r| r.get::<_, Option<i64>>(0))?
+                .unwrap_or(0),
+        };
+        let seq = self.now.saturating_mul(1000).max(last.saturating_add(1));
+        self.hist_seq.insert(id.to_owned(), seq);
+        Ok(seq)
+    }
+
     fn history(&mut self, id: &str, event: HistoryEvent) -> Result<()> {
         if !self.shared.history {
             return Ok(());
@@ -897,8 +914,7 @@ impl<'c> Ctx<'c> {
                 let name = g
                     .node_id(&activity_id)
                     .and_then(|n| g.process.node(n).name.clone());
-                self.hist_seq += 1;
-                let seq = now.saturating_mul(1000).saturating_add(self.hist_seq);
+                let seq = self.next_seq(id)?;
                 self.conn
                     .prepare_cached(
                         "INSERT INTO hi_activity_instance (id, parent_id, activity_id, activity_name, \

@@ -21,6 +21,9 @@ enum Step {
     Enter { scope: String, node: NodeId },
     /// Execution `exec` (already created) starts its activity.
     Execute { exec: String },
+    /// Execution `exec`, whose activity instance already started (a token that
+    /// waited at a join), runs its activity's behaviour.
+    Resume { exec: String },
     /// A token left scope `scope`; the scope may be done.
     Consumed { scope: String },
 }
@@ -140,6 +143,7 @@ impl<'a> Run<'a> {
                 match step {
                     Step::Enter { scope, node } => self.enter(&scope, node),
                     Step::Execute { exec } => self.execute(&exec),
+                    Step::Resume { exec } => self.resume(&exec),
                     Step::Consumed { scope } => self.consumed(&scope),
                 }
             }
@@ -258,10 +262,13 @@ impl<'a> Run<'a> {
             if matches!(g.kind, GatewayKind::Parallel | GatewayKind::Inclusive)
                 && n.incoming.len() > 1
             {
+                // As in Camunda, every arriving token is an activity instance of
+                // the join; all but the last end when it fires.
                 let exec = self.new_exec(scope, node, ExecKind::Activity);
                 if let Some(e) = self.inst.exec_mut(&exec) {
                     e.wait = Wait::Join;
                 }
+                self.history_start(&exec);
                 self.try_join(scope, node);
                 return;
             }
@@ -276,6 +283,16 @@ impl<'a> Run<'a> {
             return;
         };
         self.history_start(exec);
+        if let Err(message) = self.execute_inner(exec, node) {
+            self.fail(exec, message);
+        }
+    }
+
+    /// Runs the activity of an execution whose history already started.
+    fn resume(&mut self, exec: &str) {
+        let Some(node) = self.node_of(exec) else {
+            return;
+        };
         if let Err(message) = self.execute_inner(exec, node) {
             self.fail(exec, message);
         }
@@ -715,13 +732,14 @@ impl<'a> Run<'a> {
             .split_last()
             .map_or((None, &[][..]), |(k, m)| (Some(k), m));
         for id in merged {
+            self.history_end(id, false, false);
             self.remove_exec(id);
         }
         if let Some(keep) = keep {
             if let Some(e) = self.inst.exec_mut(keep) {
                 e.wait = Wait::None;
             }
-            self.queue.push_back(Step::Execute { exec: keep.clone() });
+            self.queue.push_back(Step::Resume { exec: keep.clone() });
         }
         true
     }
