@@ -125,3 +125,126 @@ pub async fn hvar(engine: &Engine, instance: &str, name: &str) -> Option<Value> 
         .find(|v| v.name == name && v.state == "CREATED")
         .map(|v| v.value)
 }
+
+/// Starts an instance of the latest `key` with `vars`, returning its id.
+pub async fn start(engine: &Engine, key: &str, vars: &[(&str, Value)]) -> String {
+    let mut s = baton_engine::StartInstance::by_key(key);
+    for (name, value) in vars {
+        s = s.variable(*name, value.clone());
+    }
+    engine.start(s).await.unwrap().id
+}
+
+/// A list of (name, value) pairs as `Variables`.
+pub fn vars(list: &[(&str, Value)]) -> Variables {
+    list.iter()
+        .map(|(n, v)| ((*n).to_owned(), v.clone()))
+        .collect()
+}
+
+/// The external tasks of an instance, sorted by activity id.
+pub async fn tasks_of(engine: &Engine, instance: &str) -> Vec<baton_engine::ExternalTask> {
+    let mut tasks = engine
+        .external_tasks(baton_engine::ExternalTaskQuery {
+            process_instance_id: Some(instance.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tasks.sort_by(|a, b| a.activity_id.cmp(&b.activity_id));
+    tasks
+}
+
+/// The activity ids of an instance's external tasks, sorted.
+pub async fn open_tasks(engine: &Engine, instance: &str) -> Vec<String> {
+    tasks_of(engine, instance)
+        .await
+        .into_iter()
+        .map(|t| t.activity_id)
+        .collect()
+}
+
+/// Fetches the tasks of `topic` and completes the one of `instance` at `activity`
+/// with `variables` and `local`.
+pub async fn complete_at(
+    engine: &Engine,
+    instance: &str,
+    activity: &str,
+    variables: Variables,
+    local: Variables,
+) {
+    let task = tasks_of(engine, instance)
+        .await
+        .into_iter()
+        .find(|t| t.activity_id == activity)
+        .unwrap_or_else(|| panic!("no external task at {activity}"));
+    lock(engine, &task.topic).await;
+    engine
+        .complete(&task.id, "w", variables, local)
+        .await
+        .unwrap();
+}
+
+/// Locks every fetchable task of `topic` for worker `w`, returning them.
+pub async fn lock(engine: &Engine, topic: &str) -> Vec<LockedTask> {
+    fetch(engine, "w", topic).await
+}
+
+/// The open incidents of an instance.
+pub async fn incidents_of(engine: &Engine, instance: &str) -> Vec<baton_engine::Incident> {
+    engine
+        .incidents(baton_engine::IncidentQuery {
+            process_instance_id: Some(instance.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// The runtime variables of an instance as (name, value), sorted by name; with
+/// `root_only`, only those of the process instance scope.
+pub async fn runtime_vars(
+    engine: &Engine,
+    instance: &str,
+    root_only: bool,
+) -> Vec<(String, Value)> {
+    engine
+        .variables(instance)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| !root_only || v.execution_id == instance)
+        .map(|v| (v.name, v.value))
+        .collect()
+}
+
+/// Whether an instance is still running.
+pub async fn running(engine: &Engine, instance: &str) -> bool {
+    engine.instance(instance).await.is_ok()
+}
+
+/// A none start event, a none end event.
+pub fn start_ev(id: &str) -> String {
+    format!(r#"<bpmn:startEvent id="{id}" />"#)
+}
+
+/// A none end event.
+pub fn end_ev(id: &str) -> String {
+    format!(r#"<bpmn:endEvent id="{id}" />"#)
+}
+
+/// A gateway of `kind` (`exclusive`, `parallel`, `inclusive`), with an optional default flow.
+pub fn gw(kind: &str, id: &str, default: Option<&str>) -> String {
+    match default {
+        Some(d) => format!(r#"<bpmn:{kind}Gateway id="{id}" default="{d}" />"#),
+        None => format!(r#"<bpmn:{kind}Gateway id="{id}" />"#),
+    }
+}
+
+/// Flows along a chain of element ids: `chain("f", &["a", "b", "c"])` links a->b->c.
+pub fn chain(prefix: &str, ids: &[&str]) -> String {
+    ids.windows(2)
+        .enumerate()
+        .map(|(i, w)| flow(&format!("{prefix}{i}"), w[0], w[1]))
+        .collect()
+}

@@ -1,0 +1,444 @@
+//! Execution semantics checked against Camunda 7's behaviour, on a real database
+//! file: gateways, subprocesses, call activities, errors, multi-instance, mappings,
+//! variables and deployments, each with a small inline model.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use baton_engine::{HistoricInstanceQuery, Value};
+use common::*;
+
+fn s(v: &str) -> Value {
+    Value::String(v.into())
+}
+
+fn i(v: i32) -> Value {
+    Value::Integer(v)
+}
+
+fn b(v: bool) -> Value {
+    Value::Boolean(v)
+}
+
+fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
+    items.iter().cloned().collect()
+}
+
+async fn deploy_one(engine: &baton_engine::Engine, id: &str, body: &str) {
+    deploy(engine, &[(&format!("{id}.bpmn"), &process(id, body))]).await;
+}
+
+// ----- 1. exclusive gateway -----
+
+fn exclusive(id: &str, default: bool, conds: &[(&str, &str)]) -> String {
+    let mut body = start_ev("start") + &gw("exclusive", "gw", default.then_some("fd"));
+    body += &flow("f0", "start", "gw");
+    for (n, (target, c)) in conds.iter().enumerate() {
+        body += &end_ev(target);
+        body += &cond(&format!("fc{n}"), "gw", target, c);
+    }
+    if default {
+        body += &end_ev("end_default");
+        body += &flow("fd", "gw", "end_default");
+    }
+    process(id, &body)
+}
+
+#[tokio::test]
+async fn exclusive_gateway_takes_first_true_condition_in_document_order() {
+    let (engine, _dir) = engine();
+    let xml = exclusive(
+        "xor",
+        true,
+        &[
+            ("end_big", "${amount > 1000}"),
+            ("end_mid", "${amount > 100}"),
+        ],
+    );
+    deploy(&engine, &[("xor.bpmn", &xml)]).await;
+    for (amount, end) in [(5000, "end_big"), (500, "end_mid"), (5, "end_default")] {
+        let id = start(&engine, "xor", &[("amount", i(amount))]).await;
+        assert_eq!(trail(&engine, &id).await, ["start", "gw", end], "{amount}");
+        assert_eq!(state(&engine, &id).await, "COMPLETED");
+        let hi = engine
+            .historic_instances(HistoricInstanceQuery {
+                id: Some(id.clone()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(hi[0].end_activity_id.as_deref(), Some(end));
+    }
+}
+
+#[tokio::test]
+async fn exclusive_gateway_without_match_or_default_raises_an_incident() {
+    let (engine, _dir) = engine();
+    let xml = exclusive("xor", false, &[("end_big", "${amount > 1000}")]);
+    deploy(&engine, &[("xor.bpmn", &xml)]).await;
+    let id = start(&engine, "xor", &[("amount", i(1))]).await;
+    assert!(running(&engine, &id).await);
+    assert_eq!(state(&engine, &id).await, "ACTIVE");
+    let incidents = incidents_of(&engine, &id).await;
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].incident_type, "failedJob");
+    assert_eq!(incidents[0].activity_id, "gw");
+    assert!(
+        incidents[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("'gw'"),
+        "{incidents:?}"
+    );
+    // Deleting the stuck instance removes its incident.
+    engine.delete_instance(&id, None).await.unwrap();
+    assert!(incidents_of(&engine, &id).await.is_empty());
+    assert_eq!(state(&engine, &id).await, "EXTERNALLY_TERMINATED");
+}
+
+#[tokio::test]
+async fn exclusive_gateway_conditions_use_juel() {
+    let (engine, _dir) = engine();
+    let xml = exclusive(
+        "xor",
+        true,
+        &[
+            ("end_not", "${not approved}"),
+            ("end_gold", "${tier == 'gold'}"),
+            ("end_eq_and", "${tier eq 'silver' and amount gt 10}"),
+            ("end_empty_or", "${empty list or amount lt 0}"),
+            ("end_exec", "${execution.getVariable('x') == 'y'}"),
+        ],
+    );
+    deploy(&engine, &[("xor.bpmn", &xml)]).await;
+    let base = |approved: bool, tier: &str, amount: i32, list: &str, x: &str| {
+        vec![
+            ("approved", b(approved)),
+            ("tier", s(tier)),
+            ("amount", i(amount)),
+            ("list", Value::Json(list.into())),
+            ("x", s(x)),
+        ]
+    };
+    let cases = [
+        (base(false, "gold", 1, "[1]", "y"), "end_not"),
+        (base(true, "gold", 1, "[1]", "y"), "end_gold"),
+        (base(true, "silver", 11, "[1]", "y"), "end_eq_and"),
+        (base(true, "silver", 10, "[]", "y"), "end_empty_or"),
+        (base(true, "bronze", -1, "[1]", "y"), "end_empty_or"),
+        (base(true, "bronze", 1, "[1]", "y"), "end_exec"),
+        (base(true, "bronze", 1, "[1]", "z"), "end_default"),
+    ];
+    for (vars, end) in cases {
+        let id = start(&engine, "xor", &vars).await;
+        assert_eq!(trail(&engine, &id).await, ["start", "gw", end], "{vars:?}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_variable_in_a_condition_raises_an_incident_naming_it() {
+    let (engine, _dir) = engine();
+    let xml = exclusive("xor", true, &[("end_a", "${missingVar > 3}")]);
+    deploy(&engine, &[("xor.bpmn", &xml)]).await;
+    let id = start(&engine, "xor", &[]).await;
+    assert!(running(&engine, &id).await);
+    let incidents = incidents_of(&engine, &id).await;
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].incident_type, "failedJob");
+    assert_eq!(incidents[0].activity_id, "gw");
+    assert!(
+        incidents[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("missingVar"),
+        "{incidents:?}"
+    );
+}
+
+// ----- 2. parallel gateway -----
+
+fn parallel(id: &str, branches: &[&str]) -> String {
+    let mut body = start_ev("start")
+        + &gw("parallel", "fork", None)
+        + &gw("parallel", "join", None)
+        + &end_ev("end")
+        + &flow("f0", "start", "fork")
+        + &flow("f1", "join", "end");
+    for t in branches {
+        body += &ext(t, t);
+        body += &flow(&format!("in_{t}"), "fork", t);
+        body += &flow(&format!("out_{t}"), t, "join");
+    }
+    process(id, &body)
+}
+
+#[tokio::test]
+async fn parallel_fork_and_join_two_and_three_branches() {
+    let (engine, _dir) = engine();
+    deploy(
+        &engine,
+        &[
+            ("p2.bpmn", &parallel("p2", &["a", "b"])),
+            ("p3.bpmn", &parallel("p3", &["c", "d", "e"])),
+        ],
+    )
+    .await;
+    let id = start(&engine, "p2", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["a", "b"]);
+    complete_at(&engine, &id, "b", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["a"]);
+    assert!(running(&engine, &id).await, "join fired early");
+    complete_at(&engine, &id, "a", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    // Camunda records one join activity instance per arriving token.
+    assert_eq!(
+        trail(&engine, &id).await,
+        ["start", "fork", "a", "b", "join", "join", "end"]
+    );
+
+    let id = start(&engine, "p3", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["c", "d", "e"]);
+    complete_at(&engine, &id, "d", vec![], vec![]).await;
+    complete_at(&engine, &id, "c", vec![], vec![]).await;
+    assert!(running(&engine, &id).await, "join fired early");
+    assert_eq!(open_tasks(&engine, &id).await, ["e"]);
+    complete_at(&engine, &id, "e", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "join").count(), 3, "{t:?}");
+    assert_eq!(t.last().map(String::as_str), Some("end"));
+}
+
+#[tokio::test]
+async fn nested_parallel_forks_join_in_order() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        gw("parallel", "fork1", None),
+        gw("parallel", "fork2", None),
+        gw("parallel", "join2", None),
+        gw("parallel", "join1", None),
+        ext("a", "a"),
+        ext("b", "b"),
+        ext("c", "c"),
+        ext("after", "after"),
+        end_ev("end"),
+        flow("f0", "start", "fork1"),
+        flow("f1", "fork1", "fork2"),
+        flow("f2", "fork1", "c"),
+        flow("f3", "fork2", "a"),
+        flow("f4", "fork2", "b"),
+        flow("f5", "a", "join2"),
+        flow("f6", "b", "join2"),
+        flow("f7", "join2", "join1"),
+        flow("f8", "c", "join1"),
+        flow("f9", "join1", "after"),
+        flow("f10", "after", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "nested", &body).await;
+    let id = start(&engine, "nested", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["a", "b", "c"]);
+    complete_at(&engine, &id, "c", vec![], vec![]).await;
+    complete_at(&engine, &id, "a", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["b"]);
+    complete_at(&engine, &id, "b", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+#[tokio::test]
+async fn loop_back_into_a_parallel_fork_does_not_fire_the_join_early() {
+    let (engine, _dir) = engine();
+    // start -> merge -> fork -> (a, b) -> join -> check -> (again: merge | done: end)
+    let body = [
+        start_ev("start"),
+        gw("exclusive", "merge", None),
+        gw("parallel", "fork", None),
+        gw("parallel", "join", None),
+        gw("exclusive", "check", Some("done")),
+        ext("a", "a"),
+        ext("b", "b"),
+        end_ev("end"),
+        flow("f0", "start", "merge"),
+        flow("fm", "merge", "fork"),
+        flow("f1", "fork", "a"),
+        flow("f2", "fork", "b"),
+        flow("f3", "a", "join"),
+        flow("f4", "b", "join"),
+        flow("f5", "join", "check"),
+        cond("again", "check", "merge", "${round lt 2}"),
+        flow("done", "check", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "loop", &body).await;
+    let id = start(&engine, "loop", &[("round", i(0))]).await;
+    for round in 1..=2 {
+        assert_eq!(open_tasks(&engine, &id).await, ["a", "b"], "round {round}");
+        complete_at(&engine, &id, "a", vec![("round".into(), i(round))], vec![]).await;
+        assert!(running(&engine, &id).await);
+        assert_eq!(open_tasks(&engine, &id).await, ["b"], "round {round}");
+        complete_at(&engine, &id, "b", vec![], vec![]).await;
+    }
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "fork").count(), 2, "{t:?}");
+    assert_eq!(t.iter().filter(|a| *a == "a").count(), 2, "{t:?}");
+    assert_eq!(t.iter().filter(|a| *a == "check").count(), 2, "{t:?}");
+}
+
+#[tokio::test]
+async fn a_branch_looping_on_itself_keeps_the_join_waiting() {
+    let (engine, _dir) = engine();
+    // fork -> a -> join; fork -> b -> check -> (retry: b | ok: join)
+    let body = [
+        start_ev("start"),
+        gw("parallel", "fork", None),
+        gw("parallel", "join", None),
+        gw("exclusive", "check", Some("ok")),
+        ext("a", "a"),
+        ext("b", "b"),
+        end_ev("end"),
+        flow("f0", "start", "fork"),
+        flow("f1", "fork", "a"),
+        flow("f2", "fork", "b"),
+        flow("f3", "a", "join"),
+        flow("f4", "b", "check"),
+        cond("retry", "check", "b", "${retry}"),
+        flow("ok", "check", "join"),
+        flow("f5", "join", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "retrying", &body).await;
+    let id = start(&engine, "retrying", &[]).await;
+    complete_at(&engine, &id, "a", vec![], vec![]).await;
+    for _ in 0..2 {
+        complete_at(&engine, &id, "b", vec![("retry".into(), b(true))], vec![]).await;
+        assert_eq!(open_tasks(&engine, &id).await, ["b"]);
+    }
+    complete_at(&engine, &id, "b", vec![("retry".into(), b(false))], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    assert_eq!(
+        trail(&engine, &id).await,
+        [
+            "start", "fork", "a", "b", "join", "check", "b", "check", "b", "check", "join", "end"
+        ]
+    );
+}
+
+// ----- 3. inclusive gateway -----
+
+fn inclusive(id: &str) -> String {
+    // fork -> a (x > 0), b (y > 0), c (z > 0), default -> d; all join.
+    let mut body = start_ev("start")
+        + &gw("inclusive", "fork", Some("fd"))
+        + &gw("inclusive", "join", None)
+        + &end_ev("end")
+        + &flow("f0", "start", "fork")
+        + &flow("f1", "join", "end");
+    for (t, v) in [("a", "x"), ("b", "y"), ("c", "z")] {
+        body += &ext(t, t);
+        body += &cond(&format!("in_{t}"), "fork", t, &format!("${{{v} > 0}}"));
+        body += &flow(&format!("out_{t}"), t, "join");
+    }
+    body += &ext("d", "d");
+    body += &flow("fd", "fork", "d");
+    body += &flow("out_d", "d", "join");
+    process(id, &body)
+}
+
+#[tokio::test]
+async fn inclusive_gateway_forks_on_true_conditions_and_joins_them() {
+    let (engine, _dir) = engine();
+    deploy(&engine, &[("or.bpmn", &inclusive("or"))]).await;
+    let id = start(&engine, "or", &[("x", i(1)), ("y", i(0)), ("z", i(1))]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["a", "c"]);
+    complete_at(&engine, &id, "c", vec![], vec![]).await;
+    assert!(running(&engine, &id).await, "join fired before a arrived");
+    assert_eq!(open_tasks(&engine, &id).await, ["a"]);
+    complete_at(&engine, &id, "a", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "end").count(), 1, "{t:?}");
+    assert_eq!(t.iter().filter(|a| *a == "join").count(), 2, "{t:?}");
+    assert_eq!(
+        set(&t),
+        set(&["start", "fork", "a", "c", "join", "end"].map(String::from)),
+    );
+
+    // None true: the default flow.
+    let id = start(&engine, "or", &[("x", i(0)), ("y", i(0)), ("z", i(0))]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["d"]);
+    complete_at(&engine, &id, "d", vec![], vec![]).await;
+    assert_eq!(
+        trail(&engine, &id).await,
+        ["start", "fork", "d", "join", "end"]
+    );
+}
+
+#[tokio::test]
+async fn inclusive_join_waits_for_a_pending_branch() {
+    let (engine, _dir) = engine();
+    // fork -> slow task -> join; fork -> join directly (arrives at once).
+    let body = [
+        start_ev("start"),
+        gw("inclusive", "fork", None),
+        gw("inclusive", "join", None),
+        ext("slow", "slow"),
+        ext("after", "after"),
+        end_ev("end"),
+        flow("f0", "start", "fork"),
+        cond("f1", "fork", "slow", "${true}"),
+        cond("f2", "fork", "join", "${true}"),
+        flow("f3", "slow", "join"),
+        flow("f4", "join", "after"),
+        flow("f5", "after", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "wait", &body).await;
+    let id = start(&engine, "wait", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["slow"]);
+    complete_at(&engine, &id, "slow", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "after").count(), 1, "{t:?}");
+}
+
+// ----- 4. conditional flows out of a task -----
+
+#[tokio::test]
+async fn conditional_flows_out_of_a_task_fork_implicitly() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        ext("t", "t"),
+        ext("x", "x"),
+        ext("y", "y"),
+        ext("z", "z"),
+        end_ev("end_x"),
+        end_ev("end_y"),
+        end_ev("end_z"),
+        flow("f0", "start", "t"),
+        cond("fx", "t", "x", "${n > 1}"),
+        cond("fy", "t", "y", "${n > 2}"),
+        cond("fz", "t", "z", "${n > 100}"),
+        flow("fx2", "x", "end_x"),
+        flow("fy2", "y", "end_y"),
+        flow("fz2", "z", "end_z"),
+    ]
+    .concat();
+    deploy_one(&engine, "cf", &body).await;
+    let id = start(&engine, "cf", &[]).await;
+    complete_at(&engine, &id, "t", vec![("n".into(), i(5))], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["x", "y"]);
+    complete_at(&engine, &id, "x", vec![], vec![]).await;
+    assert!(running(&engine, &id).await);
+    complete_at(&engine, &id, "y", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
