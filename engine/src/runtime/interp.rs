@@ -654,8 +654,9 @@ impl<'a> Run<'a> {
         end_activity: Option<String>,
         reason: Option<String>,
     ) {
-        let root = self.inst.id.clone();
-        self.remove_exec(&root);
+        // The instance's own variables stay readable until the command ends: the
+        // calling instance's `camunda:out` mappings read them. Writing back an ended
+        // instance removes them all.
         self.inst.execs.clear();
         self.inst.ended = Some(state);
         self.fx.push(Effect::History(HistoryEvent::ProcessEnd {
