@@ -25,6 +25,13 @@ fn set<T: Ord + Clone>(items: &[T]) -> BTreeSet<T> {
     items.iter().cloned().collect()
 }
 
+/// Variables sorted by name, to compare regardless of order.
+fn sorted(list: &[(String, Value)]) -> Vec<(String, Value)> {
+    let mut v = list.to_vec();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
 async fn deploy_one(engine: &baton_engine::Engine, id: &str, body: &str) {
     deploy(engine, &[(&format!("{id}.bpmn"), &process(id, body))]).await;
 }
@@ -441,4 +448,334 @@ async fn conditional_flows_out_of_a_task_fork_implicitly() {
     assert!(running(&engine, &id).await);
     complete_at(&engine, &id, "y", vec![], vec![]).await;
     assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+// ----- 5. embedded subprocesses and terminate end events -----
+
+fn io(inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> String {
+    let mut x = String::from("<bpmn:extensionElements><camunda:inputOutput>");
+    for (name, value) in inputs {
+        x += &format!(r#"<camunda:inputParameter name="{name}">{value}</camunda:inputParameter>"#);
+    }
+    for (name, value) in outputs {
+        x +=
+            &format!(r#"<camunda:outputParameter name="{name}">{value}</camunda:outputParameter>"#);
+    }
+    x + "</camunda:inputOutput></bpmn:extensionElements>"
+}
+
+fn sub(id: &str, extension: &str, inner: &str) -> String {
+    format!(r#"<bpmn:subProcess id="{id}">{extension}{inner}</bpmn:subProcess>"#)
+}
+
+#[tokio::test]
+async fn subprocess_local_variables_end_with_it() {
+    let (engine, _dir) = engine();
+    let inner = [
+        start_ev("s_start"),
+        ext("inner", "inner"),
+        ext("inner2", "inner2"),
+        end_ev("s_end"),
+        chain("sf", &["s_start", "inner", "inner2", "s_end"]),
+    ]
+    .concat();
+    let body = [
+        start_ev("start"),
+        sub("sub", &io(&[("localVar", "${base + 1}")], &[]), &inner),
+        ext("after", "after"),
+        end_ev("end"),
+        chain("f", &["start", "sub", "after", "end"]),
+    ]
+    .concat();
+    deploy_one(&engine, "subp", &body).await;
+    let id = start(&engine, "subp", &[("base", i(41))]).await;
+    let locked = lock(&engine, "inner").await;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(
+        sorted(&locked[0].variables),
+        sorted(&[
+            ("base".to_owned(), i(41)),
+            ("localVar".to_owned(), Value::Long(42))
+        ])
+    );
+    assert_eq!(
+        runtime_vars(&engine, &id, true).await,
+        [("base".to_owned(), i(41))]
+    );
+    assert_eq!(
+        runtime_vars(&engine, &id, false).await,
+        [
+            ("base".to_owned(), i(41)),
+            ("localVar".to_owned(), Value::Long(42))
+        ]
+    );
+    // Global variables go to the instance, local ones to the subprocess scope.
+    engine
+        .complete(
+            &locked[0].task.id,
+            "w",
+            vars(&[("global", i(1))]),
+            vars(&[("local", i(2))]),
+        )
+        .await
+        .unwrap();
+    let scoped: Vec<(String, bool)> = engine
+        .variables(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.name, v.execution_id == id))
+        .collect();
+    assert_eq!(
+        scoped,
+        [
+            ("base".to_owned(), true),
+            ("global".to_owned(), true),
+            ("local".to_owned(), false),
+            ("localVar".to_owned(), false)
+        ]
+    );
+    complete_at(&engine, &id, "inner2", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    assert_eq!(
+        runtime_vars(&engine, &id, false).await,
+        [("base".to_owned(), i(41)), ("global".to_owned(), i(1))]
+    );
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(
+        trail(&engine, &id).await,
+        [
+            "start", "sub", "s_start", "inner", "inner2", "s_end", "after", "end"
+        ]
+    );
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+fn terminate(id: &str) -> String {
+    format!(r#"<bpmn:endEvent id="{id}"><bpmn:terminateEventDefinition /></bpmn:endEvent>"#)
+}
+
+#[tokio::test]
+async fn terminate_inside_a_subprocess_ends_only_the_subprocess() {
+    let (engine, _dir) = engine();
+    let inner = [
+        start_ev("s_start"),
+        gw("parallel", "s_fork", None),
+        ext("x", "x"),
+        ext("y", "y"),
+        end_ev("s_end"),
+        terminate("s_term"),
+        flow("sf0", "s_start", "s_fork"),
+        flow("sf1", "s_fork", "x"),
+        flow("sf2", "s_fork", "y"),
+        flow("sf3", "x", "s_end"),
+        flow("sf4", "y", "s_term"),
+    ]
+    .concat();
+    let body = [
+        start_ev("start"),
+        sub("sub", "", &inner),
+        ext("after", "after"),
+        end_ev("end"),
+        chain("f", &["start", "sub", "after", "end"]),
+    ]
+    .concat();
+    deploy_one(&engine, "subterm", &body).await;
+    let id = start(&engine, "subterm", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["x", "y"]);
+    complete_at(&engine, &id, "y", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    let hist = engine.historic_activities(&id).await.unwrap();
+    let x = hist.iter().find(|a| a.activity_id == "x").unwrap();
+    assert!(x.canceled && x.end_time.is_some(), "{x:?}");
+    let s = hist.iter().find(|a| a.activity_id == "sub").unwrap();
+    assert!(!s.canceled && s.end_time.is_some(), "{s:?}");
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+#[tokio::test]
+async fn terminate_at_top_level_ends_the_instance_and_deletes_other_tasks() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        gw("parallel", "fork", None),
+        ext("a", "a"),
+        ext("b", "b"),
+        end_ev("end"),
+        terminate("term"),
+        flow("f0", "start", "fork"),
+        flow("f1", "fork", "a"),
+        flow("f2", "fork", "b"),
+        flow("f3", "a", "end"),
+        flow("f4", "b", "term"),
+    ]
+    .concat();
+    deploy_one(&engine, "topterm", &body).await;
+    let id = start(&engine, "topterm", &[]).await;
+    let kept = start(&engine, "topterm", &[]).await;
+    let a = tasks_of(&engine, &id).await.remove(0);
+    complete_at(&engine, &id, "b", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    assert!(!running(&engine, &id).await);
+    assert!(tasks_of(&engine, &id).await.is_empty());
+    assert!(engine.external_task(&a.id).await.is_err());
+    assert_eq!(open_tasks(&engine, &kept).await, ["a", "b"]);
+    let hist = engine.historic_activities(&id).await.unwrap();
+    let ha = hist.iter().find(|h| h.activity_id == "a").unwrap();
+    assert!(ha.canceled, "{ha:?}");
+    let hi = engine
+        .historic_instances(HistoricInstanceQuery {
+            id: Some(id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hi[0].end_activity_id.as_deref(), Some("term"));
+}
+
+// ----- 6. call activities -----
+
+fn child(id: &str, topic: &str) -> String {
+    process(
+        id,
+        &[
+            start_ev("c_start"),
+            ext("c_task", topic),
+            end_ev("c_end"),
+            chain("cf", &["c_start", "c_task", "c_end"]),
+        ]
+        .concat(),
+    )
+}
+
+fn caller(id: &str, call: &str) -> String {
+    process(
+        id,
+        &[
+            start_ev("start"),
+            call.to_owned(),
+            ext("after", &format!("{id}_after")),
+            end_ev("end"),
+            chain("f", &["start", "call", "after", "end"]),
+        ]
+        .concat(),
+    )
+}
+
+async fn children_of(
+    engine: &baton_engine::Engine,
+    parent: &str,
+) -> Vec<baton_engine::HistoricProcessInstance> {
+    engine
+        .historic_instances(HistoricInstanceQuery {
+            super_instance_id: Some(parent.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn call_activity_maps_variables_in_and_out() {
+    let (engine, _dir) = engine();
+    let mapped = r#"<bpmn:callActivity id="call" calledElement="child">
+      <bpmn:extensionElements>
+        <camunda:in source="a" target="x" />
+        <camunda:in sourceExpression="${a + 10}" target="y" />
+        <camunda:in businessKey="${execution.getProcessBusinessKey()}" />
+        <camunda:out source="r" target="res" />
+      </bpmn:extensionElements></bpmn:callActivity>"#;
+    let all = r#"<bpmn:callActivity id="call" calledElement="child">
+      <bpmn:extensionElements>
+        <camunda:in variables="all" />
+        <camunda:out variables="all" />
+      </bpmn:extensionElements></bpmn:callActivity>"#;
+    deploy(
+        &engine,
+        &[
+            ("child.bpmn", &child("child", "c")),
+            ("mapped.bpmn", &caller("mapped", mapped)),
+            ("all.bpmn", &caller("all", all)),
+        ],
+    )
+    .await;
+
+    let parent = engine
+        .start(
+            baton_engine::StartInstance::by_key("mapped")
+                .business_key("bk-1")
+                .variable("a", 1)
+                .variable("b", 2),
+        )
+        .await
+        .unwrap()
+        .id;
+    let kids = children_of(&engine, &parent).await;
+    assert_eq!(kids.len(), 1, "{:?}", incidents_of(&engine, &parent).await);
+    let kid = kids[0].id.clone();
+    assert_eq!(kids[0].business_key.as_deref(), Some("bk-1"));
+    assert_eq!(kids[0].state, "ACTIVE");
+    let call = engine
+        .historic_activities(&parent)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.activity_id == "call")
+        .unwrap();
+    assert_eq!(
+        call.called_process_instance_id.as_deref(),
+        Some(kid.as_str())
+    );
+    let locked = lock(&engine, "c").await;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0].task.process_instance_id, kid);
+    assert_eq!(
+        sorted(&locked[0].variables),
+        // JUEL adds integers as longs.
+        sorted(&[("x".to_owned(), i(1)), ("y".to_owned(), Value::Long(11))])
+    );
+    engine
+        .complete(
+            &locked[0].task.id,
+            "w",
+            vars(&[("r", i(42)), ("other", i(7))]),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(state(&engine, &kid).await, "COMPLETED");
+    assert_eq!(open_tasks(&engine, &parent).await, ["after"]);
+    assert_eq!(
+        runtime_vars(&engine, &parent, false).await,
+        [
+            ("a".to_owned(), i(1)),
+            ("b".to_owned(), i(2)),
+            ("res".to_owned(), i(42))
+        ]
+    );
+
+    let parent = start(&engine, "all", &[("a", i(1)), ("b", i(2))]).await;
+    let locked = lock(&engine, "c").await;
+    assert_eq!(
+        sorted(&locked[0].variables),
+        sorted(&[("a".to_owned(), i(1)), ("b".to_owned(), i(2))])
+    );
+    engine
+        .complete(&locked[0].task.id, "w", vars(&[("r", i(42))]), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        runtime_vars(&engine, &parent, false).await,
+        [
+            ("a".to_owned(), i(1)),
+            ("b".to_owned(), i(2)),
+            ("r".to_owned(), i(42))
+        ]
+    );
+    complete_at(&engine, &parent, "after", vec![], vec![]).await;
+    assert_eq!(
+        trail(&engine, &parent).await,
+        ["start", "call", "after", "end"]
+    );
 }
