@@ -673,7 +673,7 @@ async fn children_of(
             ..Default::default()
         })
         .await
-        .unwrap()
+        .expect("historic instances")
 }
 
 #[tokio::test]
