@@ -198,10 +198,15 @@ impl<'a> Run<'a> {
                 .node_id(&e.activity)
                 .map_or("unknown", |n| activity_type(self.node(n))),
         };
+        // Camunda names a multi-instance body after its activity: `task#multiInstanceBody`.
+        let activity_id = match e.kind {
+            ExecKind::MiBody => format!("{}#multiInstanceBody", e.activity),
+            _ => e.activity.clone(),
+        };
         let event = HistoryEvent::ActivityStart {
             id: e.activity_instance_id(),
             parent,
-            activity_id: e.activity.clone(),
+            activity_id,
             exec: e.id.clone(),
             activity_type,
         };
