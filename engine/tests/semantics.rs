@@ -779,3 +779,512 @@ async fn call_activity_maps_variables_in_and_out() {
         ["start", "call", "after", "end"]
     );
 }
+
+#[tokio::test]
+async fn call_activity_binding_latest_or_version() {
+    let (engine, _dir) = engine();
+    let latest = r#"<bpmn:callActivity id="call" calledElement="child" />"#;
+    let pinned = r#"<bpmn:callActivity id="call" calledElement="child" camunda:calledElementBinding="version" camunda:calledElementVersion="1" />"#;
+    deploy(&engine, &[("child.bpmn", &child("child", "v1"))]).await;
+    deploy(&engine, &[("child.bpmn", &child("child", "v2"))]).await;
+    deploy(
+        &engine,
+        &[
+            ("latest.bpmn", &caller("latest", latest)),
+            ("pinned.bpmn", &caller("pinned", pinned)),
+        ],
+    )
+    .await;
+    let a = start(&engine, "latest", &[]).await;
+    let kid = children_of(&engine, &a).await.remove(0);
+    assert_eq!(kid.process_definition_version, 2);
+    assert_eq!(lock(&engine, "v2").await.len(), 1);
+    let b = start(&engine, "pinned", &[]).await;
+    let kid = children_of(&engine, &b).await.remove(0);
+    assert_eq!(kid.process_definition_version, 1);
+    let locked = lock(&engine, "v1").await;
+    assert_eq!(locked.len(), 1);
+    engine
+        .complete(&locked[0].task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &b).await, ["after"]);
+}
+
+#[tokio::test]
+async fn call_activity_to_a_missing_process_raises_an_incident() {
+    let (engine, _dir) = engine();
+    let call = r#"<bpmn:callActivity id="call" calledElement="nowhere" />"#;
+    deploy(&engine, &[("lost.bpmn", &caller("lost", call))]).await;
+    let id = start(&engine, "lost", &[]).await;
+    assert!(running(&engine, &id).await);
+    let incidents = incidents_of(&engine, &id).await;
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].incident_type, "failedJob");
+    assert_eq!(incidents[0].activity_id, "call");
+    assert!(
+        incidents[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("nowhere"),
+        "{incidents:?}"
+    );
+    assert!(children_of(&engine, &id).await.is_empty());
+}
+
+// ----- 7. BPMN errors -----
+
+fn error_boundary(id: &str, host: &str, error_ref: Option<&str>, extra: &str) -> String {
+    let r = error_ref.map_or(String::new(), |r| format!(r#" errorRef="{r}""#));
+    format!(
+        r#"<bpmn:boundaryEvent id="{id}" attachedToRef="{host}"><bpmn:errorEventDefinition{r} {extra}/></bpmn:boundaryEvent>"#
+    )
+}
+
+fn error_end(id: &str) -> String {
+    format!(
+        r#"<bpmn:endEvent id="{id}"><bpmn:errorEventDefinition errorRef="err_invalid" /></bpmn:endEvent>"#
+    )
+}
+
+#[tokio::test]
+async fn worker_error_is_caught_by_the_matching_boundary_first() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        ext("t", "t"),
+        end_ev("end"),
+        // The catch-all comes first in the document; the specific one still wins.
+        error_boundary("catch_all", "t", None, ""),
+        error_boundary(
+            "catch_invalid",
+            "t",
+            Some("err_invalid"),
+            r#"camunda:errorCodeVariable="code" camunda:errorMessageVariable="msg""#,
+        ),
+        ext("on_invalid", "on_invalid"),
+        ext("on_other", "on_other"),
+        chain("f", &["start", "t", "end"]),
+        flow("fi", "catch_invalid", "on_invalid"),
+        flow("fo", "catch_all", "on_other"),
+    ]
+    .concat();
+    deploy_one(&engine, "errs", &body).await;
+
+    let id = start(&engine, "errs", &[]).await;
+    let t = lock(&engine, "t").await.remove(0);
+    engine
+        .handle_bpmn_error(
+            &t.task.id,
+            "w",
+            "INVALID",
+            Some("bad input"),
+            vars(&[("detail", s("x"))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["on_invalid"]);
+    assert_eq!(
+        runtime_vars(&engine, &id, false).await,
+        [
+            ("code".to_owned(), s("INVALID")),
+            ("detail".to_owned(), s("x")),
+            ("msg".to_owned(), s("bad input"))
+        ]
+    );
+    assert_eq!(
+        trail(&engine, &id).await,
+        ["start", "t", "catch_invalid", "on_invalid"]
+    );
+    let hist = engine.historic_activities(&id).await.unwrap();
+    assert!(hist[1].canceled, "{:?}", hist[1]);
+    assert_eq!(hist[2].activity_type, "boundaryError");
+
+    let id = start(&engine, "errs", &[]).await;
+    let t = lock(&engine, "t").await.remove(0);
+    engine
+        .handle_bpmn_error(&t.task.id, "w", "OTHER", None, vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["on_other"]);
+    assert_eq!(
+        trail(&engine, &id).await,
+        ["start", "t", "catch_all", "on_other"]
+    );
+}
+
+#[tokio::test]
+async fn error_end_event_in_a_subprocess_is_caught_on_the_subprocess() {
+    let (engine, _dir) = engine();
+    let inner = [
+        start_ev("s_start"),
+        ext("inner", "inner"),
+        error_end("s_error"),
+        chain("sf", &["s_start", "inner", "s_error"]),
+    ]
+    .concat();
+    let body = [
+        start_ev("start"),
+        sub("sub", "", &inner),
+        end_ev("end"),
+        error_boundary("caught", "sub", Some("err_invalid"), ""),
+        ext("handled", "handled"),
+        end_ev("end_handled"),
+        chain("f", &["start", "sub", "end"]),
+        chain("h", &["caught", "handled", "end_handled"]),
+    ]
+    .concat();
+    deploy_one(&engine, "suberr", &body).await;
+    let id = start(&engine, "suberr", &[]).await;
+    complete_at(&engine, &id, "inner", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["handled"]);
+    complete_at(&engine, &id, "handled", vec![], vec![]).await;
+    assert_eq!(
+        trail(&engine, &id).await,
+        [
+            "start",
+            "sub",
+            "s_start",
+            "inner",
+            "s_error",
+            "caught",
+            "handled",
+            "end_handled"
+        ]
+    );
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+#[tokio::test]
+async fn error_from_a_called_instance_is_caught_on_the_call_activity() {
+    let (engine, _dir) = engine();
+    let failing = process(
+        "failing",
+        &[
+            start_ev("c_start"),
+            ext("c_task", "c"),
+            error_end("c_error"),
+            chain("cf", &["c_start", "c_task", "c_error"]),
+        ]
+        .concat(),
+    );
+    let parent = process(
+        "parent",
+        &[
+            start_ev("start"),
+            r#"<bpmn:callActivity id="call" calledElement="failing" />"#.to_owned(),
+            ext("after", "after"),
+            end_ev("end"),
+            error_boundary(
+                "caught",
+                "call",
+                Some("err_invalid"),
+                r#"camunda:errorCodeVariable="code""#,
+            ),
+            ext("handled", "handled"),
+            end_ev("end_handled"),
+            chain("f", &["start", "call", "after", "end"]),
+            chain("h", &["caught", "handled", "end_handled"]),
+        ]
+        .concat(),
+    );
+    deploy(
+        &engine,
+        &[("failing.bpmn", &failing), ("parent.bpmn", &parent)],
+    )
+    .await;
+    let id = start(&engine, "parent", &[]).await;
+    let kid = children_of(&engine, &id).await.remove(0).id;
+    complete_at(&engine, &kid, "c_task", vec![], vec![]).await;
+    assert_eq!(state(&engine, &kid).await, "INTERNALLY_TERMINATED");
+    assert!(!running(&engine, &kid).await);
+    assert_eq!(open_tasks(&engine, &id).await, ["handled"]);
+    assert_eq!(
+        runtime_vars(&engine, &id, false).await,
+        [("code".to_owned(), s("INVALID"))]
+    );
+    complete_at(&engine, &id, "handled", vec![], vec![]).await;
+    assert_eq!(
+        trail(&engine, &id).await,
+        ["start", "call", "caught", "handled", "end_handled"]
+    );
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    assert_eq!(trail(&engine, &kid).await, ["c_start", "c_task", "c_error"]);
+}
+
+#[tokio::test]
+async fn uncaught_error_ends_the_token() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        gw("parallel", "fork", None),
+        ext("t", "t"),
+        ext("u", "u"),
+        end_ev("end_t"),
+        end_ev("end_u"),
+        flow("f0", "start", "fork"),
+        flow("f1", "fork", "t"),
+        flow("f2", "fork", "u"),
+        flow("f3", "t", "end_t"),
+        flow("f4", "u", "end_u"),
+    ]
+    .concat();
+    deploy_one(&engine, "uncaught", &body).await;
+    let id = start(&engine, "uncaught", &[]).await;
+    let t = lock(&engine, "t").await.remove(0);
+    engine
+        .handle_bpmn_error(&t.task.id, "w", "NOBODY", None, vec![])
+        .await
+        .unwrap();
+    assert!(running(&engine, &id).await);
+    assert_eq!(open_tasks(&engine, &id).await, ["u"]);
+    complete_at(&engine, &id, "u", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    assert!(!trail(&engine, &id).await.contains(&"end_t".to_owned()));
+}
+
+// ----- 8. multi-instance -----
+
+fn mi(
+    parallel_or_seq: &str,
+    attrs: &str,
+    completion: Option<&str>,
+    cardinality: Option<&str>,
+) -> String {
+    let mut x = format!(
+        r#"<bpmn:multiInstanceLoopCharacteristics{} {attrs}>"#,
+        if parallel_or_seq == "seq" {
+            r#" isSequential="true""#
+        } else {
+            ""
+        }
+    );
+    if let Some(c) = cardinality {
+        x += &format!("<bpmn:loopCardinality>{c}</bpmn:loopCardinality>");
+    }
+    if let Some(c) = completion {
+        x += &format!(
+            r#"<bpmn:completionCondition xsi:type="bpmn:tFormalExpression">{c}</bpmn:completionCondition>"#
+        );
+    }
+    x + "</bpmn:multiInstanceLoopCharacteristics>"
+}
+
+fn mi_ext(id: &str, topic: &str, loop_xml: &str) -> String {
+    format!(
+        r#"<bpmn:serviceTask id="{id}" camunda:type="external" camunda:topic="{topic}">{loop_xml}</bpmn:serviceTask>"#
+    )
+}
+
+fn mi_process(id: &str, loop_xml: &str) -> String {
+    process(
+        id,
+        &[
+            start_ev("start"),
+            mi_ext("t", "t", loop_xml),
+            ext("after", &format!("{id}_after")),
+            end_ev("end"),
+            chain("f", &["start", "t", "after", "end"]),
+        ]
+        .concat(),
+    )
+}
+
+#[tokio::test]
+async fn parallel_multi_instance_with_cardinality() {
+    let (engine, _dir) = engine();
+    deploy(
+        &engine,
+        &[(
+            "par.bpmn",
+            &mi_process("par", &mi("par", "", None, Some("3"))),
+        )],
+    )
+    .await;
+    let id = start(&engine, "par", &[]).await;
+    let locked = lock(&engine, "t").await;
+    assert_eq!(locked.len(), 3);
+    let counters: BTreeSet<i32> = locked
+        .iter()
+        .map(
+            |t| match t.variables.iter().find(|(n, _)| n == "loopCounter") {
+                Some((_, Value::Integer(c))) => *c,
+                other => panic!("loopCounter: {other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(counters, BTreeSet::from([0, 1, 2]));
+    // loopCounter is local to each instance, not in the process scope.
+    assert!(runtime_vars(&engine, &id, true).await.is_empty());
+    for (n, t) in locked.iter().enumerate() {
+        assert!(open_tasks(&engine, &id).await.iter().all(|a| a == "t"));
+        engine
+            .complete(&t.task.id, "w", vec![], vec![])
+            .await
+            .unwrap();
+        if n < 2 {
+            assert_eq!(open_tasks(&engine, &id).await.len(), 2 - n);
+        }
+    }
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    assert!(runtime_vars(&engine, &id, false).await.is_empty());
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let hist = engine.historic_activities(&id).await.unwrap();
+    let body: Vec<_> = hist
+        .iter()
+        .filter(|a| a.activity_type == "multiInstanceBody")
+        .collect();
+    assert_eq!(body.len(), 1);
+    assert_eq!(body[0].activity_id, "t#multiInstanceBody");
+    assert_eq!(
+        hist.iter()
+            .filter(|a| a.activity_id == "t" && a.end_time.is_some() && !a.canceled)
+            .count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn sequential_multi_instance_over_a_collection() {
+    let (engine, _dir) = engine();
+    let l = mi(
+        "seq",
+        r#"camunda:collection="${items}" camunda:elementVariable="item""#,
+        None,
+        None,
+    );
+    deploy(&engine, &[("seq.bpmn", &mi_process("seq", &l))]).await;
+    let id = start(
+        &engine,
+        "seq",
+        &[("items", Value::Json(r#"["a","b","c"]"#.into()))],
+    )
+    .await;
+    let mut seen = Vec::new();
+    for n in 0..3 {
+        let locked = lock(&engine, "t").await;
+        assert_eq!(locked.len(), 1, "one at a time");
+        let get = |name: &str| {
+            locked[0]
+                .variables
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("loopCounter"), Some(i(n)));
+        seen.push(get("item"));
+        engine
+            .complete(&locked[0].task.id, "w", vec![], vec![])
+            .await
+            .unwrap();
+    }
+    assert_eq!(seen, [Some(s("a")), Some(s("b")), Some(s("c"))]);
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+}
+
+#[tokio::test]
+async fn completion_condition_cancels_the_remaining_instances() {
+    let (engine, _dir) = engine();
+    let l = mi("par", "", Some("${nrOfCompletedInstances >= 2}"), Some("3"));
+    deploy(&engine, &[("cc.bpmn", &mi_process("cc", &l))]).await;
+    let id = start(&engine, "cc", &[]).await;
+    let locked = lock(&engine, "t").await;
+    assert_eq!(locked.len(), 3);
+    engine
+        .complete(&locked[0].task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["t", "t"]);
+    engine
+        .complete(&locked[2].task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    assert!(engine.external_task(&locked[1].task.id).await.is_err());
+    let hist = engine.historic_activities(&id).await.unwrap();
+    let canceled: Vec<_> = hist.iter().filter(|a| a.canceled).collect();
+    assert_eq!(canceled.len(), 1, "{canceled:?}");
+    assert_eq!(
+        canceled[0].task_id.as_deref(),
+        Some(locked[1].task.id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn multi_instance_subprocess_and_call_activity() {
+    let (engine, _dir) = engine();
+    let inner = [
+        start_ev("s_start"),
+        ext("inner", "inner"),
+        end_ev("s_end"),
+        chain("sf", &["s_start", "inner", "s_end"]),
+    ]
+    .concat();
+    let l = mi("par", "", None, Some("2"));
+    let subp = process(
+        "misub",
+        &[
+            start_ev("start"),
+            format!(r#"<bpmn:subProcess id="sub">{l}{inner}</bpmn:subProcess>"#),
+            ext("after", "misub_after"),
+            end_ev("end"),
+            chain("f", &["start", "sub", "after", "end"]),
+        ]
+        .concat(),
+    );
+    let call = format!(
+        r#"<bpmn:callActivity id="call" calledElement="child"><bpmn:extensionElements><camunda:in source="loopCounter" target="n" /></bpmn:extensionElements>{l}</bpmn:callActivity>"#
+    );
+    deploy(
+        &engine,
+        &[
+            ("misub.bpmn", &subp),
+            ("child.bpmn", &child("child", "c")),
+            ("micall.bpmn", &caller("micall", &call)),
+        ],
+    )
+    .await;
+
+    let id = start(&engine, "misub", &[]).await;
+    let locked = lock(&engine, "inner").await;
+    assert_eq!(locked.len(), 2);
+    for t in &locked {
+        engine
+            .complete(&t.task.id, "w", vec![], vec![])
+            .await
+            .unwrap();
+    }
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "sub").count(), 2, "{t:?}");
+    assert_eq!(t.iter().filter(|a| *a == "inner").count(), 2, "{t:?}");
+
+    let id = start(&engine, "micall", &[]).await;
+    let kids = children_of(&engine, &id).await;
+    assert_eq!(kids.len(), 2);
+    let locked = lock(&engine, "c").await;
+    assert_eq!(locked.len(), 2);
+    let ns: BTreeSet<String> = locked
+        .iter()
+        .map(|t| format!("{:?}", t.variables))
+        .collect();
+    assert_eq!(
+        ns,
+        BTreeSet::from([
+            format!("{:?}", [("n".to_owned(), i(0))]),
+            format!("{:?}", [("n".to_owned(), i(1))])
+        ])
+    );
+    engine
+        .complete(&locked[0].task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert!(open_tasks(&engine, &id).await.is_empty());
+    engine
+        .complete(&locked[1].task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+}
