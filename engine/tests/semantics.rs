@@ -6,7 +6,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use baton_engine::{HistoricInstanceQuery, Value};
+use baton_engine::{
+    DefinitionQuery, Error, ExternalTaskQuery, HistoricInstanceQuery, NewDeployment, Value,
+    Variables,
+};
 use common::*;
 
 fn s(v: &str) -> Value {
@@ -1287,4 +1290,254 @@ async fn multi_instance_subprocess_and_call_activity() {
         .await
         .unwrap();
     assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+}
+
+// ----- 9. input/output mappings on a task -----
+
+#[tokio::test]
+async fn task_input_output_mappings() {
+    let (engine, _dir) = engine();
+    let mapping = io(
+        &[("greeting", "hello"), ("amountIn", "${amount}")],
+        &[("total", "${result * 2}")],
+    );
+    let body = [
+        start_ev("start"),
+        format!(
+            r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="t">{mapping}</bpmn:serviceTask>"#
+        ),
+        ext("after", "after"),
+        end_ev("end"),
+        chain("f", &["start", "t", "after", "end"]),
+    ]
+    .concat();
+    deploy_one(&engine, "iomap", &body).await;
+    let id = start(&engine, "iomap", &[("amount", i(5))]).await;
+    let locked = lock(&engine, "t").await;
+    assert_eq!(
+        sorted(&locked[0].variables),
+        [
+            ("amount".to_owned(), i(5)),
+            ("amountIn".to_owned(), i(5)),
+            ("greeting".to_owned(), s("hello"))
+        ]
+    );
+    assert_eq!(
+        runtime_vars(&engine, &id, true).await,
+        [("amount".to_owned(), i(5))]
+    );
+    engine
+        .complete(
+            &locked[0].task.id,
+            "w",
+            vars(&[("g", b(true))]),
+            vars(&[("result", i(21))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    // JUEL multiplies integers as longs.
+    assert_eq!(
+        runtime_vars(&engine, &id, false).await,
+        [
+            ("amount".to_owned(), i(5)),
+            ("g".to_owned(), b(true)),
+            ("total".to_owned(), Value::Long(42))
+        ]
+    );
+}
+
+// ----- 10. variables -----
+
+#[tokio::test]
+async fn local_and_global_variables_of_a_completed_task() {
+    let (engine, _dir) = engine();
+    // Outside any concurrency or subprocess, the task's execution is the process
+    // instance itself (as in Camunda), so local variables land there too.
+    let body = [
+        start_ev("start"),
+        ext("a", "a"),
+        ext("b", "b"),
+        end_ev("end"),
+        chain("f", &["start", "a", "b", "end"]),
+    ]
+    .concat();
+    deploy_one(&engine, "two", &body).await;
+    let id = start(&engine, "two", &[("x", i(1))]).await;
+    complete_at(
+        &engine,
+        &id,
+        "a",
+        vars(&[("x", i(2)), ("fresh", s("g"))]),
+        vars(&[("mine", s("l"))]),
+    )
+    .await;
+    let all = engine.variables(&id).await.unwrap();
+    let names: Vec<(&str, &Value)> = all.iter().map(|v| (v.name.as_str(), &v.value)).collect();
+    assert_eq!(names, [("fresh", &s("g")), ("mine", &s("l")), ("x", &i(2))]);
+    assert!(all.iter().all(|v| v.execution_id == id), "{all:?}");
+}
+
+#[tokio::test]
+async fn typed_values_round_trip() {
+    let (engine, _dir) = engine();
+    deploy(&engine, &[("p2.bpmn", &parallel("p2", &["a", "b"]))]).await;
+    let typed = vec![
+        ("bytes".to_owned(), Value::Bytes(vec![0, 1, 2, 255])),
+        ("date".to_owned(), Value::Date(1_700_000_000_123)),
+        ("double".to_owned(), Value::Double(2.5)),
+        ("json".to_owned(), Value::Json(r#"{"k":[1,2]}"#.into())),
+        ("long".to_owned(), Value::Long(1 << 40)),
+        ("null".to_owned(), Value::Null),
+        (
+            "object".to_owned(),
+            Value::Object {
+                value: r#"["x"]"#.into(),
+                object_type_name: Some("java.util.ArrayList".into()),
+                serialization_format: Some("application/json".into()),
+            },
+        ),
+        ("short".to_owned(), Value::Short(7)),
+        ("xml".to_owned(), Value::Xml("<a/>".into())),
+    ];
+    let refs: Vec<(&str, Value)> = typed.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    let id = start(&engine, "p2", &refs).await;
+    let locked = lock(&engine, "a").await;
+    assert_eq!(sorted(&locked[0].variables), typed);
+    let stored: Vec<(String, Value)> = engine
+        .variables(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.name, v.value))
+        .collect();
+    assert_eq!(stored, typed);
+    // Written back by a worker, then read from history after the end.
+    let renamed: Variables = typed
+        .iter()
+        .map(|(n, v)| (format!("w_{n}"), v.clone()))
+        .collect();
+    engine
+        .complete(&locked[0].task.id, "w", renamed.clone(), vec![])
+        .await
+        .unwrap();
+    complete_at(&engine, &id, "b", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    for (name, value) in renamed.iter().chain(typed.iter()) {
+        assert_eq!(
+            hvar(&engine, &id, name).await.as_ref(),
+            Some(value),
+            "{name}"
+        );
+    }
+}
+
+// ----- 11. deployments and versions -----
+
+async fn deploy_result(
+    engine: &baton_engine::Engine,
+    name: &str,
+    docs: &[(&str, &str)],
+    duplicate_filtering: bool,
+) -> baton_engine::Result<baton_engine::DeploymentResult> {
+    engine
+        .deploy(NewDeployment {
+            name: Some(name.into()),
+            resources: docs
+                .iter()
+                .map(|(n, x)| ((*n).to_owned(), x.as_bytes().to_vec()))
+                .collect(),
+            duplicate_filtering,
+            ..NewDeployment::default()
+        })
+        .await
+}
+
+#[tokio::test]
+async fn redeploying_versions_keeps_running_instances_on_their_version() {
+    let (engine, _dir) = engine();
+    let v1 = child("ver", "one");
+    let v2 = child("ver", "two");
+    let d1 = deploy_result(&engine, "d", &[("ver.bpmn", &v1)], true)
+        .await
+        .unwrap();
+    assert_eq!(d1.definitions.len(), 1);
+    assert_eq!(d1.definitions[0].version, 1);
+    let old = start(&engine, "ver", &[]).await;
+
+    // Unchanged: filtered, the old deployment answers.
+    let again = deploy_result(&engine, "d", &[("ver.bpmn", &v1)], true)
+        .await
+        .unwrap();
+    assert_eq!(again.deployment.id, d1.deployment.id);
+    assert!(again.definitions.is_empty());
+
+    let d2 = deploy_result(&engine, "d", &[("ver.bpmn", &v2)], true)
+        .await
+        .unwrap();
+    assert_ne!(d2.deployment.id, d1.deployment.id);
+    assert_eq!(d2.definitions[0].version, 2);
+    let new = start(&engine, "ver", &[]).await;
+
+    let old_task = tasks_of(&engine, &old).await.remove(0);
+    assert_eq!(old_task.process_definition_id, d1.definitions[0].id);
+    assert_eq!(old_task.topic, "one");
+    let new_task = tasks_of(&engine, &new).await.remove(0);
+    assert_eq!(new_task.process_definition_id, d2.definitions[0].id);
+    assert_eq!(new_task.topic, "two");
+    complete_at(&engine, &old, "c_task", vec![], vec![]).await;
+    assert_eq!(trail(&engine, &old).await, ["c_start", "c_task", "c_end"]);
+    let defs = engine
+        .definitions(DefinitionQuery {
+            key: Some("ver".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let versions: BTreeSet<i64> = defs.iter().map(|d| d.version).collect();
+    assert_eq!(versions, BTreeSet::from([1, 2]));
+}
+
+#[tokio::test]
+async fn an_invalid_model_deploys_nothing() {
+    let (engine, _dir) = engine();
+    let good = child("good", "g");
+    let bad = process(
+        "bad",
+        &[start_ev("start"), flow("f", "start", "nowhere")].concat(),
+    );
+    let err = deploy_result(
+        &engine,
+        "d",
+        &[("good.bpmn", &good), ("bad.bpmn", &bad)],
+        false,
+    )
+    .await
+    .unwrap_err();
+    match &err {
+        Error::Deployment { resource, problems } => {
+            assert_eq!(resource, "bad.bpmn");
+            assert!(!problems.is_empty());
+            assert!(
+                problems.iter().any(|p| p.message.contains("nowhere")),
+                "{problems:?}"
+            );
+        }
+        other => panic!("expected a deployment error, got {other:?}"),
+    }
+    assert!(
+        engine
+            .definitions(DefinitionQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(engine.deployments(None, None).await.unwrap().is_empty());
+    assert!(
+        engine
+            .external_tasks(ExternalTaskQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
