@@ -294,6 +294,17 @@ impl<'c> Ctx<'c> {
     // ----- effects -----
 
     fn apply(&mut self, id: &str, fx: Vec<Effect>) -> Result<()> {
+        // Deleting an instance from outside deletes its called instances the same way,
+        // for the same reason, as Camunda does; any other cancellation of a call
+        // activity (a caught error, a terminate end event) is internal.
+        let external_end = fx.iter().find_map(|f| match f {
+            Effect::History(HistoryEvent::ProcessEnd {
+                state: EndState::ExternallyTerminated,
+                reason,
+                ..
+            }) => Some(reason.clone()),
+            _ => None,
+        });
         for effect in fx {
             match effect {
                 Effect::History(event) => self.history(id, event)?,
@@ -322,12 +333,14 @@ impl<'c> Ctx<'c> {
                 Effect::DeleteIncident(incident) => self.end_incident(&incident, "DELETED")?,
                 Effect::StartChild(spec) => self.start_child(id, spec)?,
                 Effect::CancelChild(child) => {
-                    self.step(&child, |run| {
-                        run.cancel(
+                    let (state, reason) = match &external_end {
+                        Some(reason) => (EndState::ExternallyTerminated, reason.clone()),
+                        None => (
                             EndState::InternallyTerminated,
                             Some("cancelled by the calling activity".into()),
-                        );
-                    })?;
+                        ),
+                    };
+                    self.step(&child, |run| run.cancel(state, reason))?;
                 }
                 Effect::UncaughtError {
                     exec,
