@@ -1541,3 +1541,94 @@ async fn an_invalid_model_deploys_nothing() {
             .is_empty()
     );
 }
+
+// ----- more call-activity edges -----
+
+#[tokio::test]
+async fn errors_from_called_instances_immediate_or_uncaught() {
+    let (engine, _dir) = engine();
+    // The child throws as soon as it starts, inside the parent's start command.
+    let instant = process(
+        "instant",
+        &[
+            start_ev("c_start"),
+            error_end("c_error"),
+            flow("cf", "c_start", "c_error"),
+        ]
+        .concat(),
+    );
+    let caught = process(
+        "caught_parent",
+        &[
+            start_ev("start"),
+            r#"<bpmn:callActivity id="call" calledElement="instant" />"#.to_owned(),
+            end_ev("end"),
+            error_boundary("catch", "call", None, ""),
+            ext("handled", "handled"),
+            end_ev("end_handled"),
+            chain("f", &["start", "call", "end"]),
+            chain("h", &["catch", "handled", "end_handled"]),
+        ]
+        .concat(),
+    );
+    // Nobody catches: the child's token ends, the child completes, the parent goes on.
+    let uncaught = process(
+        "uncaught_parent",
+        &[
+            start_ev("start"),
+            r#"<bpmn:callActivity id="call" calledElement="instant" />"#.to_owned(),
+            ext("after", "after"),
+            end_ev("end"),
+            chain("f", &["start", "call", "after", "end"]),
+        ]
+        .concat(),
+    );
+    deploy(
+        &engine,
+        &[
+            ("instant.bpmn", &instant),
+            ("caught.bpmn", &caught),
+            ("uncaught.bpmn", &uncaught),
+        ],
+    )
+    .await;
+    let id = start(&engine, "caught_parent", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["handled"]);
+    let kid = children_of(&engine, &id).await.remove(0);
+    assert_eq!(kid.state, "INTERNALLY_TERMINATED");
+    assert!(engine.instance(&kid.id).await.is_err());
+
+    let id = start(&engine, "uncaught_parent", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    let kid = children_of(&engine, &id).await.remove(0);
+    assert_eq!(kid.state, "COMPLETED");
+}
+
+#[tokio::test]
+async fn deleting_a_caller_deletes_its_called_instance() {
+    let (engine, _dir) = engine();
+    let call = r#"<bpmn:callActivity id="call" calledElement="child" />"#;
+    deploy(
+        &engine,
+        &[
+            ("child.bpmn", &child("child", "c")),
+            ("parent.bpmn", &caller("parent", call)),
+        ],
+    )
+    .await;
+    let id = start(&engine, "parent", &[]).await;
+    let kid = children_of(&engine, &id).await.remove(0).id;
+    assert_eq!(open_tasks(&engine, &kid).await, ["c_task"]);
+    engine
+        .delete_instance(&id, Some("no longer needed".into()))
+        .await
+        .unwrap();
+    assert_eq!(state(&engine, &id).await, "EXTERNALLY_TERMINATED");
+    assert_eq!(state(&engine, &kid).await, "EXTERNALLY_TERMINATED");
+    let hk = children_of(&engine, &id).await.remove(0);
+    assert_eq!(hk.delete_reason.as_deref(), Some("no longer needed"));
+    assert!(engine.instance(&kid).await.is_err());
+    assert!(tasks_of(&engine, &kid).await.is_empty());
+    let hist = engine.historic_activities(&id).await.unwrap();
+    assert!(hist.iter().any(|a| a.activity_id == "call" && a.canceled));
+}
