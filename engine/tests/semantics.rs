@@ -1632,3 +1632,79 @@ async fn deleting_a_caller_deletes_its_called_instance() {
     let hist = engine.historic_activities(&id).await.unwrap();
     assert!(hist.iter().any(|a| a.activity_id == "call" && a.canceled));
 }
+
+#[tokio::test]
+async fn inclusive_join_does_not_wait_for_a_branch_that_cannot_reach_it() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        gw("inclusive", "fork", None),
+        gw("inclusive", "join", None),
+        ext("a", "a"),
+        ext("b", "b"),
+        ext("c", "c"),
+        ext("after", "after"),
+        end_ev("end"),
+        end_ev("end_c"),
+        flow("f0", "start", "fork"),
+        cond("fa", "fork", "a", "${true}"),
+        cond("fb", "fork", "b", "${true}"),
+        cond("fc", "fork", "c", "${true}"),
+        flow("fa2", "a", "join"),
+        flow("fb2", "b", "join"),
+        flow("fc2", "c", "end_c"),
+        flow("f1", "join", "after"),
+        flow("f2", "after", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "partial", &body).await;
+    let id = start(&engine, "partial", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["a", "b", "c"]);
+    complete_at(&engine, &id, "a", vec![], vec![]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["b", "c"]);
+    complete_at(&engine, &id, "b", vec![], vec![]).await;
+    // c cannot reach the join: it fires without it.
+    assert_eq!(open_tasks(&engine, &id).await, ["after", "c"]);
+    complete_at(&engine, &id, "c", vec![], vec![]).await;
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+}
+
+#[tokio::test]
+async fn error_on_one_multi_instance_task_cancels_the_whole_body() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        mi_ext("t", "t", &mi("par", "", None, Some("3"))),
+        end_ev("end"),
+        error_boundary("catch", "t", Some("err_invalid"), ""),
+        ext("handled", "handled"),
+        end_ev("end_handled"),
+        chain("f", &["start", "t", "end"]),
+        chain("h", &["catch", "handled", "end_handled"]),
+    ]
+    .concat();
+    deploy_one(&engine, "mierr", &body).await;
+    let id = start(&engine, "mierr", &[]).await;
+    let locked = lock(&engine, "t").await;
+    assert_eq!(locked.len(), 3);
+    engine
+        .handle_bpmn_error(&locked[1].task.id, "w", "INVALID", None, vec![])
+        .await
+        .unwrap();
+    assert_eq!(open_tasks(&engine, &id).await, ["handled"]);
+    assert!(runtime_vars(&engine, &id, false).await.is_empty());
+    let hist = engine.historic_activities(&id).await.unwrap();
+    let canceled: BTreeSet<&str> = hist
+        .iter()
+        .filter(|a| a.canceled)
+        .map(|a| a.activity_id.as_str())
+        .collect();
+    assert_eq!(canceled, BTreeSet::from(["t", "t#multiInstanceBody"]));
+    assert_eq!(
+        hist.iter()
+            .filter(|a| a.activity_id == "t" && a.canceled)
+            .count(),
+        3
+    );
+}
