@@ -637,6 +637,7 @@ impl Builder {
             listeners: Vec::new(),
             loop_characteristics: None,
             is_for_compensation,
+            default_flow: None,
             documentation: documentation(element),
             position: element.position,
             id,
@@ -680,6 +681,22 @@ impl Builder {
             });
         }
         node.kind = self.node_kind(element, &node.id, context);
+        if node.kind.is_activity() {
+            if let Some(flow) = element.attr("default") {
+                node.default_flow = lookup(context.flow_ids, flow).copied();
+                if node.default_flow.is_none() {
+                    self.problem(
+                        Code::UnknownReference,
+                        element,
+                        format!(
+                            "activity '{}' has default flow '{flow}', which names no sequence \
+                             flow in process '{}'",
+                            node.id, context.process_id
+                        ),
+                    );
+                }
+            }
+        }
         node
     }
 

@@ -331,6 +331,9 @@ pub struct Node {
     pub loop_characteristics: Option<LoopCharacteristics>,
     /// `isForCompensation`: the activity is a compensation handler.
     pub is_for_compensation: bool,
+    /// The `default` flow of an activity, taken when none of its conditional outgoing
+    /// flows holds. (A gateway keeps its default in [`Gateway::default`].)
+    pub default_flow: Option<FlowId>,
     /// `documentation` text.
     pub documentation: Option<String>,
     /// Where the element starts.

@@ -329,6 +329,17 @@ impl Checker<'_> {
             let owner = format!("{} '{}'", node.kind.element_name(), node.id);
             self.problems.push(listener_problem(listener, &owner));
         }
+        if let Some(default) = node.default_flow
+            && !node.outgoing.contains(&default)
+        {
+            let flow = &self.process.flow(default).id;
+            let message = format!(
+                "{} '{}' has default flow '{flow}', which does not leave it",
+                node.kind.element_name(),
+                node.id
+            );
+            self.report(Code::InvalidStructure, node, message);
+        }
         match &node.kind {
             NodeKind::Task(task) => self.task(node, task),
             NodeKind::CallActivity(call) => self.call_activity(node, call),

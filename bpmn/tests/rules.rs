@@ -670,3 +670,30 @@ fn a_second_none_start_is_named_even_after_a_triggered_start() {
         .expect("a second none start event");
     assert_eq!(problem.element_id.as_deref(), Some("second"));
 }
+
+#[test]
+fn an_activity_default_flow_resolves_and_must_leave_it() {
+    let ok = started(
+        "t",
+        r#"<bpmn:task id="t" default="b" />
+           <bpmn:sequenceFlow id="a" sourceRef="t" targetRef="end"><bpmn:conditionExpression>${x}</bpmn:conditionExpression></bpmn:sequenceFlow>
+           <bpmn:sequenceFlow id="b" sourceRef="t" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    let parsed = valid(&ok);
+    let process = &parsed.definitions.processes[0];
+    let t = process.node(process.node_by_id("t").unwrap());
+    assert_eq!(
+        t.default_flow.map(|f| process.flow(f).id.as_str()),
+        Some("b")
+    );
+    let unknown = started(
+        "t",
+        r#"<bpmn:task id="t" default="nope" /><bpmn:sequenceFlow id="a" sourceRef="t" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    assert_eq!(codes(&unknown), [Code::UnknownReference]);
+    let elsewhere = started(
+        "t",
+        r#"<bpmn:task id="t" default="f0" /><bpmn:sequenceFlow id="a" sourceRef="t" targetRef="end" /><bpmn:endEvent id="end" />"#,
+    );
+    assert_eq!(codes(&elsewhere), [Code::InvalidStructure]);
+}

@@ -453,6 +453,33 @@ async fn conditional_flows_out_of_a_task_fork_implicitly() {
     assert_eq!(state(&engine, &id).await, "COMPLETED");
 }
 
+#[tokio::test]
+async fn an_activity_default_flow_is_taken_only_when_no_condition_holds() {
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="t" default="fd" />"#
+            .to_owned(),
+        ext("x", "x"),
+        ext("d", "d"),
+        end_ev("end_x"),
+        end_ev("end_d"),
+        flow("f0", "start", "t"),
+        cond("fx", "t", "x", "${n > 1}"),
+        flow("fd", "t", "d"),
+        flow("fx2", "x", "end_x"),
+        flow("fd2", "d", "end_d"),
+    ]
+    .concat();
+    deploy_one(&engine, "df", &body).await;
+    let taken = start(&engine, "df", &[]).await;
+    complete_at(&engine, &taken, "t", vec![("n".into(), i(5))], vec![]).await;
+    assert_eq!(open_tasks(&engine, &taken).await, ["x"]);
+    let defaulted = start(&engine, "df", &[]).await;
+    complete_at(&engine, &defaulted, "t", vec![("n".into(), i(0))], vec![]).await;
+    assert_eq!(open_tasks(&engine, &defaulted).await, ["d"]);
+}
+
 // ----- 5. embedded subprocesses and terminate end events -----
 
 fn io(inputs: &[(&str, &str)], outputs: &[(&str, &str)]) -> String {

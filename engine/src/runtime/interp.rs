@@ -1103,9 +1103,9 @@ fn to_structured(v: &Value) -> serde_json::Value {
     })
 }
 
-/// The default flow of an activity (only gateways have one in this model).
-fn activity_default(_n: &Node) -> Option<FlowId> {
-    None
+/// The default flow of an activity.
+fn activity_default(n: &Node) -> Option<FlowId> {
+    n.default_flow
 }
 
 fn unsupported(n: &Node, what: &str) -> String {
