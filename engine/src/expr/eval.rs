@@ -183,6 +183,15 @@ impl Evaluator<'_> {
             ExprKind::Float(f) => Value::Double(*f),
             ExprKind::String(s) => Value::String(s.clone()),
             ExprKind::Ident(name) => self.identifier(name)?,
+            ExprKind::Member(target, name)
+                if matches!(&target.kind, ExprKind::Ident(e) if e == "execution")
+                    && matches!(name.as_str(), "processBusinessKey" | "businessKey") =>
+            {
+                // The bean-property form of getProcessBusinessKey(), as the Modeler writes it.
+                return Ok(Val::Plain(
+                    self.scope.business_key().map_or(Value::Null, Value::String),
+                ));
+            }
             ExprKind::Member(target, name) => {
                 let base = self.eval_val(target)?;
                 return property(base, Key::Name(name), target);

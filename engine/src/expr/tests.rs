@@ -474,6 +474,8 @@ fn execution_methods() {
             "${execution.getProcessBusinessKey()}",
             Value::from("order-42"),
         ),
+        ("${execution.processBusinessKey}", Value::from("order-42")),
+        ("${execution.businessKey}", Value::from("order-42")),
         (
             "${execution.getVariable('customer').address.city}",
             Value::from("Paris"),
@@ -483,7 +485,7 @@ fn execution_methods() {
     assert!(err("${execution.setVariable('x', 1)}").contains("setVariable"));
     assert!(err("${execution.getVariable()}").contains("getVariable"));
     assert!(err("${execution}").contains("execution"));
-    assert!(err("${execution.processBusinessKey}").contains("execution"));
+    assert!(err("${execution.processInstanceId}").contains("execution"));
 
     let no_key = TestScope::default();
     let template = parse("${execution.getBusinessKey()}").expect("parses");
