@@ -4,7 +4,8 @@ use rusqlite::{Connection, OptionalExtension, ToSql};
 
 use crate::Engine;
 use crate::error::{Error, Result};
-use crate::runtime::{Exec, ExecKind};
+use crate::graph::Graph;
+use crate::runtime::{Exec, ExecKind, activity_type};
 use crate::store::rows::{
     self, DEFINITION_COLUMNS, HI_ACTIVITY_COLUMNS, HI_INSTANCE_COLUMNS, INCIDENT_COLUMNS,
     TASK_COLUMNS,
@@ -489,14 +490,23 @@ impl Engine {
     /// [`Error::NotFound`] when no instance with `id` is running.
     pub async fn activity_instances(&self, instance_id: &str) -> Result<ActivityInstance> {
         let id = instance_id.to_owned();
-        let (def, state): (String, String) = self
+        let shared = self.inner.shared.clone();
+        let (graph, state) = self
             .read(move |c| {
-                c.prepare_cached("SELECT definition_id, state FROM process_instance WHERE id = ?1")?
+                let (def, state): (String, String) = c
+                    .prepare_cached(
+                        "SELECT definition_id, state FROM process_instance WHERE id = ?1",
+                    )?
                     .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?
                     .ok_or_else(|| {
                         Error::NotFound(format!("Process instance with id {id} does not exist"))
-                    })
+                    })?;
+                let graph = match shared.cache.get(&def) {
+                    Some(g) => g,
+                    None => crate::command::load_graph(c, &shared.cache, &def)?,
+                };
+                Ok((graph, state))
             })
             .await?;
         let execs: Vec<Exec> = serde_json::from_str(&state)
@@ -511,28 +521,38 @@ impl Engine {
             execs: &[Exec],
             e: &Exec,
             parent: Option<String>,
-            def: &str,
+            graph: &Graph,
             incidents: &[Incident],
         ) -> ActivityInstance {
             let id = e.activity_instance_id();
             let children = execs
                 .iter()
                 .filter(|c| c.parent.as_deref() == Some(e.id.as_str()))
-                .map(|c| build(execs, c, Some(id.clone()), def, incidents))
+                .map(|c| build(execs, c, Some(id.clone()), graph, incidents))
                 .collect();
+            let node = graph.node_id(&e.activity).map(|n| graph.process.node(n));
+            let (activity_id, activity_type, activity_name) = match e.kind {
+                ExecKind::Root => (
+                    graph.id.clone(),
+                    "processDefinition".to_owned(),
+                    graph.process.name.clone(),
+                ),
+                ExecKind::MiBody => (
+                    format!("{}#multiInstanceBody", e.activity),
+                    "multiInstanceBody".to_owned(),
+                    node.and_then(|n| n.name.clone()),
+                ),
+                ExecKind::Activity | ExecKind::MiInner => (
+                    e.activity.clone(),
+                    node.map_or("unknown", activity_type).to_owned(),
+                    node.and_then(|n| n.name.clone()),
+                ),
+            };
             ActivityInstance {
                 parent_id: parent,
-                activity_id: if e.kind == ExecKind::Root {
-                    def.to_owned()
-                } else {
-                    e.activity.clone()
-                },
-                activity_type: match e.kind {
-                    ExecKind::Root => "processDefinition".into(),
-                    ExecKind::MiBody => "multiInstanceBody".into(),
-                    _ => String::new(),
-                },
-                activity_name: None,
+                activity_id,
+                activity_type,
+                activity_name,
                 execution_ids: vec![e.id.clone()],
                 incident_ids: incidents
                     .iter()
@@ -547,6 +567,6 @@ impl Engine {
             .iter()
             .find(|e| e.kind == ExecKind::Root)
             .ok_or_else(|| Error::Internal("instance without a root".into()))?;
-        Ok(build(&execs, root, None, &def, &incidents))
+        Ok(build(&execs, root, None, &graph, &incidents))
     }
 }

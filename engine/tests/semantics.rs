@@ -1735,3 +1735,41 @@ async fn error_on_one_multi_instance_task_cancels_the_whole_body() {
         3
     );
 }
+
+#[tokio::test]
+async fn the_activity_instance_tree_shows_bodies_and_their_instances() {
+    let (engine, _dir) = engine();
+    let loop_xml = mi("par", "", None, Some("2"));
+    deploy(&engine, &[("tree.bpmn", &mi_process("tree", &loop_xml))]).await;
+    let id = start(&engine, "tree", &[]).await;
+    let tree = engine.activity_instances(&id).await.unwrap();
+    assert_eq!(tree.id, id);
+    assert_eq!(tree.activity_type, "processDefinition");
+    assert!(
+        tree.activity_id.starts_with("tree:1:"),
+        "{}",
+        tree.activity_id
+    );
+    let [body] = &tree.children[..] else {
+        panic!("one body expected: {tree:?}")
+    };
+    assert_eq!(body.activity_id, "t#multiInstanceBody");
+    assert_eq!(body.activity_type, "multiInstanceBody");
+    assert_eq!(body.parent_id.as_deref(), Some(id.as_str()));
+    let kinds: Vec<(&str, &str)> = body
+        .children
+        .iter()
+        .map(|c| (c.activity_id.as_str(), c.activity_type.as_str()))
+        .collect();
+    assert_eq!(kinds, [("t", "serviceTask"), ("t", "serviceTask")]);
+    let task_ids: Vec<String> = tasks_of(&engine, &id)
+        .await
+        .into_iter()
+        .map(|t| t.activity_instance_id)
+        .collect();
+    let mut tree_ids: Vec<String> = body.children.iter().map(|c| c.id.clone()).collect();
+    tree_ids.sort();
+    let mut task_ids = task_ids;
+    task_ids.sort();
+    assert_eq!(tree_ids, task_ids);
+}

@@ -1116,7 +1116,7 @@ fn unsupported(n: &Node, what: &str) -> String {
 }
 
 /// Camunda's activity type name for history.
-fn activity_type(n: &Node) -> &'static str {
+pub(crate) fn activity_type(n: &Node) -> &'static str {
     match &n.kind {
         NodeKind::StartEvent(s) => match &s.event {
             None => "startEvent",

@@ -10,7 +10,7 @@
 mod interp;
 pub(crate) mod state;
 
-pub(crate) use interp::{Run, find_catch, interp_scope};
+pub(crate) use interp::{Run, activity_type, find_catch, interp_scope};
 pub(crate) use state::{EndState, Exec, ExecKind, Instance, VarState, Wait};
 
 use crate::value::Value;
