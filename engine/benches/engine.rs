@@ -8,7 +8,7 @@
 //! the acknowledged completion of the instance's last task (which ends it).
 //! Instances per second are all instances over the wall time of the whole run.
 //!
-//! Optional arguments: a case name filter (`simple`, `fork`, `normal`) and
+//! Optional arguments: a case name filter (`simple`, `fork`, `normal`, `nohistory`) and
 //! `--instances N` to scale every case.
 
 use std::collections::{HashMap, HashSet};
@@ -243,14 +243,18 @@ struct Case {
     key: &'static str,
     xml: fn() -> String,
     durability: Durability,
+    history: bool,
     instances: usize,
 }
 
 async fn case(case: &Case, scale: Option<usize>) -> Outcome {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
-    let engine =
-        Engine::open(Config::file(dir.path().join("bench.db")).durability(case.durability))
-            .expect("open");
+    let engine = Engine::open(
+        Config::file(dir.path().join("bench.db"))
+            .durability(case.durability)
+            .history(case.history),
+    )
+    .expect("open");
     engine
         .deploy(NewDeployment {
             name: Some("bench".into()),
@@ -263,6 +267,9 @@ async fn case(case: &Case, scale: Option<usize>) -> Outcome {
     // A short warm-up on the same database (caches, statement cache, file growth).
     run(&engine, case.key, (n / 20).max(CLIENTS)).await;
     let outcome = run(&engine, case.key, n).await;
+    if !case.history {
+        return outcome;
+    }
     // Sanity: every instance of the measured run ended as completed.
     let finished = engine
         .historic_instances(HistoricInstanceQuery {
@@ -296,6 +303,7 @@ fn main() {
             key: "simple",
             xml: simple,
             durability: Durability::Full,
+            history: true,
             instances: 20_000,
         },
         Case {
@@ -303,6 +311,7 @@ fn main() {
             key: "fork",
             xml: fork,
             durability: Durability::Full,
+            history: true,
             instances: 3_000,
         },
         Case {
@@ -310,6 +319,15 @@ fn main() {
             key: "simple",
             xml: simple,
             durability: Durability::Normal,
+            history: true,
+            instances: 20_000,
+        },
+        Case {
+            name: "simple, FULL, history off",
+            key: "simple",
+            xml: simple,
+            durability: Durability::Full,
+            history: false,
             instances: 20_000,
         },
     ];
@@ -332,9 +350,10 @@ fn main() {
         "", "", "", "", "", "", "", ""
     );
     for c in &cases {
-        let key = match c.durability {
-            Durability::Normal => "normal",
-            Durability::Full => c.key,
+        let key = match (c.durability, c.history) {
+            (Durability::Normal, _) => "normal",
+            (_, false) => "nohistory",
+            _ => c.key,
         };
         if filter.as_deref().is_some_and(|f| f != key) {
             continue;
