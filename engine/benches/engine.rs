@@ -114,6 +114,23 @@ struct Outcome {
     tasks: usize,
     wall: Duration,
     latencies: Vec<Duration>,
+    /// CPU time of the engine's writer thread during the run, when Linux tells.
+    writer_cpu: Option<Duration>,
+}
+
+/// The CPU time the `baton-writer` threads of this process used so far (Linux only).
+fn writer_cpu() -> Option<Duration> {
+    let mut total = None;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() != "baton-writer" {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+        *total.get_or_insert(Duration::ZERO) += Duration::from_nanos(ns);
+    }
+    total
 }
 
 async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
@@ -177,6 +194,7 @@ async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
         });
     }
 
+    let cpu_before = writer_cpu();
     let began = Instant::now();
     let mut clients = tokio::task::JoinSet::new();
     for c in 0..CLIENTS {
@@ -215,6 +233,9 @@ async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
         latencies.extend(l.expect("client"));
     }
     let wall = began.elapsed();
+    let writer_cpu = writer_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     stop.store(true, Ordering::Relaxed);
     while workers.join_next().await.is_some() {}
     latencies.sort();
@@ -223,6 +244,7 @@ async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
         tasks: tasks_done.load(Ordering::Relaxed),
         wall,
         latencies,
+        writer_cpu,
     }
 }
 
@@ -342,12 +364,21 @@ fn main() {
     );
     println!();
     println!(
-        "| {:<32} | {:>9} | {:>7} | {:>8} | {:>11} | {:>9} | {:>9} | {:>9} |",
-        "case", "instances", "wall s", "inst/s", "commands/s", "p50 ms", "p99 ms", "max ms"
+        "| {:<32} | {:>9} | {:>7} | {:>8} | {:>11} | {:>9} | {:>9} | {:>9} | {:>12} | {:>11} |",
+        "case",
+        "instances",
+        "wall s",
+        "inst/s",
+        "commands/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "writer busy",
+        "writer us/i"
     );
     println!(
-        "|{:-<34}|{:->11}|{:->9}|{:->10}|{:->13}|{:->11}|{:->11}|{:->11}|",
-        "", "", "", "", "", "", "", ""
+        "|{:-<34}|{:->11}|{:->9}|{:->10}|{:->13}|{:->11}|{:->11}|{:->11}|{:->14}|{:->13}|",
+        "", "", "", "", "", "", "", "", "", ""
     );
     for c in &cases {
         let key = match (c.durability, c.history) {
@@ -362,8 +393,16 @@ fn main() {
         let secs = o.wall.as_secs_f64();
         // Commands: one start and one complete per task, plus the fetches (not counted).
         let commands = o.instances + o.tasks;
+        // How much of the wall time the single writer thread was on a CPU, and its
+        // CPU time per instance: the engine's ceiling is about 1 s / that.
+        let (busy, per_instance) = o.writer_cpu.map_or(("?".into(), "?".into()), |cpu| {
+            (
+                format!("{:.0} %", cpu.as_secs_f64() / secs * 100.0),
+                format!("{:.0}", cpu.as_secs_f64() * 1e6 / o.instances as f64),
+            )
+        });
         println!(
-            "| {:<32} | {:>9} | {:>7.2} | {:>8.0} | {:>11.0} | {:>9} | {:>9} | {:>9} |",
+            "| {:<32} | {:>9} | {:>7.2} | {:>8.0} | {:>11.0} | {:>9} | {:>9} | {:>9} | {:>12} | {:>11} |",
             c.name,
             o.instances,
             secs,
@@ -372,6 +411,8 @@ fn main() {
             ms(percentile(&o.latencies, 0.50)),
             ms(percentile(&o.latencies, 0.99)),
             ms(o.latencies.last().copied().unwrap_or_default()),
+            busy,
+            per_instance,
         );
     }
 }
