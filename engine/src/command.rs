@@ -31,7 +31,11 @@ pub(crate) struct Ctx<'c> {
     order: Vec<String>,
     pub tasks_changed: bool,
     /// The last history sequence number used per instance in this command.
-    hist_seq: HashMap<String, i64>,
+    /// Activity-instance history rows started in this command, written once at flush.
+    acts: Vec<ActRow>,
+    act_index: HashMap<String, usize>,
+    /// Process-instance history rows started in this command.
+    procs: Vec<ProcRow>,
 }
 
 impl<'c> Ctx<'c> {
@@ -43,7 +47,9 @@ impl<'c> Ctx<'c> {
             instances: HashMap::new(),
             order: Vec::new(),
             tasks_changed: false,
-            hist_seq: HashMap::new(),
+            acts: Vec::new(),
+            act_index: HashMap::new(),
+            procs: Vec::new(),
         }
     }
 
@@ -892,20 +898,18 @@ impl<'c> Ctx<'c> {
         Ok(())
     }
 
-    /// The next history sequence number of instance `id`: after every one it already
-    /// has (commands within one millisecond must not interleave), and near the clock.
-    fn next_seq(&mut self, id: &str) -> Result<i64> {
-        let last = match self.hist_seq.get(id) {
-            Some(last) => *last,
-            None => self
-                .conn
-                .prepare_cached("SELECT MAX(seq) FROM hi_activity_instance WHERE instance_id = ?1")?
-                .query_row([id], |r| r.get::<_, Option<i64>>(0))?
-                .unwrap_or(0),
-        };
+    /// The next history sequence number: after every one already given out (so commands
+    /// within one millisecond never interleave), and near the clock.
+    fn next_seq(&self) -> i64 {
+        let last = self
+            .shared
+            .hist_seq
+            .load(std::sync::atomic::Ordering::Relaxed);
         let seq = self.now.saturating_mul(1000).max(last.saturating_add(1));
-        self.hist_seq.insert(id.to_owned(), seq);
-        Ok(seq)
+        self.shared
+            .hist_seq
+            .store(seq, std::sync::atomic::Ordering::Relaxed);
+        seq
     }
 
     fn history(&mut self, id: &str, event: HistoryEvent) -> Result<()> {
@@ -927,42 +931,67 @@ impl<'c> Ctx<'c> {
                 let name = g
                     .node_id(&activity_id)
                     .and_then(|n| g.process.node(n).name.clone());
-                let seq = self.next_seq(id)?;
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO hi_activity_instance (id, parent_id, activity_id, activity_name, \
-                         activity_type, instance_id, execution_id, definition_id, definition_key, \
-                         start_time, seq, tenant_id) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    )?
-                    .execute(params![
-                        act, parent, activity_id, name, activity_type, id, exec, g.id, g.key, now,
-                        seq, tenant
-                    ])?;
+                let seq = self.next_seq();
+                self.act_index.insert(act.clone(), self.acts.len());
+                self.acts.push(ActRow {
+                    id: act,
+                    parent,
+                    activity_id,
+                    name,
+                    activity_type,
+                    instance: id.to_owned(),
+                    exec,
+                    definition_id: g.id.clone(),
+                    definition_key: g.key.clone(),
+                    task_id: None,
+                    called: None,
+                    start: now,
+                    end: None,
+                    canceled: false,
+                    complete_scope: false,
+                    seq,
+                    tenant,
+                });
             }
             HistoryEvent::ActivityEnd {
                 id: act,
                 canceled,
                 complete_scope,
             } => {
-                self.conn
-                    .prepare_cached(
-                        "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
-                         complete_scope = ?3 WHERE id = ?4",
-                    )?
-                    .execute(params![now, canceled, complete_scope, act])?;
+                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
+                    row.end = Some(now);
+                    row.canceled = canceled;
+                    row.complete_scope = complete_scope;
+                } else {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
+                             complete_scope = ?3 WHERE id = ?4",
+                        )?
+                        .execute(params![now, canceled, complete_scope, act])?;
+                }
             }
             HistoryEvent::ActivityCalled { id: act, called } => {
-                self.conn
-                    .prepare_cached(
-                        "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
-                    )?
-                    .execute(params![called, act])?;
+                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
+                    row.called = Some(called);
+                } else {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
+                        )?
+                        .execute(params![called, act])?;
+                }
             }
             HistoryEvent::ActivityTask { id: act, task } => {
-                self.conn
-                    .prepare_cached("UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2")?
-                    .execute(params![task, act])?;
+                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
+                    row.task_id = Some(task);
+                } else {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2",
+                        )?
+                        .execute(params![task, act])?;
+                }
             }
             HistoryEvent::ProcessStart { start_activity } => {
                 let inst = self.inst(id)?;
@@ -974,38 +1003,42 @@ impl<'c> Ctx<'c> {
                     inst.tenant_id.clone(),
                     inst.start_time,
                 );
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO hi_process_instance (id, business_key, definition_id, \
-                         definition_key, definition_version, definition_name, start_time, \
-                         start_activity_id, super_instance_id, root_instance_id, tenant_id, state) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'ACTIVE')",
-                    )?
-                    .execute(params![
-                        id,
-                        bk,
-                        g.id,
-                        g.key,
-                        g.version,
-                        g.process.name,
-                        start,
-                        start_activity,
-                        sup,
-                        root,
-                        tenant
-                    ])?;
+                self.procs.push(ProcRow {
+                    id: id.to_owned(),
+                    business_key: bk,
+                    definition_id: g.id.clone(),
+                    definition_key: g.key.clone(),
+                    version: g.version,
+                    name: g.process.name.clone(),
+                    start,
+                    start_activity,
+                    super_instance: sup,
+                    root,
+                    tenant,
+                    end: None,
+                    state: "ACTIVE",
+                    end_activity: None,
+                    reason: None,
+                });
             }
             HistoryEvent::ProcessEnd {
                 state,
                 end_activity,
                 reason,
             } => {
-                self.conn
-                    .prepare_cached(
-                        "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
-                         end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
-                    )?
-                    .execute(params![now, state.as_str(), end_activity, reason, id])?;
+                if let Some(row) = self.procs.iter_mut().find(|p| p.id == id) {
+                    row.end = Some(now);
+                    row.state = state.as_str();
+                    row.end_activity = end_activity;
+                    row.reason = reason;
+                } else {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
+                             end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
+                        )?
+                        .execute(params![now, state.as_str(), end_activity, reason, id])?;
+                }
             }
         }
         Ok(())
@@ -1015,6 +1048,7 @@ impl<'c> Ctx<'c> {
 
     /// Writes every loaded instance back: its row, its variables, their history.
     pub(crate) fn flush(mut self) -> Result<bool> {
+        self.write_history_rows()?;
         let order = std::mem::take(&mut self.order);
         for id in order {
             let Some(inst) = self.instances.remove(&id) else {
@@ -1182,6 +1216,109 @@ impl<'c> Ctx<'c> {
                 var.scope,
                 self.now
             ])?;
+        Ok(())
+    }
+}
+
+/// An activity-instance history row, written once when its command ends.
+struct ActRow {
+    id: String,
+    parent: String,
+    activity_id: String,
+    name: Option<String>,
+    activity_type: &'static str,
+    instance: String,
+    exec: String,
+    definition_id: String,
+    definition_key: String,
+    task_id: Option<String>,
+    called: Option<String>,
+    start: i64,
+    end: Option<i64>,
+    canceled: bool,
+    complete_scope: bool,
+    seq: i64,
+    tenant: Option<String>,
+}
+
+/// A process-instance history row, written once when its command ends.
+struct ProcRow {
+    id: String,
+    business_key: Option<String>,
+    definition_id: String,
+    definition_key: String,
+    version: i64,
+    name: Option<String>,
+    start: i64,
+    start_activity: Option<String>,
+    super_instance: Option<String>,
+    root: String,
+    tenant: Option<String>,
+    end: Option<i64>,
+    state: &'static str,
+    end_activity: Option<String>,
+    reason: Option<String>,
+}
+
+impl Ctx<'_> {
+    fn write_history_rows(&mut self) -> Result<()> {
+        for p in std::mem::take(&mut self.procs) {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO hi_process_instance (id, business_key, definition_id, \
+                     definition_key, definition_version, definition_name, start_time, \
+                     start_activity_id, super_instance_id, root_instance_id, tenant_id, state, \
+                     end_time, end_activity_id, delete_reason) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )?
+                .execute(params![
+                    p.id,
+                    p.business_key,
+                    p.definition_id,
+                    p.definition_key,
+                    p.version,
+                    p.name,
+                    p.start,
+                    p.start_activity,
+                    p.super_instance,
+                    p.root,
+                    p.tenant,
+                    p.state,
+                    p.end,
+                    p.end_activity,
+                    p.reason
+                ])?;
+        }
+        self.act_index.clear();
+        for a in std::mem::take(&mut self.acts) {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO hi_activity_instance (id, parent_id, activity_id, activity_name, \
+                     activity_type, instance_id, execution_id, definition_id, definition_key, \
+                     task_id, called_instance_id, start_time, end_time, canceled, complete_scope, \
+                     seq, tenant_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )?
+                .execute(params![
+                    a.id,
+                    a.parent,
+                    a.activity_id,
+                    a.name,
+                    a.activity_type,
+                    a.instance,
+                    a.exec,
+                    a.definition_id,
+                    a.definition_key,
+                    a.task_id,
+                    a.called,
+                    a.start,
+                    a.end,
+                    a.canceled,
+                    a.complete_scope,
+                    a.seq,
+                    a.tenant
+                ])?;
+        }
         Ok(())
     }
 }

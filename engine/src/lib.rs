@@ -115,6 +115,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) history: bool,
     pub(crate) task_events: watch::Sender<u64>,
+    /// The last history sequence number given out (used by the writer only).
+    pub(crate) hist_seq: std::sync::atomic::AtomicI64,
 }
 
 /// An open engine. Cheap to clone; every clone is the same engine.
@@ -167,11 +169,22 @@ impl Engine {
             clock: config.clock.clone(),
             history: config.history,
             task_events,
+            hist_seq: std::sync::atomic::AtomicI64::new(0),
         });
         let notify = shared.clone();
+        let seq = shared.clone();
         let store = Store::open(
             &config.location,
             config.durability,
+            &move |conn| {
+                let last: Option<i64> =
+                    conn.query_row("SELECT MAX(seq) FROM hi_activity_instance", [], |r| {
+                        r.get(0)
+                    })?;
+                seq.hist_seq
+                    .store(last.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            },
             Box::new(move |tasks_changed| {
                 if tasks_changed {
                     notify.task_events.send_modify(|v| *v = v.wrapping_add(1));

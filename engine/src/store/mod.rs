@@ -21,7 +21,10 @@ use tokio::sync::oneshot;
 use crate::error::{Error, Result};
 
 /// The schema migrations, in order. Never edit one that has landed; add a file.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_initial.sql"),
+    include_str!("../../../migrations/0002_fetch_order_index.sql"),
+];
 
 /// The most commands committed in one transaction.
 const MAX_GROUP: usize = 512;
@@ -67,10 +70,12 @@ pub(crate) struct Store {
 
 impl Store {
     /// Opens (creating and migrating) the database and starts the writer.
+    /// `on_open` runs once on the write connection before the writer starts;
     /// `on_commit(tasks_changed)` runs after every commit on the writer thread.
     pub(crate) fn open(
         location: &Location,
         durability: Durability,
+        on_open: &dyn Fn(&Connection) -> Result<()>,
         on_commit: Box<dyn Fn(bool) + Send>,
     ) -> Result<Store> {
         let conn = match location {
@@ -80,6 +85,7 @@ impl Store {
         .map_err(|e| Error::Storage(format!("cannot open the database: {e}")))?;
         configure(&conn, durability)?;
         migrate(&conn)?;
+        on_open(&conn)?;
         let (send, recv) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("baton-writer".into())
@@ -317,6 +323,40 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn an_old_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch("PRAGMA user_version = 1").unwrap();
+            conn.execute(
+                "INSERT INTO deployment (id, deploy_time) VALUES ('kept', 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let conn = Connection::open(&path).unwrap();
+        migrate(&conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
+        let kept: String = conn
+            .query_row("SELECT id FROM deployment", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "kept");
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'external_task_fetch_fifo'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
     }
 
     #[test]
