@@ -534,10 +534,16 @@ impl<'c> Ctx<'c> {
     }
 
     fn delete_task(&mut self, task: &str) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM external_task WHERE id = ?1")?
-            .execute([task])?;
-        self.resolve_task_incidents(task, "DELETED")
+        // Only a task that ran out of retries can have an incident.
+        let out_of_retries: Option<bool> = self
+            .conn
+            .prepare_cached("DELETE FROM external_task WHERE id = ?1 RETURNING retries IS 0")?
+            .query_row([task], |r| r.get(0))
+            .optional()?;
+        if out_of_retries == Some(true) {
+            self.resolve_task_incidents(task, "DELETED")?;
+        }
+        Ok(())
     }
 
     /// Ends the `failedExternalTask` incidents of `task`.
@@ -1066,9 +1072,11 @@ impl<'c> Ctx<'c> {
                 self.conn
                     .prepare_cached("DELETE FROM process_instance WHERE id = ?1")?
                     .execute([&inst.id])?;
-                self.conn
-                    .prepare_cached("DELETE FROM variable WHERE instance_id = ?1")?
-                    .execute([&inst.id])?;
+                if !inst.vars.is_empty() {
+                    self.conn
+                        .prepare_cached("DELETE FROM variable WHERE instance_id = ?1")?
+                        .execute([&inst.id])?;
+                }
                 self.conn
                     .prepare_cached("DELETE FROM incident WHERE instance_id = ?1")?
                     .execute([&inst.id])?;

@@ -265,3 +265,37 @@ async fn bad_requests_change_nothing() {
     assert!(matches!(err, Error::Deployment { .. }), "{err}");
     assert_eq!(engine.deployments(None, None).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn completing_a_task_out_of_retries_ends_its_incident() {
+    let (engine, _dir) = engine();
+    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
+    let t = fetch(&engine, "w", "work").await.remove(0);
+    let out = Failure {
+        error_message: Some("gave up".into()),
+        ..Failure::default()
+    };
+    engine.handle_failure(&t.task.id, "w", out).await.unwrap();
+    assert_eq!(
+        engine
+            .incidents(IncidentQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The worker still holds it (by worker id), so it may complete it after all.
+    engine
+        .complete(&t.task.id, "w", vec![], vec![])
+        .await
+        .unwrap();
+    assert!(
+        engine
+            .incidents(IncidentQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(state(&engine, &inst.id).await, "COMPLETED");
+}
