@@ -666,7 +666,9 @@ impl<'c> Ctx<'c> {
             } else {
                 " ORDER BY create_time, id"
             });
-            sql.push_str(&format!(" LIMIT {limit}"));
+            // A parameter, not text, so the statement cache holds one statement per shape.
+            args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
+            sql.push_str(&format!(" LIMIT ?{}", args.len()));
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let params: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
             let tasks = stmt

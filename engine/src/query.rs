@@ -58,7 +58,11 @@ impl Filter {
 
     fn page(&mut self, first: usize, max: Option<usize>) {
         let limit = max.map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX));
-        self.sql.push_str(&format!(" LIMIT {limit} OFFSET {first}"));
+        let offset = i64::try_from(first).unwrap_or(i64::MAX);
+        self.args.push(Box::new(limit));
+        self.args.push(Box::new(offset));
+        let n = self.args.len();
+        self.sql.push_str(&format!(" LIMIT ?{} OFFSET ?{n}", n - 1));
     }
 
     fn query<T>(

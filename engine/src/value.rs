@@ -102,11 +102,11 @@ impl Value {
             ))
         };
         if value.is_null() && normal != "Object" {
-            return Ok(if normal == "Null" || type_known(&normal) {
-                Value::Null
+            return if type_known(&normal) {
+                Ok(Value::Null)
             } else {
-                return Err(unknown_type(type_name));
-            });
+                Err(unknown_type(type_name))
+            };
         }
         Ok(match normal.as_str() {
             "Null" => Value::Null,

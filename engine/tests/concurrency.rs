@@ -17,38 +17,6 @@ const INSTANCES: usize = 2_000;
 const WORKERS: usize = 8;
 const STARTERS: usize = 16;
 
-fn simple() -> String {
-    process(
-        "simple",
-        &[
-            r#"<bpmn:startEvent id="start" />"#.to_owned(),
-            ext("work", "work"),
-            r#"<bpmn:endEvent id="end" />"#.to_owned(),
-            flow("f1", "start", "work"),
-            flow("f2", "work", "end"),
-        ]
-        .concat(),
-    )
-}
-
-/// A tiny xorshift generator, so each worker asks for a different batch size.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-}
-
 /// Who locked each task, and who completed it.
 #[derive(Default)]
 struct Ledger {
@@ -114,7 +82,7 @@ async fn worker(engine: Engine, worker_id: String, seed: u64, ledger: Arc<Mutex<
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_workers_complete_every_task_exactly_once() {
     let (engine, _dir) = engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
 
     // Start the instances from several tasks at once, so their commits group.
     let mut starters = tokio::task::JoinSet::new();

@@ -25,7 +25,7 @@ use baton_engine::{
     Config, Engine, ExternalTaskQuery, FetchAndLock, HistoricInstanceQuery, InstanceQuery,
     NewDeployment, StartInstance, TopicRequest,
 };
-use common::{ext, flow, process};
+use common::{XorShift, one_task};
 
 /// This test's name, which the child is run with.
 const TEST_NAME: &str = "sigkill_loses_no_acknowledged_call";
@@ -35,45 +35,6 @@ const STARTERS: usize = 4;
 const WORKERS: usize = 4;
 /// A child that outlives this is an orphan; it exits by itself.
 const CHILD_LIFETIME: Duration = Duration::from_secs(60);
-
-fn simple() -> String {
-    process(
-        "crash",
-        &[
-            r#"<bpmn:startEvent id="start" />"#.to_owned(),
-            ext("work", "work"),
-            r#"<bpmn:endEvent id="end" />"#.to_owned(),
-            flow("f1", "start", "work"),
-            flow("f2", "work", "end"),
-        ]
-        .concat(),
-    )
-}
-
-/// A tiny xorshift generator; the seed comes from the clock and is printed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn from_time() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x2545_F491_4F6C_DD1D, |d| d.as_nanos() as u64);
-        XorShift(nanos | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-}
 
 // ----- the child -----
 
@@ -113,7 +74,7 @@ fn child(db: &Path, log: &Path, run: &str) {
             .deploy(NewDeployment {
                 name: Some("crash".into()),
                 duplicate_filtering: true,
-                resources: vec![("crash.bpmn".into(), simple().into_bytes())],
+                resources: vec![("crash.bpmn".into(), one_task("crash").into_bytes())],
                 ..NewDeployment::default()
             })
             .await

@@ -5,24 +5,10 @@ mod common;
 use baton_engine::{Error, ExternalTaskQuery, Failure, IncidentQuery, StartInstance, Value};
 use common::*;
 
-fn simple() -> String {
-    process(
-        "simple",
-        &[
-            r#"<bpmn:startEvent id="start" />"#.to_owned(),
-            ext("work", "work"),
-            r#"<bpmn:endEvent id="end" />"#.to_owned(),
-            flow("f1", "start", "work"),
-            flow("f2", "work", "end"),
-        ]
-        .concat(),
-    )
-}
-
 #[tokio::test]
 async fn start_fetch_complete_end() {
     let (engine, _dir) = engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     let inst = engine
         .start(
             StartInstance::by_key("simple")
@@ -74,7 +60,7 @@ async fn start_fetch_complete_end() {
 #[tokio::test]
 async fn failures_retry_then_raise_an_incident_that_retries_resolve() {
     let (engine, _dir) = engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
     let t = fetch(&engine, "w", "work").await.remove(0);
     let fail = |retries, timeout| Failure {
@@ -147,7 +133,7 @@ fn manual_engine() -> (
 #[tokio::test]
 async fn locks_hold_until_they_expire_and_then_move_on() {
     let (engine, clock, _dir) = manual_engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     engine.start(StartInstance::by_key("simple")).await.unwrap();
     let t = fetch(&engine, "w1", "work").await.remove(0);
     assert_eq!(
@@ -214,7 +200,7 @@ async fn without_history_nothing_is_kept_after_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let config = baton_engine::Config::file(dir.path().join("baton.db")).history(false);
     let engine = baton_engine::Engine::open(config).unwrap();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
     assert_eq!(work(&engine, "work", vec![]).await, 1);
     assert!(engine.instance(&inst.id).await.is_err());
@@ -230,7 +216,7 @@ async fn without_history_nothing_is_kept_after_the_end() {
 #[tokio::test]
 async fn bad_requests_change_nothing() {
     let (engine, _dir) = engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     let err = engine
         .start(StartInstance::by_key("missing"))
         .await
@@ -269,7 +255,7 @@ async fn bad_requests_change_nothing() {
 #[tokio::test]
 async fn completing_a_task_out_of_retries_ends_its_incident() {
     let (engine, _dir) = engine();
-    deploy(&engine, &[("simple.bpmn", &simple())]).await;
+    deploy(&engine, &[("simple.bpmn", &one_task("simple"))]).await;
     let inst = engine.start(StartInstance::by_key("simple")).await.unwrap();
     let t = fetch(&engine, "w", "work").await.remove(0);
     let out = Failure {

@@ -58,7 +58,8 @@ pub(crate) struct Tx<'c> {
 }
 
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
-type Job = Box<dyn FnOnce(&mut Tx<'_>) -> Finish + Send>;
+/// A queued command; given no transaction (it could not be begun), it runs nothing.
+type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> Finish + Send>;
 
 /// The database: a writer thread and read connections.
 pub(crate) struct Store {
@@ -109,12 +110,19 @@ impl Store {
         F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
     {
         let (send, recv) = oneshot::channel();
-        let job: Job = Box::new(move |tx: &mut Tx<'_>| {
-            let before = tx.tasks_changed;
-            let result = run_in_savepoint(tx, f);
-            if result.is_err() {
-                tx.tasks_changed = before;
-            }
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+            let result = match tx {
+                Some(tx) => {
+                    let before = tx.tasks_changed;
+                    let result = run_in_savepoint(tx, f);
+                    if result.is_err() {
+                        tx.tasks_changed = before;
+                    }
+                    result
+                }
+                // The commit result carries the reason.
+                None => Err(Error::Internal("the command did not run".into())),
+            };
             Box::new(move |commit: Result<()>| {
                 let _ = send.send(commit.and(result));
             })
@@ -220,14 +228,14 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         let begin = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let err = Error::Storage(format!("cannot begin a transaction: {e}"));
-            for _job in group.drain(..) {
-                // The job never ran; its caller sees the failure through the dropped reply.
+            tracing::error!(%err, "a group of commands was refused");
+            for job in group.drain(..) {
+                job(None)(Err(err.clone()));
             }
-            tracing::error!(%err, "write group dropped");
             continue;
         }
         for job in group.drain(..) {
-            finishers.push(job(&mut tx));
+            finishers.push(job(Some(&mut tx)));
         }
         let commit = conn.execute_batch("COMMIT").map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");

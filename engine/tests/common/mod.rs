@@ -248,3 +248,46 @@ pub fn chain(prefix: &str, ids: &[&str]) -> String {
         .map(|(i, w)| flow(&format!("{prefix}{i}"), w[0], w[1]))
         .collect()
 }
+
+/// The smallest process with work in it: start -> external task `work` (topic `work`) -> end.
+pub fn one_task(key: &str) -> String {
+    process(
+        key,
+        &[
+            start_ev("start"),
+            ext("work", "work"),
+            end_ev("end"),
+            flow("f1", "start", "work"),
+            flow("f2", "work", "end"),
+        ]
+        .concat(),
+    )
+}
+
+/// A tiny xorshift generator: enough randomness for tests, without a dependency.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// A generator seeded from the clock (print the seed to replay a run).
+    pub fn from_time() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x2545_F491_4F6C_DD1D, |d| d.as_nanos() as u64);
+        XorShift(nanos | 1)
+    }
+
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `lo..hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo)
+    }
+}
