@@ -78,7 +78,15 @@ impl<'c> Ctx<'c> {
             }
             DefinitionRef::Key { key, tenant_id } => {
                 self.latest(key, tenant_id.as_deref())?.ok_or_else(|| {
-                    Error::NotFound(format!("No process definition found with key '{key}'"))
+                    // Camunda's wording, which clients show to users.
+                    Error::NotFound(match tenant_id {
+                        None => format!(
+                            "No matching process definition with key: {key} and no tenant-id"
+                        ),
+                        Some(t) => format!(
+                            "No matching process definition with key: {key} and tenant-id: {t}"
+                        ),
+                    })
                 })
             }
         }
@@ -1056,6 +1064,13 @@ impl<'c> Ctx<'c> {
 
     /// Writes every loaded instance back: its row, its variables, their history.
     pub(crate) fn flush(mut self) -> Result<bool> {
+        self.write_pending()?;
+        Ok(self.tasks_changed)
+    }
+
+    /// Writes the buffered history and the loaded instances now; the command goes on
+    /// with nothing loaded.
+    pub(crate) fn write_pending(&mut self) -> Result<()> {
         self.write_history_rows()?;
         let order = std::mem::take(&mut self.order);
         for id in order {
@@ -1064,7 +1079,7 @@ impl<'c> Ctx<'c> {
             };
             self.write_instance(&inst)?;
         }
-        Ok(self.tasks_changed)
+        Ok(())
     }
 
     fn write_instance(&self, inst: &Instance) -> Result<()> {

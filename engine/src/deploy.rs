@@ -193,3 +193,88 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
+
+/// Deletes a deployment with its resources and definitions. With `cascade`, running
+/// instances of its definitions are cancelled first and the history of every
+/// instance of them is removed, as Camunda's cascading delete does; without it, a
+/// running instance refuses the deletion.
+pub(crate) fn delete(ctx: &mut Ctx<'_>, cache: &Cache, id: &str, cascade: bool) -> Result<()> {
+    let exists: Option<String> = ctx
+        .conn
+        .prepare_cached("SELECT id FROM deployment WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    if exists.is_none() {
+        return Err(Error::NotFound(format!(
+            "Deployment with id '{id}' does not exist"
+        )));
+    }
+    let definitions: Vec<String> = ctx
+        .conn
+        .prepare_cached("SELECT id FROM process_definition WHERE deployment_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for def in &definitions {
+        let running: Vec<String> = ctx
+            .conn
+            .prepare_cached("SELECT id FROM process_instance WHERE definition_id = ?1")?
+            .query_map([def], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !running.is_empty() && !cascade {
+            return Err(Error::Invalid(format!(
+                "Deletion of process definition without cascading failed: {} running \
+                 process instance(s) of definition {def} exist; delete with cascade=true",
+                running.len()
+            )));
+        }
+        for instance in running {
+            // A called instance may have gone with its caller already.
+            let still_running: bool = ctx
+                .conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM process_instance WHERE id = ?1)")?
+                .query_row([&instance], |r| r.get(0))?;
+            if still_running {
+                ctx.step(&instance, |run| {
+                    run.cancel(
+                        crate::runtime::EndState::ExternallyTerminated,
+                        Some("deployment deleted".into()),
+                    );
+                })?;
+            }
+        }
+    }
+    // Cancelled instances are written when the command flushes; write them now so
+    // their history exists before it is removed.
+    ctx.write_pending()?;
+    for def in &definitions {
+        if cascade {
+            for table in [
+                "hi_activity_instance",
+                "hi_variable",
+                "hi_variable_update",
+                "hi_incident",
+            ] {
+                ctx.conn
+                    .prepare_cached(&format!(
+                        "DELETE FROM {table} WHERE instance_id IN \
+                         (SELECT id FROM hi_process_instance WHERE definition_id = ?1)"
+                    ))?
+                    .execute([def])?;
+            }
+            ctx.conn
+                .prepare_cached("DELETE FROM hi_process_instance WHERE definition_id = ?1")?
+                .execute([def])?;
+        }
+        cache.remove(def);
+    }
+    ctx.conn
+        .prepare_cached("DELETE FROM process_definition WHERE deployment_id = ?1")?
+        .execute([id])?;
+    ctx.conn
+        .prepare_cached("DELETE FROM resource WHERE deployment_id = ?1")?
+        .execute([id])?;
+    ctx.conn
+        .prepare_cached("DELETE FROM deployment WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}

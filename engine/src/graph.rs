@@ -139,4 +139,12 @@ impl Cache {
             .unwrap_or_else(|p| p.into_inner())
             .insert(graph.id.clone(), graph);
     }
+
+    /// Forgets a deleted definition.
+    pub(crate) fn remove(&self, id: &str) {
+        self.graphs
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
 }

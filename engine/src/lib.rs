@@ -251,6 +251,21 @@ impl Engine {
             .await
     }
 
+    /// Deletes a deployment with its resources and process definitions. With
+    /// `cascade`, running instances of its definitions are cancelled and their history
+    /// removed; without it, a running instance refuses the deletion.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown deployment, [`Error::Invalid`] when instances
+    /// run and `cascade` is false.
+    pub async fn delete_deployment(&self, deployment_id: &str, cascade: bool) -> Result<()> {
+        let shared = self.inner.shared.clone();
+        let id = deployment_id.to_owned();
+        self.command(move |ctx| deploy::delete(ctx, &shared.cache, &id, cascade))
+            .await
+    }
+
     /// Starts a process instance.
     ///
     /// # Errors
@@ -364,6 +379,45 @@ impl Engine {
                 .prepare_cached("UPDATE external_task SET lock_expiration = ?1 WHERE id = ?2")?
                 .execute(rusqlite::params![
                     ctx.now.saturating_add(new_duration),
+                    task_id
+                ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Locks a task for `worker_id` without fetching it, for `lock_duration` ms: allowed
+    /// when it is unlocked, its lock expired, or `worker_id` already holds it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task, [`Error::Invalid`] when another worker
+    /// holds a lock that has not expired, or for a non-positive duration.
+    pub async fn lock(&self, task_id: &str, worker_id: &str, lock_duration: i64) -> Result<()> {
+        let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
+        self.command(move |ctx| {
+            if worker_id.is_empty() {
+                return Err(Error::Invalid("workerId is required".into()));
+            }
+            if lock_duration <= 0 {
+                return Err(Error::Invalid("lockDuration must be positive".into()));
+            }
+            let (task, _) = ctx.task(&task_id)?;
+            let held = task.lock_expiration_time.is_some_and(|t| t > ctx.now);
+            if held && task.worker_id.as_deref() != Some(worker_id.as_str()) {
+                return Err(Error::Invalid(format!(
+                    "External Task {task_id} cannot be locked by worker '{worker_id}'. \
+                     It is locked by worker '{}'.",
+                    task.worker_id.unwrap_or_default()
+                )));
+            }
+            ctx.conn
+                .prepare_cached(
+                    "UPDATE external_task SET worker_id = ?1, lock_expiration = ?2 WHERE id = ?3",
+                )?
+                .execute(rusqlite::params![
+                    worker_id,
+                    ctx.now.saturating_add(lock_duration),
                     task_id
                 ])?;
             Ok(())

@@ -11,6 +11,9 @@ use serde_json::Value as Json;
 
 use crate::date;
 
+/// The serialization format of objects Baton serializes itself.
+pub const JSON_FORMAT: &str = "application/json";
+
 /// A typed variable value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -79,7 +82,7 @@ impl Value {
     /// Reads a value in Camunda's typed shape. `type_name` is matched ignoring the case
     /// of its first letter (`string` and `String` alike); `None` infers the type from
     /// the JSON value as Camunda does (strings, booleans, integers as Integer or Long,
-    /// other numbers as Double, objects and arrays as Json, null as Null).
+    /// other numbers as Double, objects and arrays as JSON-serialized Object, null as Null).
     ///
     /// # Errors
     ///
@@ -198,7 +201,18 @@ impl Value {
                 },
                 None => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Json::Array(_) | Json::Object(_) => Value::Json(value.to_string()),
+            // Camunda makes a Java map or list of these; Baton keeps them as JSON,
+            // which is what Camunda does with the JSON serialization format.
+            Json::Array(_) => Value::Object {
+                value: value.to_string(),
+                object_type_name: Some("java.util.ArrayList".into()),
+                serialization_format: Some(JSON_FORMAT.into()),
+            },
+            Json::Object(_) => Value::Object {
+                value: value.to_string(),
+                object_type_name: Some("java.util.LinkedHashMap".into()),
+                serialization_format: Some(JSON_FORMAT.into()),
+            },
         }
     }
 
@@ -458,7 +472,14 @@ mod tests {
             Value::Long(5_000_000_000)
         );
         assert_eq!(Value::infer(&json!(1.5)), Value::Double(1.5));
-        assert_eq!(Value::infer(&json!([1])), Value::Json("[1]".into()));
+        assert_eq!(
+            Value::infer(&json!([1])),
+            Value::Object {
+                value: "[1]".into(),
+                object_type_name: Some("java.util.ArrayList".into()),
+                serialization_format: Some(JSON_FORMAT.into()),
+            }
+        );
     }
 
     #[test]

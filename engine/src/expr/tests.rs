@@ -559,8 +559,8 @@ fn as_collection_reads_json_arrays() {
             Value::Double(1.5),
             Value::Null,
             Value::Boolean(true),
-            json(r#"{"k":1}"#),
-            json("[1]"),
+            Value::infer(&serde_json::json!({"k": 1})),
+            Value::infer(&serde_json::json!([1])),
         ])
     );
     assert_eq!(as_collection(&json("[]")), Ok(vec![]));
