@@ -1,7 +1,10 @@
 //! The `baton` command line.
 //!
+//! `baton serve` runs the engine behind the Camunda-compatible REST API.
 //! `baton validate FILE...` checks models before they are deployed; it is what
 //! a user runs on their models and what CI pipelines call.
+
+mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +23,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the Camunda 7 REST API at http://127.0.0.1:8080/engine-rest.
+    ///
+    /// Logs go to stderr (set RUST_LOG, e.g. RUST_LOG=debug); the address is printed
+    /// on stdout once the server listens. SIGINT or SIGTERM shut it down cleanly.
+    Serve(serve::Serve),
     /// Check BPMN files as a deployment would, printing every problem found.
     ///
     /// Prints `FILE:LINE:COL: error[CODE]: message` (or `warning`) per problem
@@ -35,6 +43,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(serve) => {
+            init_logging();
+            serve.run()
+        }
         Command::Validate { files } => validate(&files),
     }
 }
@@ -106,6 +118,18 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: info for Baton, warn otherwise).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,baton=info,baton_server=info,baton_engine=info")
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }
 
 fn print_problems(out: &mut impl Write, name: &str, problems: &[Problem]) -> std::io::Result<()> {

@@ -574,3 +574,39 @@ impl Engine {
         Ok(build(&execs, root, None, &graph, &incidents))
     }
 }
+
+impl Engine {
+    /// The `camunda:properties` of an element (what `fetchAndLock` answers as a
+    /// task's `extensionProperties`), in document order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown definition; an unknown element has none.
+    pub async fn extension_properties(
+        &self,
+        definition_id: &str,
+        activity_id: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let shared = self.inner.shared.clone();
+        let graph = match shared.cache.get(definition_id) {
+            Some(g) => g,
+            None => {
+                let def = definition_id.to_owned();
+                self.read(move |c| crate::command::load_graph(c, &shared.cache, &def))
+                    .await?
+            }
+        };
+        Ok(graph
+            .node_id(activity_id)
+            .map(|n| {
+                graph
+                    .process
+                    .node(n)
+                    .properties
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,132 @@
+//! Camunda's error body, `{"type", "message", "code"}`, and the status codes it
+//! goes with.
+//!
+//! Engine errors map by whose fault they are: [`Error::NotFound`] is 404,
+//! [`Error::Invalid`] 400, [`Error::Deployment`] a 400 `ParseException` with
+//! `details` per resource (what Camunda Modeler shows), and only storage and
+//! internal faults are 500. Errors found by the REST layer itself (malformed
+//! JSON, a bad query parameter) carry `"code": null`, as in Camunda.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use baton_engine::Error;
+use baton_engine::bpmn::{Problem, Severity};
+use serde_json::{Value as Json, json};
+
+use crate::json::json_response;
+
+/// An error answered in Camunda's shape.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    message: String,
+    code: Option<i64>,
+    details: Option<Json>,
+}
+
+impl ApiError {
+    /// A 400 `InvalidRequestException` found by the REST layer.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            kind: "InvalidRequestException",
+            message: message.into(),
+            code: None,
+            details: None,
+        }
+    }
+
+    /// A 404 `InvalidRequestException` found by the REST layer.
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            ..ApiError::invalid(message)
+        }
+    }
+
+    /// An error with any status, type and message.
+    pub(crate) fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+            code: None,
+            details: None,
+        }
+    }
+
+    /// The same error with `prefix` before its message (Camunda prefixes some, such
+    /// as `Cannot instantiate process definition X: `).
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let message = e.to_string();
+        let (status, kind) = match &e {
+            Error::NotFound(_) => (StatusCode::NOT_FOUND, "RestException"),
+            Error::Invalid(_) => (StatusCode::BAD_REQUEST, "RestException"),
+            Error::Deployment { .. } => (StatusCode::BAD_REQUEST, "ParseException"),
+            Error::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ProcessEngineException"),
+            Error::Storage(_) | Error::Internal(_) => {
+                tracing::error!(error = %e, "engine fault");
+                (StatusCode::INTERNAL_SERVER_ERROR, "ProcessEngineException")
+            }
+        };
+        let details = match &e {
+            Error::Deployment { resource, problems } => Some(parse_details(resource, problems)),
+            _ => None,
+        };
+        ApiError {
+            status,
+            kind,
+            message,
+            code: Some(0),
+            details,
+        }
+    }
+}
+
+/// Camunda's `details` of a `ParseException`: per resource, its errors and warnings
+/// with line, column and element ids.
+fn parse_details(resource: &str, problems: &[Problem]) -> Json {
+    let entry = |p: &Problem| {
+        json!({
+            "message": p.message,
+            "line": p.position.line,
+            "column": p.position.column,
+            "mainBpmnElementId": p.element_id,
+            "bpmnElementIds": p.element_id.iter().collect::<Vec<_>>(),
+        })
+    };
+    let (errors, warnings): (Vec<&Problem>, Vec<&Problem>) = problems
+        .iter()
+        .partition(|p| p.severity() == Severity::Error);
+    json!({
+        resource: {
+            "errors": errors.into_iter().map(entry).collect::<Vec<_>>(),
+            "warnings": warnings.into_iter().map(entry).collect::<Vec<_>>(),
+        }
+    })
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": self.kind,
+            "message": self.message,
+            "code": self.code,
+        });
+        if let (Some(details), Some(map)) = (self.details, body.as_object_mut()) {
+            map.insert("details".into(), details);
+        }
+        json_response(self.status, &body)
+    }
+}
+
+/// The result of a handler.
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

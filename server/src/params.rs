@@ -1,0 +1,241 @@
+//! Query parameters as Camunda reads them, from a query string or from the JSON
+//! body of a `POST` query.
+//!
+//! A list parameter (`…In`, `processInstanceIds`) may be repeated or
+//! comma-separated; a scalar takes its first value. Booleans are `true` or
+//! `false`, numbers are numbers, and anything else is a 400 naming the
+//! parameter. `sortBy` needs `sortOrder`.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use serde_json::Value as Json;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A request's query parameters, by name, every value kept.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Params {
+    values: HashMap<String, Vec<String>>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::invalid(format!("Cannot read the query string: {e}")))?;
+        let mut params = Params::default();
+        for (name, value) in pairs {
+            params.values.entry(name).or_default().push(value);
+        }
+        Ok(params)
+    }
+}
+
+impl Params {
+    /// The parameters of a JSON query body: arrays become lists, scalars single
+    /// values; nested objects are skipped (the handlers that take them read the
+    /// body themselves).
+    pub(crate) fn from_json(body: &Json) -> ApiResult<Params> {
+        let Some(map) = body.as_object() else {
+            return Err(ApiError::invalid("The query body must be a JSON object"));
+        };
+        let mut params = Params::default();
+        for (name, value) in map {
+            let list = match value {
+                Json::Null | Json::Object(_) => continue,
+                Json::Array(items) => items.iter().filter_map(scalar).collect(),
+                other => scalar(other).into_iter().collect(),
+            };
+            params.values.insert(name.clone(), list);
+        }
+        Ok(params)
+    }
+
+    /// The first value of `name`.
+    pub(crate) fn str(&self, name: &str) -> Option<String> {
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .filter(|v| !v.is_empty())
+            .cloned()
+    }
+
+    /// Every value of `name`, each split at commas.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        self.values
+            .get(name)
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `name` as a boolean; absent is `false`.
+    pub(crate) fn flag(&self, name: &str) -> ApiResult<bool> {
+        Ok(self.bool(name)?.unwrap_or(false))
+    }
+
+    /// `name` as a boolean, if given.
+    pub(crate) fn bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        match self.str(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(ApiError::invalid(format!(
+                "Cannot set query parameter '{name}' to value '{v}': not a boolean"
+            ))),
+        }
+    }
+
+    /// `name` as an integer, if given.
+    pub(crate) fn int(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.str(name)
+            .map(|v| {
+                v.trim().parse().map_err(|_| {
+                    ApiError::invalid(format!(
+                        "Cannot set query parameter '{name}' to value '{v}': not an integer"
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// `firstResult` and `maxResults`.
+    pub(crate) fn paging(&self) -> ApiResult<(usize, Option<usize>)> {
+        let non_negative = |name: &str| -> ApiResult<Option<usize>> {
+            self.int(name)?
+                .map(|n| {
+                    usize::try_from(n).map_err(|_| {
+                        ApiError::invalid(format!("Query parameter '{name}' must not be negative"))
+                    })
+                })
+                .transpose()
+        };
+        Ok((
+            non_negative("firstResult")?.unwrap_or(0),
+            non_negative("maxResults")?,
+        ))
+    }
+
+    /// Checks `sortBy` / `sortOrder`: both or neither, `sortBy` one of `allowed`, and
+    /// returns them (`true` for descending).
+    pub(crate) fn sorting(&self, allowed: &[&str]) -> ApiResult<Option<(String, bool)>> {
+        match (self.str("sortBy"), self.str("sortOrder")) {
+            (None, None) => Ok(None),
+            (Some(_), None) | (None, Some(_)) => Err(ApiError::invalid(
+                "Only a single sorting parameter specified. sortBy and sortOrder required",
+            )),
+            (Some(by), Some(order)) => {
+                if !allowed.contains(&by.as_str()) {
+                    return Err(ApiError::invalid(format!(
+                        "Cannot set query parameter 'sortBy' to value '{by}'"
+                    )));
+                }
+                match order.as_str() {
+                    "asc" => Ok(Some((by, false))),
+                    "desc" => Ok(Some((by, true))),
+                    _ => Err(ApiError::invalid(format!(
+                        "Cannot set query parameter 'sortOrder' to value '{order}'"
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+impl Params {
+    /// Takes `firstResult` and `maxResults` from `query` (POST queries page there).
+    pub(crate) fn take_paging(&mut self, query: &Params) {
+        for name in ["firstResult", "maxResults"] {
+            if let Some(v) = query.values.get(name) {
+                self.values.insert(name.to_owned(), v.clone());
+            }
+        }
+    }
+
+    /// Sets `sortBy` / `sortOrder` from a POST body's `{sortBy, sortOrder}` entry.
+    pub(crate) fn set_sorting(&mut self, entry: &Json) {
+        for name in ["sortBy", "sortOrder"] {
+            if let Some(v) = entry.get(name).and_then(scalar) {
+                self.values.insert(name.to_owned(), vec![v]);
+            }
+        }
+    }
+}
+
+fn scalar(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Bool(b) => Some(b.to_string()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        let mut p = Params::default();
+        for (k, v) in pairs {
+            p.values.entry((*k).into()).or_default().push((*v).into());
+        }
+        p
+    }
+
+    #[test]
+    fn lists_may_be_repeated_or_comma_separated() {
+        let p = params(&[("idIn", "a,b"), ("idIn", "c"), ("key", "x"), ("key", "y")]);
+        assert_eq!(p.list("idIn"), ["a", "b", "c"]);
+        assert_eq!(p.str("key").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn booleans_and_numbers_are_checked() {
+        let p = params(&[
+            ("latestVersion", "true"),
+            ("active", "yes"),
+            ("maxResults", "x"),
+        ]);
+        assert!(p.flag("latestVersion").unwrap());
+        assert!(!p.flag("absent").unwrap());
+        let err = p.flag("active").unwrap_err();
+        assert!(format!("{err:?}").contains("active"));
+        assert!(p.paging().is_err());
+    }
+
+    #[test]
+    fn sorting_needs_both_parts() {
+        let ok = &["id"];
+        assert!(params(&[("sortBy", "id")]).sorting(ok).is_err());
+        assert!(
+            params(&[("sortBy", "nope"), ("sortOrder", "asc")])
+                .sorting(ok)
+                .is_err()
+        );
+        assert_eq!(
+            params(&[("sortBy", "id"), ("sortOrder", "desc")])
+                .sorting(ok)
+                .unwrap(),
+            Some(("id".to_owned(), true))
+        );
+    }
+
+    #[test]
+    fn json_bodies_read_as_params() {
+        let p = Params::from_json(&serde_json::json!({
+            "processInstanceIds": ["a", "b"], "active": true, "maxResults": 5, "sorting": {}
+        }))
+        .unwrap();
+        assert_eq!(p.list("processInstanceIds"), ["a", "b"]);
+        assert!(p.flag("active").unwrap());
+        assert_eq!(p.int("maxResults").unwrap(), Some(5));
+    }
+}

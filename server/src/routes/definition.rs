@@ -1,0 +1,314 @@
+//! `/process-definition`: list, get (by id, by key, by key and tenant), XML, start.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use baton_engine::{DefinitionQuery, DefinitionRef, ProcessDefinition, StartInstance, Value};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+use super::deployment::like;
+use crate::AppState;
+use crate::dto::{CountDto, DefinitionDto, InstanceDto};
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Body, JsonOk};
+use crate::params::Params;
+use crate::vars::{VariablesIn, read_variables, variables_out};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/process-definition", get(list))
+        .route("/process-definition/count", get(count))
+        .route("/process-definition/{id}", get(by_id))
+        .route("/process-definition/{id}/xml", get(xml_by_id))
+        .route("/process-definition/{id}/diagram", get(diagram))
+        .route("/process-definition/{id}/start", post(start_by_id))
+        .route("/process-definition/key/{key}", get(by_key))
+        .route("/process-definition/key/{key}/xml", get(xml_by_key))
+        .route("/process-definition/key/{key}/start", post(start_by_key))
+        .route(
+            "/process-definition/key/{key}/tenant-id/{tenant}",
+            get(by_key_tenant),
+        )
+        .route(
+            "/process-definition/key/{key}/tenant-id/{tenant}/xml",
+            get(xml_by_key_tenant),
+        )
+        .route(
+            "/process-definition/key/{key}/tenant-id/{tenant}/start",
+            post(start_by_key_tenant),
+        )
+}
+
+const SORTS: &[&str] = &[
+    "category",
+    "key",
+    "id",
+    "name",
+    "version",
+    "deploymentId",
+    "deployTime",
+    "tenantId",
+    "versionTag",
+];
+
+/// The definitions a list query names, before sorting and paging.
+async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
+    let q = DefinitionQuery {
+        id: p.str("processDefinitionId"),
+        key: p.str("key"),
+        name: p.str("name"),
+        version: p.int("version")?,
+        latest_version: p.flag("latestVersion")?,
+        deployment_id: p.str("deploymentId"),
+        version_tag: p.str("versionTag"),
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        ..DefinitionQuery::default()
+    };
+    let ids = p.list("processDefinitionIdIn");
+    let keys = p.list("keysIn");
+    let (key_like, name_like, tag_like) =
+        (p.str("keyLike"), p.str("nameLike"), p.str("versionTagLike"));
+    let suspended = p.bool("suspended")?;
+    let active = p.bool("active")?;
+    let all = s.engine.definitions(q).await?;
+    let like_opt = |value: Option<&str>, pattern: &Option<String>| {
+        pattern
+            .as_deref()
+            .is_none_or(|pat| value.is_some_and(|v| like(v, pat)))
+    };
+    Ok(all
+        .into_iter()
+        .filter(|d| {
+            (ids.is_empty() || ids.contains(&d.id))
+                && (keys.is_empty() || keys.contains(&d.key))
+                && like_opt(Some(&d.key), &key_like)
+                && like_opt(d.name.as_deref(), &name_like)
+                && like_opt(d.version_tag.as_deref(), &tag_like)
+                && suspended.is_none_or(|x| d.suspended == x)
+                && active.is_none_or(|x| d.suspended != x)
+        })
+        .collect())
+}
+
+async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<DefinitionDto>>> {
+    let sorting = p.sorting(SORTS)?;
+    let paging = p.paging()?;
+    let all = query(&s, &p).await?;
+    let page = super::sort_and_page(
+        all,
+        sorting,
+        |by, d| match by {
+            "key" => (d.key.clone(), 0),
+            "id" => (d.id.clone(), 0),
+            "name" => (d.name.clone().unwrap_or_default(), 0),
+            "version" => (String::new(), d.version),
+            "deploymentId" | "deployTime" => (d.deployment_id.clone(), 0),
+            "tenantId" => (d.tenant_id.clone().unwrap_or_default(), 0),
+            "versionTag" => (d.version_tag.clone().unwrap_or_default(), 0),
+            _ => (String::new(), 0),
+        },
+        paging,
+    );
+    Ok(JsonOk(page.iter().map(DefinitionDto::from).collect()))
+}
+
+async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    Ok(JsonOk(CountDto {
+        count: query(&s, &p).await?.len(),
+    }))
+}
+
+/// The latest version of `key` in `tenant` (or without a tenant), or Camunda's 404.
+async fn latest(s: &AppState, key: &str, tenant: Option<&str>) -> ApiResult<ProcessDefinition> {
+    let q = DefinitionQuery {
+        key: Some(key.to_owned()),
+        latest_version: true,
+        without_tenant_id: tenant.is_none(),
+        tenant_ids: tenant.map(str::to_owned).into_iter().collect(),
+        ..DefinitionQuery::default()
+    };
+    s.engine
+        .definitions(q)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ApiError::not_found(match tenant {
+                None => format!("No matching process definition with key: {key} and no tenant-id"),
+                Some(t) => {
+                    format!("No matching process definition with key: {key} and tenant-id: {t}")
+                }
+            })
+        })
+}
+
+async fn by_id(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<DefinitionDto>> {
+    let d = s.engine.definition(&id).await.map_err(not_found_invalid)?;
+    Ok(JsonOk((&d).into()))
+}
+
+async fn by_key(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<JsonOk<DefinitionDto>> {
+    Ok(JsonOk((&latest(&s, &key, None).await?).into()))
+}
+
+async fn by_key_tenant(
+    State(s): State<AppState>,
+    Path((key, tenant)): Path<(String, String)>,
+) -> ApiResult<JsonOk<DefinitionDto>> {
+    Ok(JsonOk((&latest(&s, &key, Some(&tenant)).await?).into()))
+}
+
+/// Camunda answers lookups of unknown definitions as an `InvalidRequestException`.
+fn not_found_invalid(e: baton_engine::Error) -> ApiError {
+    match e {
+        baton_engine::Error::NotFound(m) => ApiError::not_found(m),
+        other => other.into(),
+    }
+}
+
+async fn xml(s: &AppState, id: &str) -> ApiResult<JsonOk<Json>> {
+    let bytes = s
+        .engine
+        .definition_xml(id)
+        .await
+        .map_err(not_found_invalid)?;
+    Ok(JsonOk(json!({
+        "id": id,
+        "bpmn20Xml": String::from_utf8_lossy(&bytes),
+    })))
+}
+
+async fn xml_by_id(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<Json>> {
+    xml(&s, &id).await
+}
+
+async fn xml_by_key(State(s): State<AppState>, Path(key): Path<String>) -> ApiResult<JsonOk<Json>> {
+    let d = latest(&s, &key, None).await?;
+    xml(&s, &d.id).await
+}
+
+async fn xml_by_key_tenant(
+    State(s): State<AppState>,
+    Path((key, tenant)): Path<(String, String)>,
+) -> ApiResult<JsonOk<Json>> {
+    let d = latest(&s, &key, Some(&tenant)).await?;
+    xml(&s, &d.id).await
+}
+
+/// No diagram images are stored: 204, as Camunda answers for a definition without one.
+async fn diagram(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.engine.definition(&id).await.map_err(not_found_invalid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct StartRequest {
+    variables: Option<VariablesIn>,
+    business_key: Option<String>,
+    #[serde(default)]
+    with_variables_in_return: bool,
+    start_instructions: Option<Vec<Json>>,
+}
+
+async fn start(
+    s: &AppState,
+    headers: &HeaderMap,
+    definition: DefinitionRef,
+    req: StartRequest,
+) -> ApiResult<Response> {
+    if req
+        .start_instructions
+        .as_ref()
+        .is_some_and(|i| !i.is_empty())
+    {
+        return Err(ApiError::invalid(
+            "startInstructions are not supported by Baton: an instance starts at its none start event",
+        ));
+    }
+    let variables = read_variables(req.variables.as_ref())?;
+    let label = match &definition {
+        DefinitionRef::Id(id) => id.clone(),
+        DefinitionRef::Key { key, .. } => key.clone(),
+    };
+    let instance = s
+        .engine
+        .start(StartInstance {
+            definition,
+            business_key: req.business_key.filter(|k| !k.is_empty()),
+            variables,
+        })
+        .await
+        .map_err(|e| match e {
+            baton_engine::Error::NotFound(m) => ApiError::not_found(m),
+            other => ApiError::from(other)
+                .prefixed(&format!("Cannot instantiate process definition {label}: ")),
+        })?;
+    let mut dto = InstanceDto::new(&instance, Some(&super::base_url(s, headers)));
+    if req.with_variables_in_return {
+        let vars: Vec<(String, Value)> = if instance.ended {
+            s.engine
+                .historic_variables(&instance.id)
+                .await?
+                .into_iter()
+                .filter(|v| v.state == "CREATED")
+                .map(|v| (v.name, v.value))
+                .collect()
+        } else {
+            s.engine
+                .variables(&instance.id)
+                .await?
+                .into_iter()
+                .filter(|v| v.execution_id == instance.id)
+                .map(|v| (v.name, v.value))
+                .collect()
+        };
+        dto = dto.with_variables(variables_out(&vars, true));
+    }
+    Ok(JsonOk(dto).into_response())
+}
+
+async fn start_by_id(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(req): Body<StartRequest>,
+) -> ApiResult<Response> {
+    start(&s, &headers, DefinitionRef::Id(id), req).await
+}
+
+async fn start_by_key(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    Body(req): Body<StartRequest>,
+) -> ApiResult<Response> {
+    let definition = DefinitionRef::Key {
+        key,
+        tenant_id: None,
+    };
+    start(&s, &headers, definition, req).await
+}
+
+async fn start_by_key_tenant(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((key, tenant)): Path<(String, String)>,
+    Body(req): Body<StartRequest>,
+) -> ApiResult<Response> {
+    let definition = DefinitionRef::Key {
+        key,
+        tenant_id: Some(tenant),
+    };
+    start(&s, &headers, definition, req).await
+}

@@ -1,0 +1,203 @@
+//! `/deployment`: create (multipart, as Camunda Modeler sends it), list, get, delete.
+
+use axum::Router;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use baton_engine::{Deployment, NewDeployment};
+
+use crate::AppState;
+use crate::dto::{CountDto, DeploymentDto, DeploymentWithDefinitionsDto};
+use crate::error::{ApiError, ApiResult};
+use crate::json::{JsonOk, NoContent};
+use crate::params::Params;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/deployment/create", post(create))
+        .route("/deployment", get(list))
+        .route("/deployment/count", get(count))
+        .route("/deployment/{id}", get(one).delete(delete))
+}
+
+/// A multipart boolean, read case-insensitively as Camunda does.
+fn multipart_bool(name: &str, text: &str) -> ApiResult<bool> {
+    match text.trim() {
+        t if t.eq_ignore_ascii_case("true") => Ok(true),
+        t if t.eq_ignore_ascii_case("false") => Ok(false),
+        t => Err(ApiError::invalid(format!(
+            "The multipart field '{name}' must be true or false, not '{t}'"
+        ))),
+    }
+}
+
+/// `POST /deployment/create`: text parts configure the deployment; every other part
+/// is a resource named after its file.
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<JsonOk<DeploymentWithDefinitionsDto>> {
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::invalid(format!(
+            "A deployment is a multipart/form-data request: {e}"
+        ))
+    })?;
+    let mut d = NewDeployment::default();
+    let bad_part = |e: axum::extract::multipart::MultipartError| {
+        ApiError::new(
+            e.status(),
+            "InvalidRequestException",
+            format!("Cannot read the multipart request: {}", e.body_text()),
+        )
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad_part)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(bad_part)?;
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match (name.as_str(), file) {
+            ("deployment-name", None) => d.name = Some(text()),
+            ("deployment-source", None) => d.source = Some(text()),
+            ("tenant-id", None) => d.tenant_id = Some(text()).filter(|t| !t.is_empty()),
+            ("deployment-activation-time", None) => {}
+            ("enable-duplicate-filtering", None) => {
+                d.duplicate_filtering = multipart_bool(&name, &text())?;
+            }
+            ("deploy-changed-only", None) => d.changed_only = multipart_bool(&name, &text())?,
+            (_, Some(file)) if !file.is_empty() => d.resources.push((file, bytes.to_vec())),
+            (_, _) => {
+                return Err(ApiError::invalid(format!(
+                    "The multipart part '{name}' is not a known field and has no filename, so it cannot be a resource"
+                )));
+            }
+        }
+    }
+    if d.resources.is_empty() {
+        return Err(ApiError::invalid(
+            "No deployment resources contained in the form upload.",
+        ));
+    }
+    let result = s.engine.deploy(d).await?;
+    Ok(JsonOk(DeploymentWithDefinitionsDto::new(
+        &result.deployment,
+        &result.definitions,
+        &super::base_url(&s, &headers),
+    )))
+}
+
+const SORTS: &[&str] = &["id", "name", "deploymentTime", "tenantId"];
+
+async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<Deployment>> {
+    let name_like = p.str("nameLike");
+    let source = p.str("source");
+    let tenants = p.list("tenantIdIn");
+    let without_tenant = p.flag("withoutTenantId")?;
+    let all = s.engine.deployments(p.str("id"), p.str("name")).await?;
+    Ok(all
+        .into_iter()
+        .filter(|d| {
+            name_like
+                .as_deref()
+                .is_none_or(|l| like(d.name.as_deref().unwrap_or(""), l))
+                && source
+                    .as_deref()
+                    .is_none_or(|src| d.source.as_deref() == Some(src))
+                && (tenants.is_empty() || d.tenant_id.as_ref().is_some_and(|t| tenants.contains(t)))
+                && (!without_tenant || d.tenant_id.is_none())
+        })
+        .collect())
+}
+
+/// SQL `LIKE` with `%` wildcards, as Camunda's `…Like` parameters take it.
+pub(crate) fn like(text: &str, pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('%').collect();
+    if parts.len() == 1 {
+        return text == pattern;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<DeploymentDto>>> {
+    let sorting = p.sorting(SORTS)?;
+    let paging = p.paging()?;
+    let all = query(&s, &p).await?;
+    let page = super::sort_and_page(
+        all,
+        sorting,
+        |by, d| match by {
+            "id" => d.id.clone(),
+            "name" => d.name.clone().unwrap_or_default(),
+            "deploymentTime" => format!("{:020}", d.deployment_time),
+            _ => d.tenant_id.clone().unwrap_or_default(),
+        },
+        paging,
+    );
+    let base = super::base_url(&s, &headers);
+    Ok(JsonOk(
+        page.iter()
+            .map(|d| DeploymentDto::new(d, Some(&base)))
+            .collect(),
+    ))
+}
+
+async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    Ok(JsonOk(CountDto {
+        count: query(&s, &p).await?.len(),
+    }))
+}
+
+async fn one(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<DeploymentDto>> {
+    let found = s.engine.deployments(Some(id.clone()), None).await?;
+    let d = found
+        .first()
+        .ok_or_else(|| ApiError::not_found(format!("Deployment with id '{id}' does not exist")))?;
+    Ok(JsonOk(DeploymentDto::new(
+        d,
+        Some(&super::base_url(&s, &headers)),
+    )))
+}
+
+async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> ApiResult<NoContent> {
+    s.engine.delete_deployment(&id, p.flag("cascade")?).await?;
+    Ok(NoContent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_matches_percent_wildcards() {
+        assert!(like("invoice", "inv%"));
+        assert!(like("invoice", "%voice"));
+        assert!(like("invoice", "%vo%"));
+        assert!(like("invoice", "invoice"));
+        assert!(!like("invoice", "%x%"));
+        assert!(!like("in", "in%in"));
+    }
+}

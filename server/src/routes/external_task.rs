@@ -1,0 +1,559 @@
+//! `/external-task`: fetch and lock (with long polling), the worker commands,
+//! queries and updates.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use baton_engine::{
+    ExternalTask, ExternalTaskQuery, Failure, FetchAndLock, LockedTask, TopicRequest, Value,
+};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use tokio::time::Instant;
+
+use crate::AppState;
+use crate::dto::{CountDto, ExternalTaskDto, LockedTaskDto};
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::params::Params;
+use crate::vars::{VariablesIn, read_variables};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/external-task", get(list_get).post(list_post))
+        .route("/external-task/count", get(count_get).post(count_post))
+        .route("/external-task/fetchAndLock", post(fetch_and_lock))
+        .route("/external-task/topic-names", get(topic_names))
+        .route("/external-task/{id}", get(one))
+        .route("/external-task/{id}/errorDetails", get(error_details))
+        .route("/external-task/{id}/complete", post(complete))
+        .route("/external-task/{id}/failure", post(failure))
+        .route("/external-task/{id}/bpmnError", post(bpmn_error))
+        .route("/external-task/{id}/extendLock", post(extend_lock))
+        .route("/external-task/{id}/lock", post(lock))
+        .route("/external-task/{id}/unlock", post(unlock))
+        .route("/external-task/{id}/retries", put(retries))
+        .route("/external-task/{id}/priority", put(priority))
+}
+
+/// Camunda's longest `asyncResponseTimeout`, in milliseconds.
+const MAX_ASYNC_RESPONSE_TIMEOUT: i64 = 1_800_000;
+
+/// How often a waiting long poll looks again even without a wake-up, so tasks whose
+/// lock or retry timeout ran out are found.
+const RECHECK: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct FetchRequest {
+    worker_id: Option<String>,
+    max_tasks: Option<i64>,
+    #[serde(default)]
+    use_priority: bool,
+    async_response_timeout: Option<i64>,
+    sorting: Option<Vec<SortingDto>>,
+    topics: Option<Vec<TopicDto>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct SortingDto {
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct TopicDto {
+    topic_name: Option<String>,
+    lock_duration: Option<i64>,
+    variables: Option<Vec<String>>,
+    #[serde(default)]
+    local_variables: bool,
+    #[serde(default)]
+    deserialize_values: bool,
+    #[serde(default)]
+    include_extension_properties: bool,
+    business_key: Option<String>,
+    process_definition_id: Option<String>,
+    process_definition_id_in: Option<Vec<String>>,
+    process_definition_key: Option<String>,
+    process_definition_key_in: Option<Vec<String>>,
+    process_definition_version_tag: Option<String>,
+    #[serde(default)]
+    without_tenant_id: bool,
+    tenant_id_in: Option<Vec<String>>,
+    process_variables: Option<serde_json::Map<String, Json>>,
+}
+
+/// What the answer to a fetch needs per topic.
+struct TopicAnswer {
+    deserialize: bool,
+    extension_properties: bool,
+}
+
+/// Reads a fetch request into the engine's, checking what Camunda checks.
+fn read_fetch(
+    req: FetchRequest,
+) -> ApiResult<(FetchAndLock, BTreeMap<String, TopicAnswer>, Option<i64>)> {
+    let worker_id = req
+        .worker_id
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| ApiError::invalid("workerId is required"))?;
+    let max_tasks = req.max_tasks.unwrap_or(0);
+    let max_tasks = usize::try_from(max_tasks)
+        .map_err(|_| ApiError::invalid(format!("maxTasks must not be negative: {max_tasks}")))?;
+    if let Some(t) = req
+        .async_response_timeout
+        .filter(|t| !(0..=MAX_ASYNC_RESPONSE_TIMEOUT).contains(t))
+    {
+        return Err(ApiError::invalid(format!(
+            "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds nor below 0: {t}"
+        )));
+    }
+    for s in req.sorting.iter().flatten() {
+        if s.sort_by.as_deref() != Some("createTime") {
+            return Err(ApiError::invalid(format!(
+                "Cannot sort external tasks by '{}': only createTime is supported",
+                s.sort_by.as_deref().unwrap_or("")
+            )));
+        }
+        if !matches!(s.sort_order.as_deref(), Some("asc" | "desc")) {
+            return Err(ApiError::invalid("sortOrder must be asc or desc"));
+        }
+    }
+    let mut answers = BTreeMap::new();
+    let mut topics = Vec::new();
+    for t in req.topics.unwrap_or_default() {
+        let topic = t
+            .topic_name
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ApiError::invalid("topicName is required for every topic"))?;
+        let lock_duration = t.lock_duration.unwrap_or(0);
+        if lock_duration <= 0 {
+            return Err(ApiError::invalid(format!(
+                "lockDuration of topic '{topic}' must be positive, not {lock_duration}"
+            )));
+        }
+        answers.insert(
+            topic.clone(),
+            TopicAnswer {
+                deserialize: t.deserialize_values,
+                extension_properties: t.include_extension_properties,
+            },
+        );
+        topics.push(TopicRequest {
+            topic,
+            lock_duration,
+            variables: t.variables,
+            local_variables: t.local_variables,
+            business_key: t.business_key,
+            process_definition_id: t.process_definition_id,
+            process_definition_ids: t.process_definition_id_in.unwrap_or_default(),
+            process_definition_key: t.process_definition_key,
+            process_definition_keys: t.process_definition_key_in.unwrap_or_default(),
+            process_definition_version_tag: t.process_definition_version_tag,
+            without_tenant_id: t.without_tenant_id,
+            tenant_ids: t.tenant_id_in.unwrap_or_default(),
+            process_variables: t
+                .process_variables
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::infer(v)))
+                .collect(),
+        });
+    }
+    let request = FetchAndLock {
+        worker_id,
+        max_tasks,
+        use_priority: req.use_priority,
+        topics,
+    };
+    Ok((request, answers, req.async_response_timeout))
+}
+
+/// `POST /external-task/fetchAndLock`. Without `asyncResponseTimeout` it answers at
+/// once; with it, an empty result waits until a task may have become fetchable
+/// (the engine signals every commit that creates or frees tasks), the timeout
+/// passes (answering `[]`), or the server shuts down (answering `[]`).
+async fn fetch_and_lock(
+    State(s): State<AppState>,
+    Body(req): Body<FetchRequest>,
+) -> ApiResult<Response> {
+    let (request, answers, timeout) = read_fetch(req)?;
+    // Subscribe before the first look, so no wake-up between look and wait is lost.
+    let mut events = s.engine.task_events();
+    events.borrow_and_update();
+    let tasks = s.engine.fetch_and_lock(request.clone()).await?;
+    let timeout = match timeout {
+        Some(ms) if ms > 0 && tasks.is_empty() && request.max_tasks > 0 => ms,
+        _ => return answer(&s, tasks, &answers).await,
+    };
+    let Ok(_permit) = s.polls.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ProcessEngineException",
+            "Too many fetchAndLock requests are waiting; try again later",
+        ));
+    };
+    let deadline = Instant::now() + Duration::from_millis(timeout.unsigned_abs());
+    let mut shutdown = s.shutdown.clone();
+    loop {
+        if *shutdown.borrow_and_update() {
+            return answer(&s, Vec::new(), &answers).await;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return answer(&s, Vec::new(), &answers).await;
+        }
+        tokio::select! {
+            changed = events.changed() => {
+                if changed.is_err() {
+                    // The engine is gone.
+                    return answer(&s, Vec::new(), &answers).await;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.min(now + RECHECK)) => {}
+            _ = shutdown.changed() => {}
+        }
+        let tasks = s.engine.fetch_and_lock(request.clone()).await?;
+        if !tasks.is_empty() {
+            return answer(&s, tasks, &answers).await;
+        }
+    }
+}
+
+/// The answer to a fetch: each task with its variables and extension properties.
+async fn answer(
+    s: &AppState,
+    tasks: Vec<LockedTask>,
+    answers: &BTreeMap<String, TopicAnswer>,
+) -> ApiResult<Response> {
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in &tasks {
+        let topic = answers.get(&t.task.topic);
+        let properties = if topic.is_some_and(|a| a.extension_properties) {
+            s.engine
+                .extension_properties(&t.task.process_definition_id, &t.task.activity_id)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        out.push(LockedTaskDto::new(
+            t,
+            topic.is_some_and(|a| a.deserialize),
+            properties,
+        ));
+    }
+    Ok(JsonOk(out).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CompleteRequest {
+    worker_id: Option<String>,
+    variables: Option<VariablesIn>,
+    local_variables: Option<VariablesIn>,
+}
+
+fn worker(w: Option<String>) -> ApiResult<String> {
+    w.filter(|w| !w.is_empty())
+        .ok_or_else(|| ApiError::invalid("workerId is required"))
+}
+
+async fn complete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<CompleteRequest>,
+) -> ApiResult<NoContent> {
+    let worker = worker(req.worker_id)?;
+    let vars = read_variables(req.variables.as_ref())?;
+    let local = read_variables(req.local_variables.as_ref())?;
+    s.engine.complete(&id, &worker, vars, local).await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct FailureRequest {
+    worker_id: Option<String>,
+    error_message: Option<String>,
+    error_details: Option<String>,
+    retries: Option<i64>,
+    retry_timeout: Option<i64>,
+    variables: Option<VariablesIn>,
+    local_variables: Option<VariablesIn>,
+}
+
+async fn failure(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<FailureRequest>,
+) -> ApiResult<NoContent> {
+    let worker = worker(req.worker_id)?;
+    let failure = Failure {
+        error_message: req.error_message,
+        error_details: req.error_details,
+        retries: req.retries.unwrap_or(0),
+        retry_timeout: req.retry_timeout.unwrap_or(0),
+        variables: read_variables(req.variables.as_ref())?,
+        local_variables: read_variables(req.local_variables.as_ref())?,
+    };
+    s.engine.handle_failure(&id, &worker, failure).await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct BpmnErrorRequest {
+    worker_id: Option<String>,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    variables: Option<VariablesIn>,
+}
+
+async fn bpmn_error(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<BpmnErrorRequest>,
+) -> ApiResult<NoContent> {
+    let worker = worker(req.worker_id)?;
+    let code = req
+        .error_code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::invalid("errorCode is required"))?;
+    let vars = read_variables(req.variables.as_ref())?;
+    s.engine
+        .handle_bpmn_error(&id, &worker, &code, req.error_message.as_deref(), vars)
+        .await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ExtendLockRequest {
+    worker_id: Option<String>,
+    new_duration: Option<i64>,
+}
+
+async fn extend_lock(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<ExtendLockRequest>,
+) -> ApiResult<NoContent> {
+    let worker = worker(req.worker_id)?;
+    s.engine
+        .extend_lock(&id, &worker, req.new_duration.unwrap_or(0))
+        .await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LockRequest {
+    worker_id: Option<String>,
+    lock_duration: Option<i64>,
+}
+
+async fn lock(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<LockRequest>,
+) -> ApiResult<NoContent> {
+    let worker = worker(req.worker_id)?;
+    s.engine
+        .lock(&id, &worker, req.lock_duration.unwrap_or(0))
+        .await?;
+    Ok(NoContent)
+}
+
+async fn unlock(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+    s.engine.unlock(&id).await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct RetriesRequest {
+    retries: Option<i64>,
+}
+
+async fn retries(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<RetriesRequest>,
+) -> ApiResult<NoContent> {
+    let retries = req
+        .retries
+        .ok_or_else(|| ApiError::invalid("The number of retries cannot be null."))?;
+    if retries < 0 {
+        return Err(ApiError::invalid(format!(
+            "The number of retries cannot be negative: {retries}"
+        )));
+    }
+    s.engine.set_retries(&id, retries).await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct PriorityRequest {
+    priority: Option<i64>,
+}
+
+async fn priority(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<PriorityRequest>,
+) -> ApiResult<NoContent> {
+    let priority = req
+        .priority
+        .ok_or_else(|| ApiError::invalid("The priority cannot be null."))?;
+    s.engine.set_priority(&id, priority).await?;
+    Ok(NoContent)
+}
+
+async fn one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<ExternalTaskDto>> {
+    let (task, _) = s.engine.external_task(&id).await?;
+    Ok(JsonOk((&task).into()))
+}
+
+/// The last failure's details as text, or 204 when there are none.
+async fn error_details(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let (_, details) = s.engine.external_task(&id).await?;
+    Ok(match details {
+        Some(d) => ([(header::CONTENT_TYPE, "text/plain")], d).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+async fn topic_names(State(s): State<AppState>) -> ApiResult<JsonOk<Vec<String>>> {
+    Ok(JsonOk(s.engine.topic_names().await?))
+}
+
+const SORTS: &[&str] = &[
+    "id",
+    "lockExpirationTime",
+    "processInstanceId",
+    "processDefinitionId",
+    "processDefinitionKey",
+    "tenantId",
+    "taskPriority",
+    "createTime",
+];
+
+/// The tasks a query names, sorted and paged.
+async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTask>> {
+    let sorting = p.sorting(SORTS)?;
+    let paging = p.paging()?;
+    let q = ExternalTaskQuery {
+        id: p.str("externalTaskId"),
+        ids: p.list("externalTaskIdIn"),
+        topic: p.str("topicName"),
+        worker_id: p.str("workerId"),
+        locked: p.flag("locked")?,
+        not_locked: p.flag("notLocked")?,
+        with_retries_left: p.flag("withRetriesLeft")?,
+        no_retries_left: p.flag("noRetriesLeft")?,
+        process_instance_id: p.str("processInstanceId"),
+        process_instance_ids: p.list("processInstanceIdIn"),
+        process_definition_id: p.str("processDefinitionId"),
+        process_definition_key: p.str("processDefinitionKey"),
+        activity_id: p.str("activityId"),
+        execution_id: p.str("executionId"),
+        priority_higher_than_or_equals: p.int("priorityHigherThanOrEquals")?,
+        priority_lower_than_or_equals: p.int("priorityLowerThanOrEquals")?,
+        tenant_ids: p.list("tenantIdIn"),
+        first_result: 0,
+        max_results: None,
+    };
+    let activities = p.list("activityIdIn");
+    let suspended = p.bool("suspended")?;
+    let active = p.bool("active")?;
+    let all: Vec<ExternalTask> = s
+        .engine
+        .external_tasks(q)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            (activities.is_empty() || activities.contains(&t.activity_id))
+                && suspended.is_none_or(|x| t.suspended == x)
+                && active.is_none_or(|x| t.suspended != x)
+        })
+        .collect();
+    if !page {
+        return Ok(all);
+    }
+    Ok(super::sort_and_page(
+        all,
+        sorting,
+        |by, t| match by {
+            "id" => (t.id.clone(), 0),
+            "lockExpirationTime" => (String::new(), t.lock_expiration_time.unwrap_or(0)),
+            "processInstanceId" => (t.process_instance_id.clone(), 0),
+            "processDefinitionId" => (t.process_definition_id.clone(), 0),
+            "processDefinitionKey" => (t.process_definition_key.clone(), 0),
+            "tenantId" => (t.tenant_id.clone().unwrap_or_default(), 0),
+            "taskPriority" => (String::new(), t.priority),
+            _ => (String::new(), t.create_time),
+        },
+        paging,
+    ))
+}
+
+async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
+    let tasks = query(&s, &p, true).await?;
+    Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
+}
+
+/// `POST /external-task`: the filters in the body, paging in the query string.
+async fn list_post(
+    State(s): State<AppState>,
+    paging: Params,
+    body: axum::body::Bytes,
+) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
+    let p = merged(&body, &paging)?;
+    let tasks = query(&s, &p, true).await?;
+    Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
+}
+
+async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    Ok(JsonOk(CountDto {
+        count: query(&s, &p, false).await?.len(),
+    }))
+}
+
+async fn count_post(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<JsonOk<CountDto>> {
+    let p = merged(&body, &Params::default())?;
+    Ok(JsonOk(CountDto {
+        count: query(&s, &p, false).await?.len(),
+    }))
+}
+
+/// The filters of a JSON query body, with `firstResult` / `maxResults` from the
+/// query string (where Camunda takes them for POST queries).
+pub(crate) fn merged(body: &[u8], query: &Params) -> ApiResult<Params> {
+    let json: Json = parse_body(body)?;
+    let mut p = Params::from_json(&json)?;
+    p.take_paging(query);
+    // A POST body sorts with `sorting: [{sortBy, sortOrder}]`.
+    if let Some(first) = json
+        .get("sorting")
+        .and_then(Json::as_array)
+        .and_then(|s| s.first())
+    {
+        p.set_sorting(first);
+    }
+    Ok(p)
+}

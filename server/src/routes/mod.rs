@@ -1,0 +1,83 @@
+//! The routes, one module per Camunda resource.
+
+mod definition;
+mod deployment;
+mod external_task;
+mod history;
+mod instance;
+mod misc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+
+use crate::error::ApiError;
+use crate::{AppState, Options};
+
+/// Every route under the base path, with Camunda-shaped answers for unknown paths.
+pub(crate) fn router(state: AppState, options: &Options) -> Router {
+    let base = state.base_path.to_string();
+    let api = Router::new()
+        .merge(misc::routes())
+        .merge(deployment::routes())
+        .merge(definition::routes())
+        .merge(external_task::routes())
+        .merge(instance::routes())
+        .merge(history::routes())
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .with_state(state);
+    if base.is_empty() {
+        api
+    } else {
+        Router::new().nest(&base, api).fallback(unknown_path)
+    }
+}
+
+async fn unknown_path(method: Method, uri: Uri) -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NotFoundException",
+        format!("No resource at {method} {}", uri.path()),
+    )
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "NotAllowedException",
+        format!("{} does not allow {method}", uri.path()),
+    )
+}
+
+/// The URL of the API as the client reached it, for `links`.
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}{}", state.base_path)
+}
+
+/// Sorts `items` by `key` (descending when `desc`) and applies paging, for queries
+/// the engine does not sort itself.
+pub(crate) fn sort_and_page<T, K: Ord>(
+    mut items: Vec<T>,
+    sorting: Option<(String, bool)>,
+    key: impl Fn(&str, &T) -> K,
+    (first, max): (usize, Option<usize>),
+) -> Vec<T> {
+    if let Some((by, desc)) = sorting {
+        items.sort_by(|a, b| {
+            let order = key(&by, a).cmp(&key(&by, b));
+            if desc { order.reverse() } else { order }
+        });
+    }
+    items
+        .into_iter()
+        .skip(first)
+        .take(max.unwrap_or(usize::MAX))
+        .collect()
+}
