@@ -1,0 +1,228 @@
+//! A Baton server on loopback over a real database file, and helpers to talk to
+//! it as Camunda's clients do.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use baton_engine::{Config, Engine};
+use baton_server::Options;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server; dropping it stops it.
+pub struct Server {
+    /// `http://127.0.0.1:PORT/engine-rest`.
+    pub url: String,
+    /// A client with no default headers.
+    pub http: Client,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a server with default options.
+pub async fn server() -> Server {
+    server_with(Options::default()).await
+}
+
+/// Starts a server with `options` on a fresh database file.
+pub async fn server_with(options: Options) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Engine::open(Config::file(dir.path().join("baton.db"))).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let base = options.base_path.clone();
+    let handle = tokio::spawn(baton_server::serve(listener, engine, options, async move {
+        stopped.await.ok();
+    }));
+    Server {
+        url: format!("http://{addr}{base}"),
+        http: Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+        stop: Some(stop),
+        handle: Some(handle),
+        _dir: dir,
+    }
+}
+
+impl Server {
+    /// Shuts down gracefully and waits until it has.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop.send(()).ok();
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap().unwrap();
+        }
+    }
+
+    /// `GET path`, answered as JSON with its status.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        read(
+            self.http
+                .get(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.http
+                .post(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        read(
+            self.http
+                .put(format!("{}{path}", self.url))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        read(
+            self.http
+                .delete(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Deploys `files` as Camunda Modeler does, returning the answer.
+    pub async fn deploy(&self, name: &str, files: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new()
+            .text("deployment-name", name.to_owned())
+            .text("deployment-source", "Camunda Modeler")
+            .text("enable-duplicate-filtering", "true");
+        for (file, xml) in files {
+            let part = reqwest::multipart::Part::bytes(xml.as_bytes().to_vec())
+                .file_name((*file).to_owned())
+                .mime_str("text/xml")
+                .unwrap();
+            form = form.part((*file).to_owned(), part);
+        }
+        read(
+            self.http
+                .post(format!("{}/deployment/create", self.url))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Deploys one model and returns its definition id.
+    pub async fn deploy_model(&self, key: &str, xml: &str) -> String {
+        let (status, body) = self.deploy(key, &[(&format!("{key}.bpmn"), xml)]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let defs = body["deployedProcessDefinitions"].as_object().unwrap();
+        defs.keys().next().unwrap().clone()
+    }
+
+    /// Starts an instance of `key` with `variables`, returning its id.
+    pub async fn start(&self, key: &str, variables: Value) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/process-definition/key/{key}/start"),
+                json!({ "variables": variables }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Fetches and locks up to 10 tasks of `topic` for `worker`.
+    pub async fn fetch(&self, worker: &str, topic: &str) -> Vec<Value> {
+        let (status, body) = self
+            .post(
+                "/external-task/fetchAndLock",
+                json!({"workerId": worker, "maxTasks": 10,
+                       "topics": [{"topicName": topic, "lockDuration": 60000}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array().unwrap().clone()
+    }
+}
+
+/// A response's status and JSON body (`null` when empty), after checking that any
+/// body is exactly `application/json`.
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.bytes().await.unwrap();
+    if bytes.is_empty() {
+        return (status, Value::Null);
+    }
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/json"),
+        "a JSON body must be exactly application/json"
+    );
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+/// A model: start -> external task(s) of `topics` in sequence -> end.
+pub fn tasks_model(key: &str, topics: &[&str]) -> String {
+    let mut body = String::from(r#"<bpmn:startEvent id="start" />"#);
+    let mut prev = "start".to_owned();
+    for (i, topic) in topics.iter().enumerate() {
+        let id = format!("task{i}");
+        body.push_str(&format!(
+            r#"<bpmn:serviceTask id="{id}" name="Task {i}" camunda:type="external" camunda:topic="{topic}"><bpmn:extensionElements><camunda:properties><camunda:property name="team" value="ops" /></camunda:properties></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f{i}" sourceRef="{prev}" targetRef="{id}" />"#
+        ));
+        prev = id;
+    }
+    body.push_str(&format!(
+        r#"<bpmn:endEvent id="end" /><bpmn:sequenceFlow id="fend" sourceRef="{prev}" targetRef="end" />"#
+    ));
+    model(key, &body)
+}
+
+/// A model with `body` as the process's content.
+pub fn model(key: &str, body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" name="Process {key}" isExecutable="true">{body}</bpmn:process>
+</bpmn:definitions>"#
+    )
+}
+
+/// Whether `text` is a date as Camunda writes it: milliseconds and a `+hhmm` offset.
+pub fn is_camunda_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 28
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[19] == b'.'
+        && (b[23] == b'+' || b[23] == b'-')
+        && b[24..].iter().all(u8::is_ascii_digit)
+}

@@ -1,0 +1,776 @@
+//! The details Camunda's clients trip on, each over real HTTP against a real
+//! database file: status codes, content type, DTO keys, dates, variable types,
+//! paths, lock ownership, incidents, long polling, deployment errors, bad input.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use baton_server::Options;
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+fn set(list: &[&'static str]) -> BTreeSet<&'static str> {
+    list.iter().copied().collect()
+}
+
+const TASK_KEYS: &[&str] = &[
+    "activityId",
+    "activityInstanceId",
+    "errorMessage",
+    "executionId",
+    "id",
+    "lockExpirationTime",
+    "createTime",
+    "processDefinitionId",
+    "processDefinitionKey",
+    "processDefinitionVersionTag",
+    "processInstanceId",
+    "tenantId",
+    "retries",
+    "suspended",
+    "workerId",
+    "topicName",
+    "priority",
+    "businessKey",
+];
+
+#[tokio::test]
+async fn commands_answer_204_with_no_body_and_every_dto_key_is_present() {
+    let s = server().await;
+    let (status, deployment) = s
+        .deploy("d", &[("order.bpmn", &tasks_model("order", &["pay"]))])
+        .await;
+    assert_eq!(status, StatusCode::OK, "deploy answers 200, not 201");
+    assert_eq!(
+        keys(&deployment),
+        set(&[
+            "links",
+            "id",
+            "name",
+            "source",
+            "deploymentTime",
+            "tenantId",
+            "deployedProcessDefinitions",
+            "deployedCaseDefinitions",
+            "deployedDecisionDefinitions",
+            "deployedDecisionRequirementsDefinitions"
+        ])
+    );
+    assert!(is_camunda_date(
+        deployment["deploymentTime"].as_str().unwrap()
+    ));
+    let def = deployment["deployedProcessDefinitions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .clone();
+    let def_keys = set(&[
+        "id",
+        "key",
+        "category",
+        "description",
+        "name",
+        "version",
+        "resource",
+        "deploymentId",
+        "diagram",
+        "suspended",
+        "tenantId",
+        "versionTag",
+        "historyTimeToLive",
+        "startableInTasklist",
+    ]);
+    assert_eq!(keys(&def), def_keys);
+
+    let (status, instance) = s
+        .post(
+            "/process-definition/key/order/start",
+            json!({"businessKey": "b1", "variables": {"amount": {"value": 5, "type": "integer"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        keys(&instance),
+        set(&[
+            "links",
+            "id",
+            "definitionId",
+            "definitionKey",
+            "businessKey",
+            "caseInstanceId",
+            "ended",
+            "suspended",
+            "tenantId"
+        ])
+    );
+    assert_eq!(instance["links"][0]["rel"], "self");
+
+    let tasks = s.fetch("w1", "pay").await;
+    assert_eq!(tasks.len(), 1);
+    let mut locked = set(TASK_KEYS);
+    locked.extend(["errorDetails", "variables", "extensionProperties"]);
+    assert_eq!(keys(&tasks[0]), locked);
+    assert!(is_camunda_date(
+        tasks[0]["lockExpirationTime"].as_str().unwrap()
+    ));
+    assert!(
+        tasks[0]["retries"].is_null(),
+        "retries stay null until a failure"
+    );
+    assert_eq!(tasks[0]["extensionProperties"], json!({}));
+    assert_eq!(
+        tasks[0]["variables"]["amount"],
+        json!({"type": "Integer", "value": 5, "valueInfo": {}})
+    );
+
+    let id = tasks[0]["id"].as_str().unwrap();
+    let (_, listed) = s.get(&format!("/external-task/{id}")).await;
+    assert_eq!(keys(&listed), set(TASK_KEYS));
+
+    let response = s
+        .http
+        .post(format!("{}/external-task/{id}/complete", s.url))
+        .json(&json!({"workerId": "w1", "variables": {"paid": {"value": true}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(response.headers().get("content-type").is_none());
+    assert!(response.bytes().await.unwrap().is_empty());
+
+    let inst = instance["id"].as_str().unwrap();
+    let (_, history) = s.get(&format!("/history/process-instance/{inst}")).await;
+    assert_eq!(history["state"], "COMPLETED");
+    assert!(is_camunda_date(history["endTime"].as_str().unwrap()));
+    let (_, vars) = s
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={inst}&variableName=paid"
+        ))
+        .await;
+    assert_eq!(vars[0]["value"], true);
+    assert_eq!(vars[0]["type"], "Boolean");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn variable_types_in_any_case_or_absent_and_dates_read_leniently() {
+    let s = server().await;
+    s.deploy_model("v", &tasks_model("v", &["t"])).await;
+    let id = s
+        .start(
+            "v",
+            json!({
+                "a": {"value": 1, "type": "integer"},
+                "b": {"value": 3_000_000_000i64},
+                "c": {"value": "x", "type": "string"},
+                "d": {"value": "2024-05-01T10:15:30+02:00", "type": "date"},
+                "e": {"value": "2024-05-01T10:15:30Z", "type": "Date"},
+                "f": {"value": "{\"k\": [1]}", "type": "json"},
+                "g": {"value": {"nested": true}},
+                "h": {"value": 1.5},
+                "i": {"value": null}
+            }),
+        )
+        .await;
+    let (status, vars) = s.get(&format!("/process-instance/{id}/variables")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(vars["a"]["type"], "Integer");
+    assert_eq!(vars["b"]["type"], "Long");
+    assert_eq!(vars["c"]["type"], "String");
+    assert_eq!(vars["d"]["type"], "Date");
+    assert_eq!(vars["d"]["value"], "2024-05-01T08:15:30.000+0000");
+    assert_eq!(vars["e"]["value"], "2024-05-01T10:15:30.000+0000");
+    assert_eq!(vars["f"]["type"], "Json");
+    assert!(vars["f"]["value"].is_string(), "Json values stay strings");
+    assert_eq!(vars["g"]["type"], "Object");
+    assert_eq!(vars["g"]["value"], json!({"nested": true}));
+    assert_eq!(
+        vars["g"]["valueInfo"]["serializationDataFormat"],
+        "application/json"
+    );
+    assert_eq!(vars["h"]["type"], "Double");
+    assert_eq!(vars["i"]["type"], "Null");
+    for v in vars.as_object().unwrap().values() {
+        assert!(v["valueInfo"].is_object());
+    }
+    // Not deserialized: the object's text.
+    let (_, raw) = s
+        .get(&format!(
+            "/process-instance/{id}/variables?deserializeValues=false"
+        ))
+        .await;
+    assert_eq!(raw["g"]["value"], r#"{"nested":true}"#);
+
+    // Only the first letter may change case; a fraction is no Integer.
+    for bad in [
+        json!({"x": {"value": "a", "type": "STRING"}}),
+        json!({"x": {"value": 3.5, "type": "Integer"}}),
+        json!({"x": {"value": "yesterday", "type": "Date"}}),
+    ] {
+        let (status, body) = s
+            .post("/process-definition/key/v/start", json!({"variables": bad}))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("'x'"), "{body}");
+    }
+    let (_, count) = s.get("/process-instance/count").await;
+    assert_eq!(count["count"], 1, "refused starts change nothing");
+
+    // One variable: put, get, delete.
+    let (status, _) = s
+        .put(
+            &format!("/process-instance/{id}/variables/z"),
+            json!({"value": 7, "type": "Short"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, z) = s.get(&format!("/process-instance/{id}/variables/z")).await;
+    assert_eq!(z, json!({"type": "Short", "value": 7, "valueInfo": {}}));
+    let (status, _) = s
+        .delete(&format!("/process-instance/{id}/variables/z"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.get(&format!("/process-instance/{id}/variables/z")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn paths_bodies_and_list_parameters_as_clients_send_them() {
+    let s = server().await;
+    let def = s.deploy_model("p", &tasks_model("p", &["t"])).await;
+    assert!(def.contains(':'));
+    let a = s.start("p", json!({})).await;
+    let b = s.start("p", json!({})).await;
+    let _c = s.start("p", json!({})).await;
+
+    // Ids with colons, doubled and trailing slashes, the engine alias.
+    for path in [
+        format!("/process-definition/{def}"),
+        format!("//process-definition/{def}/"),
+        format!("/engine/default/process-definition/{def}"),
+    ] {
+        let (status, body) = s.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(body["id"], def.as_str());
+    }
+    let (_, engines) = s.get("/engine").await;
+    assert_eq!(engines, json!([{"name": "default"}]));
+
+    // Repeated and comma-separated list parameters.
+    let (_, listed) = s
+        .get(&format!("/process-instance?processInstanceIds={a},{b}"))
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let (_, listed) = s
+        .get(&format!(
+            "/process-instance?processInstanceIds={a}&processInstanceIds={b}"
+        ))
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // GET and DELETE bodies are ignored (pycamunda sends `{}`).
+    let response = s
+        .http
+        .get(format!("{}/process-instance/{a}", s.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = s
+        .http
+        .delete(format!("{}/process-instance/{a}", s.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (status, body) = s.get(&format!("/process-instance/{a}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body["message"],
+        format!("Process instance with id {a} does not exist")
+    );
+
+    // A bodiless POST with no content type (the JavaScript client's unlock).
+    let task = s.fetch("w", "t").await.remove(0);
+    let id = task["id"].as_str().unwrap();
+    let response = s
+        .http
+        .post(format!("{}/external-task/{id}/unlock", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        s.fetch("w2", "t").await.len(),
+        1,
+        "unlocked: fetchable again"
+    );
+
+    // Paging and sorting.
+    let (_, first) = s.get("/process-instance?maxResults=1&firstResult=0").await;
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    let (status, body) = s.get("/process-instance?sortBy=instanceId").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = s
+        .get("/process-instance?sortBy=instanceId&sortOrder=desc")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = s.get("/process-definition?latestVersion=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("latestVersion"));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn lock_ownership_is_checked_by_worker_id() {
+    let s = server().await;
+    s.deploy_model("l", &tasks_model("l", &["t"])).await;
+    s.start("l", json!({})).await;
+    let (_, tasks) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w1", "maxTasks": 1,
+                   "topics": [{"topicName": "t", "lockDuration": 1}]}),
+        )
+        .await;
+    let id = tasks[0]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+    // Another worker: 400 naming both.
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{id}/complete"),
+            json!({"workerId": "w2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("w1") && message.contains("w2"),
+        "{message}"
+    );
+    // Unknown task: 404.
+    let (status, body) = s
+        .post("/external-task/nope/complete", json!({"workerId": "w1"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["type"], "RestException");
+    assert_eq!(body["message"], "External task with id nope does not exist");
+    // The same worker after its lock expired, nobody having re-fetched: accepted.
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{id}/complete"),
+            json!({"workerId": "w1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failure_with_no_retries_raises_an_incident_until_retries_are_set() {
+    let s = server().await;
+    s.deploy_model("f", &tasks_model("f", &["t"])).await;
+    let inst = s.start("f", json!({})).await;
+    let task = s.fetch("w", "t").await.remove(0);
+    let id = task["id"].as_str().unwrap();
+    // retries absent means 0, as the JavaScript client sends it.
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/failure"),
+            json!({"workerId": "w", "errorMessage": "boom", "errorDetails": "trace"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, incidents) = s.get(&format!("/incident?processInstanceId={inst}")).await;
+    let incident = &incidents[0];
+    assert_eq!(incident["incidentType"], "failedExternalTask");
+    assert_eq!(incident["incidentMessage"], "boom");
+    assert_eq!(incident["configuration"], id);
+    assert!(is_camunda_date(
+        incident["incidentTimestamp"].as_str().unwrap()
+    ));
+    assert!(
+        s.fetch("w", "t").await.is_empty(),
+        "no retries: not fetchable"
+    );
+    let response = s
+        .http
+        .get(format!("{}/external-task/{id}/errorDetails", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/plain");
+    assert_eq!(response.text().await.unwrap(), "trace");
+    let (_, tree) = s
+        .get(&format!("/process-instance/{inst}/activity-instances"))
+        .await;
+    assert_eq!(tree["activityType"], "processDefinition");
+    assert_eq!(
+        tree["childActivityInstances"][0]["incidentIds"][0],
+        incident["id"]
+    );
+
+    let (status, body) = s
+        .put(&format!("/external-task/{id}/retries"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = s
+        .put(
+            &format!("/external-task/{id}/retries"),
+            json!({"retries": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, incidents) = s.get(&format!("/incident?processInstanceId={inst}")).await;
+    assert_eq!(incidents, json!([]));
+    assert_eq!(s.fetch("w", "t").await.len(), 1);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_poll_wakes_when_a_task_appears_and_answers_empty_at_its_timeout() {
+    let s = server().await;
+    s.deploy_model("lp", &tasks_model("lp", &["t"])).await;
+    let poll = |timeout: u64| {
+        let http = s.http.clone();
+        let url = format!("{}/external-task/fetchAndLock", s.url);
+        async move {
+            read(
+                http.post(url)
+                    .json(&json!({"workerId": "w", "maxTasks": 1,
+                        "asyncResponseTimeout": timeout,
+                        "topics": [{"topicName": "t", "lockDuration": 10000}]}))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // Timeout: `[]`.
+    let (status, body) = poll(200).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!([]));
+    // Parked for 60 s, answered by the start of an instance (a timeout would answer
+    // `[]`, the HTTP client gives up at 60 s).
+    let waiting = tokio::spawn(poll(59_000));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let inst = s.start("lp", json!({})).await;
+    let (status, body) = waiting.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body[0]["processInstanceId"], inst.as_str());
+    // Out of range.
+    let (status, _) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 1, "asyncResponseTimeout": 1_800_001,
+                   "topics": [{"topicName": "t", "lockDuration": 1}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn parked_polls_are_limited_and_answered_at_shutdown() {
+    let s = server_with(Options {
+        max_parked_polls: 1,
+        ..Options::default()
+    })
+    .await;
+    let body = json!({"workerId": "w", "maxTasks": 1, "asyncResponseTimeout": 50_000,
+                      "topics": [{"topicName": "none", "lockDuration": 1000}]});
+    let url = format!("{}/external-task/fetchAndLock", s.url);
+    let first = tokio::spawn(s.http.post(&url).json(&body).send());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (status, error) = s.post("/external-task/fetchAndLock", body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{error}");
+    // Shutting down answers the parked poll at once, with `[]`.
+    s.shutdown().await;
+    let (status, answer) = read(first.await.unwrap().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer, json!([]));
+}
+
+#[tokio::test]
+async fn deployment_errors_carry_engine_09005_and_positions() {
+    let s = server().await;
+    let bad = model(
+        "bad",
+        r#"<bpmn:startEvent id="start" />
+  <bpmn:serviceTask id="Task_1" camunda:class="com.example.Delegate" />
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="Task_1" />"#,
+    );
+    let (status, body) = s.deploy("bad", &[("bad.bpmn", &bad)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["type"], "ParseException");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("ENGINE-09005 Could not parse BPMN process."),
+        "{message}"
+    );
+    let errors = &body["details"]["bad.bpmn"]["errors"];
+    let error = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["mainBpmnElementId"] == "Task_1")
+        .expect("an error about Task_1");
+    assert_eq!(error["line"], 4);
+    assert!(error["column"].as_u64().unwrap() > 0);
+    assert_eq!(error["bpmnElementIds"], json!(["Task_1"]));
+    let (_, count) = s.get("/deployment/count").await;
+    assert_eq!(count["count"], 0, "nothing deployed");
+
+    // No files at all.
+    let form = reqwest::multipart::Form::new().text("deployment-name", "empty");
+    let (status, body) = read(
+        s.http
+            .post(format!("{}/deployment/create", s.url))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn duplicate_filtering_and_deleting_deployments() {
+    let s = server().await;
+    let xml = tasks_model("dup", &["t"]);
+    let (_, first) = s.deploy("dup", &[("dup.bpmn", &xml)]).await;
+    let (status, again) = s.deploy("dup", &[("dup.bpmn", &xml)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["id"], first["id"]);
+    assert!(again["deployedProcessDefinitions"].is_null());
+    let (_, defs) = s.get("/process-definition?key=dup").await;
+    assert_eq!(defs.as_array().unwrap().len(), 1);
+    let (_, latest) = s.get("/process-definition/key/dup/xml").await;
+    assert!(
+        latest["bpmn20Xml"]
+            .as_str()
+            .unwrap()
+            .contains("<bpmn:process")
+    );
+
+    let id = first["id"].as_str().unwrap();
+    s.start("dup", json!({})).await;
+    let (status, body) = s.delete(&format!("/deployment/{id}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = s.delete(&format!("/deployment/{id}?cascade=true")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.get(&format!("/deployment/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = s.post("/process-definition/key/dup/start", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body["message"],
+        "No matching process definition with key: dup and no tenant-id"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_naming_the_problem_and_changes_nothing() {
+    let s = server_with(Options {
+        max_body_bytes: 64 * 1024,
+        ..Options::default()
+    })
+    .await;
+    s.deploy_model("b", &tasks_model("b", &["t"])).await;
+    let send = |path: &str, body: &'static str| {
+        s.http
+            .post(format!("{}{path}", s.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let (status, body) = read(
+        send("/process-definition/key/b/start", "{not json")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["type"], "InvalidRequestException");
+    assert!(body["message"].as_str().unwrap().contains("JSON"));
+    let (status, body) = read(
+        send(
+            "/process-definition/key/b/start",
+            r#"{"variables": {"x": {"value": 1, "type": "Nonsense"}}}"#,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"].as_str().unwrap().contains("Nonsense"),
+        "{body}"
+    );
+    let (status, body) = read(
+        send(
+            "/external-task/fetchAndLock",
+            r#"{"maxTasks": 1, "topics": []}"#,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("workerId"));
+    let (status, body) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 1, "topics": [{"topicName": "t", "lockDuration": 0}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("lockDuration"));
+    // Oversized.
+    let big = format!(r#"{{"businessKey": "{}"}}"#, "x".repeat(100 * 1024));
+    let (status, body) = read(
+        s.http
+            .post(format!("{}/process-definition/key/b/start", s.url))
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    // Unknown paths and methods answer in Camunda's shape.
+    let (status, body) = s.get("/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].is_string());
+    let (status, _) = s.delete("/version").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    // Nothing was started, and the server still serves.
+    let (_, count) = s.get("/process-instance/count").await;
+    assert_eq!(count["count"], 0);
+    let (status, _) = s.get("/version").await;
+    assert_eq!(status, StatusCode::OK);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn start_with_variables_in_return_messages_and_signals() {
+    let s = server().await;
+    s.deploy_model("r", &tasks_model("r", &["t"])).await;
+    let (status, body) = s
+        .post(
+            "/process-definition/key/r/start",
+            json!({"businessKey": "k", "withVariablesInReturn": true,
+                   "variables": {"n": {"value": 3}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["variables"]["n"]["value"], 3);
+    assert_eq!(body["businessKey"], "k");
+
+    let (status, body) = s.post("/message", json!({"messageName": "M"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Cannot correlate message 'M'")
+    );
+    let (status, _) = s
+        .post("/message", json!({"messageName": "M", "all": true}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s
+        .post(
+            "/message",
+            json!({"messageName": "M", "tenantId": "a", "withoutTenantId": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = s.post("/signal", json!({"name": "S"})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.post("/signal", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn external_task_queries_updates_and_extension_properties() {
+    let s = server().await;
+    s.deploy_model("q", &tasks_model("q", &["t"])).await;
+    let inst = s.start("q", json!({})).await;
+    let (_, tasks) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 1, "usePriority": true,
+                   "topics": [{"topicName": "t", "lockDuration": 60000,
+                               "includeExtensionProperties": true, "variables": []}]}),
+        )
+        .await;
+    assert_eq!(tasks[0]["extensionProperties"], json!({"team": "ops"}));
+    let id = tasks[0]["id"].as_str().unwrap();
+    let (_, count) = s.get("/external-task/count?locked=true").await;
+    assert_eq!(count["count"], 1);
+    let (_, count) = s
+        .post(
+            "/external-task/count",
+            json!({"processInstanceId": inst, "notLocked": true}),
+        )
+        .await;
+    assert_eq!(count["count"], 0);
+    let (status, _) = s
+        .put(
+            &format!("/external-task/{id}/priority"),
+            json!({"priority": 9}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/extendLock"),
+            json!({"workerId": "w", "newDuration": 1000}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, one) = s.get(&format!("/external-task/{id}")).await;
+    assert_eq!(one["priority"], 9);
+    let (_, topics) = s.get("/external-task/topic-names").await;
+    assert_eq!(topics, json!(["t"]));
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/bpmnError"),
+            json!({"workerId": "w", "errorCode": "E1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Uncaught: the instance ended.
+    let (_, history) = s.get(&format!("/history/process-instance/{inst}")).await;
+    assert!(history["endTime"].is_string(), "{history}");
+    let (_, acts) = s
+        .get(&format!(
+            "/history/activity-instance?processInstanceId={inst}&sortBy=startTime&sortOrder=asc"
+        ))
+        .await;
+    assert_eq!(acts[0]["activityType"], "startEvent");
+    assert_eq!(acts[1]["activityType"], "serviceTask");
+    s.shutdown().await;
+}
