@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_fetch_order_index.sql"),
+    include_str!("../../../migrations/0003_variable_update_index.sql"),
 ];
 
 /// The most commands committed in one transaction.

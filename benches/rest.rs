@@ -1,0 +1,274 @@
+//! The REST path, measured from outside: `cargo bench --bench rest`.
+//!
+//! Starts `baton serve` as its own process on a fresh database file (default
+//! durable setting) and drives it over loopback with the wire format Camunda's
+//! clients use. It prints:
+//!
+//! - **ready**: from spawning the process to the first answered `GET /version`;
+//! - **RSS** of the server process at idle (after start) and at the end of the
+//!   load run, from `/proc/PID/status` (`VmRSS`, and `VmHWM` for the peak);
+//! - **throughput**: `CLIENTS` concurrent clients start N instances of start ->
+//!   external task -> end (`POST /process-definition/key/…/start`) while `WORKERS`
+//!   workers long-poll `fetchAndLock` (maxTasks `BATCH`) and `complete` each task;
+//!   instances per second over the wall time until every task is completed;
+//! - **wake-up latency**: one worker parks a long poll, the driver starts one
+//!   instance, and the time from sending the start to the poll's answer is taken;
+//!   repeated `SAMPLES` times, p50 and p99. It includes the start request itself,
+//!   so it is an upper bound of the time from task creation to the answer.
+//!
+//! Optional argument: `--instances N` (default 20,000).
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::AsyncBufReadExt;
+
+const CLIENTS: usize = 64;
+const WORKERS: usize = 8;
+const BATCH: usize = 32;
+const SAMPLES: usize = 300;
+
+const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="bench">
+  <bpmn:process id="simple" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:serviceTask id="work" camunda:type="external" camunda:topic="step" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+/// `VmRSS` and `VmHWM` of a process, in KiB.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time (user + system) a process used so far.
+fn cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut instances = 20_000usize;
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--instances") {
+        instances = args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .expect("--instances N");
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model = dir.path().join("simple.bpmn");
+    std::fs::write(&model, MODEL).expect("the model");
+
+    // Start the server and time it to its first answer.
+    let spawned = Instant::now();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--port", "0", "--db"])
+        .arg(dir.path().join("bench.db"))
+        .arg("--deploy")
+        .arg(&model)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("baton serve");
+    let pid = child.id().expect("a pid");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let line = lines
+        .next_line()
+        .await
+        .expect("stdout")
+        .expect("the address line");
+    let url = line
+        .rsplit(' ')
+        .next()
+        .expect("an address")
+        .trim()
+        .to_owned();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .expect("a client");
+    loop {
+        if let Ok(r) = http.get(format!("{url}/version")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    let ready = spawned.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (idle_rss, _) = memory(pid);
+
+    // Wake-up latency, one long poll at a time.
+    let mut wakes = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let poll = {
+            let http = http.clone();
+            let url = url.clone();
+            tokio::spawn(async move {
+                let tasks: Value = http
+                    .post(format!("{url}/external-task/fetchAndLock"))
+                    .json(&json!({"workerId": "lat", "maxTasks": 1, "asyncResponseTimeout": 10_000,
+                                  "topics": [{"topicName": "step", "lockDuration": 60_000, "variables": []}]}))
+                    .send()
+                    .await
+                    .expect("fetch")
+                    .json()
+                    .await
+                    .expect("tasks");
+                (Instant::now(), tasks)
+            })
+        };
+        // Let the poll park.
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        let sent = Instant::now();
+        http.post(format!("{url}/process-definition/key/simple/start"))
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("start");
+        let (answered, tasks) = poll.await.expect("poll");
+        let id = tasks[0]["id"].as_str().expect("a task").to_owned();
+        wakes.push(answered.saturating_duration_since(sent));
+        http.post(format!("{url}/external-task/{id}/complete"))
+            .json(&json!({"workerId": "lat"}))
+            .send()
+            .await
+            .expect("complete");
+    }
+    wakes.sort();
+
+    // Throughput.
+    let started = Arc::new(AtomicUsize::new(0));
+    let completed = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu(pid);
+    let began = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..CLIENTS {
+        let (http, url, started) = (http.clone(), url.clone(), started.clone());
+        set.spawn(async move {
+            while started.fetch_add(1, Ordering::Relaxed) < instances {
+                let r = http
+                    .post(format!("{url}/process-definition/key/simple/start"))
+                    .json(&json!({"businessKey": "bench", "variables": {"n": {"value": 1, "type": "Integer"}}}))
+                    .send()
+                    .await
+                    .expect("start");
+                assert!(r.status().is_success(), "start answered {}", r.status());
+            }
+        });
+    }
+    for w in 0..WORKERS {
+        let (http, url, completed) = (http.clone(), url.clone(), completed.clone());
+        set.spawn(async move {
+            let worker = format!("bench-{w}");
+            while completed.load(Ordering::Relaxed) < instances {
+                let tasks: Vec<Value> = http
+                    .post(format!("{url}/external-task/fetchAndLock"))
+                    .json(&json!({"workerId": worker, "maxTasks": BATCH, "usePriority": true,
+                                  "asyncResponseTimeout": 1000,
+                                  "topics": [{"topicName": "step", "lockDuration": 600_000}]}))
+                    .send()
+                    .await
+                    .expect("fetch")
+                    .json()
+                    .await
+                    .expect("tasks");
+                let mut done = tokio::task::JoinSet::new();
+                for t in tasks {
+                    let (http, url, worker) = (http.clone(), url.clone(), worker.clone());
+                    done.spawn(async move {
+                        let id = t["id"].as_str().expect("an id");
+                        let r = http
+                            .post(format!("{url}/external-task/{id}/complete"))
+                            .json(&json!({"workerId": worker, "variables": {"done": {"value": true}}}))
+                            .send()
+                            .await
+                            .expect("complete");
+                        assert_eq!(r.status().as_u16(), 204, "complete");
+                    });
+                }
+                while done.join_next().await.is_some() {
+                    completed.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
+    let wall = began.elapsed();
+    let server_cpu = cpu(pid).saturating_sub(cpu_before);
+    let (load_rss, peak_rss) = memory(pid);
+
+    println!("REST path: baton serve on loopback, database file, synchronous=FULL");
+    println!(
+        "  ready (spawn -> first answered request)  {:>9.1} ms",
+        ms(ready)
+    );
+    println!(
+        "  RSS at idle                              {:>9.1} MiB",
+        idle_rss as f64 / 1024.0
+    );
+    println!(
+        "  RSS after load (peak)                    {:>9.1} MiB ({:.1} MiB)",
+        load_rss as f64 / 1024.0,
+        peak_rss as f64 / 1024.0
+    );
+    println!(
+        "  throughput: {instances} instances, {CLIENTS} clients, {WORKERS} workers x {BATCH}  {:>9.0} instances/s",
+        instances as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "  server CPU per instance                  {:>9.0} µs",
+        server_cpu.as_secs_f64() * 1e6 / instances as f64
+    );
+    println!(
+        "  wake-up (start sent -> long poll answered), {SAMPLES} samples  p50 {:.2} ms  p99 {:.2} ms",
+        ms(percentile(&wakes, 0.5)),
+        ms(percentile(&wakes, 0.99))
+    );
+    // SIGTERM-like end: the child is killed on drop; the database is thrown away.
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
