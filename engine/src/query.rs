@@ -1,6 +1,6 @@
 //! Read-only queries. They run on read connections (WAL readers), never on the writer.
 
-use rusqlite::{Connection, OptionalExtension, ToSql};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::Engine;
 use crate::error::{Error, Result};
@@ -608,5 +608,35 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+impl Engine {
+    /// When the next task of `topics` that is locked now (by a worker, or by a retry
+    /// timeout) becomes fetchable: the earliest future lock expiration among them, if
+    /// any. Long polls sleep until then, since an expiring lock sends no wake-up.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn next_lock_expiration(&self, topics: &[String]) -> Result<Option<i64>> {
+        let now = self.now();
+        let topics = topics.to_vec();
+        self.read(move |c| {
+            let mut earliest: Option<i64> = None;
+            let mut stmt = c.prepare_cached(
+                "SELECT MIN(lock_expiration) FROM external_task WHERE topic = ?1 \
+                 AND lock_expiration > ?2 AND (retries IS NULL OR retries > 0) AND suspended = 0",
+            )?;
+            for topic in &topics {
+                let next: Option<i64> = stmt.query_row(params![topic, now], |r| r.get(0))?;
+                earliest = match (earliest, next) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            Ok(earliest)
+        })
+        .await
     }
 }

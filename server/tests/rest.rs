@@ -774,3 +774,33 @@ async fn external_task_queries_updates_and_extension_properties() {
     assert_eq!(acts[1]["activityType"], "serviceTask");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_long_poll_wakes_when_a_retry_timeout_runs_out() {
+    let s = server().await;
+    s.deploy_model("rt", &tasks_model("rt", &["t"])).await;
+    s.start("rt", json!({})).await;
+    let task = s.fetch("w", "t").await.remove(0);
+    let id = task["id"].as_str().unwrap();
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/failure"),
+            json!({"workerId": "w", "errorMessage": "try later", "retries": 1, "retryTimeout": 300}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // No event announces the end of a retry timeout; the poll must still wake for
+    // it, well before its own 20 s timeout (Camunda's fallback re-check is 30 s).
+    let (status, tasks) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 1, "asyncResponseTimeout": 20_000,
+                   "topics": [{"topicName": "t", "lockDuration": 1000}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tasks[0]["id"], id);
+    assert_eq!(tasks[0]["retries"], 1);
+    assert_eq!(tasks[0]["errorMessage"], "try later");
+    s.shutdown().await;
+}

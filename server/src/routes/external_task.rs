@@ -44,9 +44,9 @@ pub(super) fn routes() -> Router<AppState> {
 /// Camunda's longest `asyncResponseTimeout`, in milliseconds.
 const MAX_ASYNC_RESPONSE_TIMEOUT: i64 = 1_800_000;
 
-/// How often a waiting long poll looks again even without a wake-up, so tasks whose
-/// lock or retry timeout ran out are found.
-const RECHECK: Duration = Duration::from_secs(1);
+/// How often a waiting long poll looks again with no wake-up and no lock expiring:
+/// a safety net, as Camunda's own 30 s re-check is.
+const RECHECK: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -203,14 +203,20 @@ async fn fetch_and_lock(
     };
     let deadline = Instant::now() + Duration::from_millis(timeout.unsigned_abs());
     let mut shutdown = s.shutdown.clone();
+    let topics: Vec<String> = request.topics.iter().map(|t| t.topic.clone()).collect();
     loop {
         if *shutdown.borrow_and_update() {
             return answer(&s, Vec::new(), &answers).await;
         }
+        // A lock or retry timeout running out sends no wake-up: look again then.
+        let expiry = s.engine.next_lock_expiration(&topics).await?.map(|at| {
+            Duration::from_millis(at.saturating_sub(s.engine.now()).max(0).unsigned_abs())
+        });
         let now = Instant::now();
         if now >= deadline {
             return answer(&s, Vec::new(), &answers).await;
         }
+        let look_again = now + expiry.map_or(RECHECK, |e| e.min(RECHECK));
         tokio::select! {
             changed = events.changed() => {
                 if changed.is_err() {
@@ -218,7 +224,7 @@ async fn fetch_and_lock(
                     return answer(&s, Vec::new(), &answers).await;
                 }
             }
-            _ = tokio::time::sleep_until(deadline.min(now + RECHECK)) => {}
+            _ = tokio::time::sleep_until(deadline.min(look_again)) => {}
             _ = shutdown.changed() => {}
         }
         let tasks = s.engine.fetch_and_lock(request.clone()).await?;
