@@ -1,0 +1,207 @@
+//! `baton serve` as a user runs it: flags and `BATON_*` variables, `--deploy`,
+//! restarts on the same file, refusal of invalid models, and a clean shutdown on
+//! SIGTERM that answers waiting long polls.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+use tokio::process::{Child, Command};
+
+const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="served" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:serviceTask id="work" camunda:type="external" camunda:topic="work" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+/// A running `baton serve` and the URL it printed.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+/// Starts `baton serve` with `args` and `envs`, and waits for its address line.
+async fn serve(args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("serve")
+        .args(args)
+        .envs(envs.iter().copied())
+        .env_remove("BATON_PORT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("baton serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("baton serve prints its address within 20 s")
+        .expect("stdout is readable")
+        .expect("an address line");
+    let url = line
+        .strip_prefix("Baton listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    Served { child, url }
+}
+
+impl Served {
+    async fn get(&self, path: &str) -> Value {
+        reqwest::get(format!("{}{path}", self.url))
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// Sends SIGTERM and returns the exit status and stderr.
+    async fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().expect("running").to_string();
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("baton exits within 20 s of SIGTERM")
+            .expect("an exit status");
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            e.read_to_string(&mut err).await.expect("stderr");
+        }
+        (status, err)
+    }
+}
+
+fn write_model(dir: &Path, name: &str, xml: &str) {
+    std::fs::create_dir_all(dir).expect("a folder");
+    std::fs::write(dir.join(name), xml).expect("a model file");
+}
+
+#[tokio::test]
+async fn environment_variables_configure_it_and_sigterm_answers_long_polls() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let models = dir.path().join("models");
+    write_model(&models.join("nested"), "served.bpmn", MODEL);
+    let baton = serve(
+        &[],
+        &[
+            ("BATON_PORT", "0"),
+            ("BATON_DB", ":memory:"),
+            ("BATON_DEPLOY", models.to_str().expect("a UTF-8 path")),
+            ("BATON_BASE_PATH", "/api/"),
+        ],
+    )
+    .await;
+    assert!(baton.url.ends_with("/api"), "{}", baton.url);
+    assert_eq!(baton.get("/version").await["version"], "7.24.0");
+    let defs = baton.get("/process-definition?key=served").await;
+    assert_eq!(defs.as_array().expect("a list").len(), 1);
+
+    // A long poll waits; SIGTERM answers it with `[]` and Baton exits 0.
+    let url = baton.url.clone();
+    let poll = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}/external-task/fetchAndLock"))
+            .json(
+                &json!({"workerId": "w", "maxTasks": 1, "asyncResponseTimeout": 60_000,
+                          "topics": [{"topicName": "work", "lockDuration": 1000}]}),
+            )
+            .send()
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, stderr) = baton.terminate().await;
+    assert!(status.success(), "exit {status}: {stderr}");
+    let answer = poll.await.expect("the poll task").expect("an answer");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.json::<Value>().await.expect("JSON"), json!([]));
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_file_keeps_instances_and_versions() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("baton.db");
+    let model = dir.path().join("served.bpmn");
+    std::fs::write(&model, MODEL).expect("a model file");
+    let args = [
+        "--port",
+        "0",
+        "--db",
+        db.to_str().expect("a UTF-8 path"),
+        "--deploy",
+        model.to_str().expect("a UTF-8 path"),
+    ];
+    let baton = serve(&args, &[]).await;
+    let started = baton
+        .post(
+            "/process-definition/key/served/start",
+            json!({"businessKey": "kept"}),
+        )
+        .await;
+    let id = started["id"].as_str().expect("an instance id").to_owned();
+    let (status, _) = baton.terminate().await;
+    assert!(status.success());
+
+    let baton = serve(&args, &[]).await;
+    let defs = baton.get("/process-definition?key=served").await;
+    assert_eq!(
+        defs.as_array().expect("a list").len(),
+        1,
+        "unchanged: no new version"
+    );
+    let instance = baton.get(&format!("/process-instance/{id}")).await;
+    assert_eq!(instance["businessKey"], "kept");
+    let (status, _) = baton.terminate().await;
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn an_invalid_model_to_deploy_stops_it_with_the_problem() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let bad = MODEL.replace(r#"camunda:topic="work" "#, "");
+    write_model(dir.path(), "bad.bpmn", &bad);
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--port", "0", "--db", ":memory:", "--deploy"])
+        .arg(dir.path())
+        .output()
+        .await
+        .expect("baton runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.bpmn:6:"), "{stderr}");
+    assert!(stderr.contains("nothing was deployed"), "{stderr}");
+    assert!(out.stdout.is_empty(), "it never listened");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--port", "0", "--db", ":memory:", "--deploy"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .await
+        .expect("baton runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+}
