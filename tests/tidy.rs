@@ -12,7 +12,8 @@
 //! - the crates depend on each other in one direction only: the parser knows
 //!   nothing of execution, the engine knows nothing of HTTP, and nothing
 //!   depends on the server;
-//! - `Cargo.lock` is committed and every member inherits the workspace lints.
+//! - `Cargo.lock` is committed and every member inherits the workspace lints;
+//! - every dependency can be used under a permissive licence.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -209,6 +210,8 @@ struct Graph {
     deps: HashMap<String, Vec<(String, bool)>>,
     /// The workspace members: package name to package id and manifest path.
     members: HashMap<String, (String, PathBuf)>,
+    /// Package name and version to its SPDX licence expression (empty when none).
+    licenses: Vec<(String, String)>,
 }
 
 fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
@@ -271,10 +274,20 @@ fn metadata() -> Graph {
             .collect();
         deps.insert(str_of(node, "id").to_owned(), edges);
     }
+    let licenses = packages
+        .iter()
+        .map(|p| {
+            (
+                format!("{} {}", str_of(p, "name"), str_of(p, "version")),
+                p["license"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
     Graph {
         names,
         deps,
         members,
+        licenses,
     }
 }
 
@@ -343,6 +356,91 @@ fn crates_depend_on_each_other_in_one_direction() {
         }
     }
     report("the dependency direction is broken", &violations);
+}
+
+/// The licences a dependency may be used under: permissive ones only. Unicode-3.0
+/// is the Unicode data licence (MIT-like); it reaches the graph through
+/// `unicode-ident`, which every derive macro uses, and through the IDNA tables of
+/// `url` in the test-only HTTP client.
+const ALLOWED_LICENSES: &[&str] = &[
+    "MIT",
+    "Apache-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "ISC",
+    "Unlicense",
+    "Zlib",
+    "0BSD",
+    "Unicode-3.0",
+];
+
+/// Whether an SPDX expression (`A OR B`, `A AND B`, parentheses, the old `A/B`,
+/// `A WITH exception`) can be satisfied with [`ALLOWED_LICENSES`] alone.
+fn license_allowed(expression: &str) -> bool {
+    fn or(tokens: &[String], at: &mut usize) -> bool {
+        let mut ok = and(tokens, at);
+        while tokens.get(*at).is_some_and(|t| t == "OR") {
+            *at += 1;
+            ok |= and(tokens, at);
+        }
+        ok
+    }
+    fn and(tokens: &[String], at: &mut usize) -> bool {
+        let mut ok = term(tokens, at);
+        while tokens.get(*at).is_some_and(|t| t == "AND") {
+            *at += 1;
+            ok &= term(tokens, at);
+        }
+        ok
+    }
+    fn term(tokens: &[String], at: &mut usize) -> bool {
+        let Some(token) = tokens.get(*at) else {
+            return false;
+        };
+        *at += 1;
+        if token == "(" {
+            let ok = or(tokens, at);
+            *at += 1; // ")"
+            return ok;
+        }
+        if tokens.get(*at).is_some_and(|t| t == "WITH") {
+            *at += 2; // An exception only widens what the licence allows.
+        }
+        ALLOWED_LICENSES.contains(&token.as_str())
+    }
+    let spaced = expression
+        .replace('/', " OR ")
+        .replace('(', " ( ")
+        .replace(')', " ) ");
+    let tokens: Vec<String> = spaced.split_whitespace().map(str::to_owned).collect();
+    let mut at = 0;
+    !tokens.is_empty() && or(&tokens, &mut at) && at == tokens.len()
+}
+
+#[test]
+fn every_dependency_has_a_permissive_licence() {
+    let graph = metadata();
+    let own: BTreeSet<&str> = graph.members.keys().map(String::as_str).collect();
+    let violations: Vec<String> = graph
+        .licenses
+        .iter()
+        .filter(|(package, _)| !own.contains(package.split(' ').next().unwrap_or("")))
+        .filter(|(_, license)| !license_allowed(license))
+        .map(|(package, license)| format!("{package}: licence `{license}`"))
+        .collect();
+    report("a dependency is not permissively licensed", &violations);
+}
+
+#[test]
+fn licence_expressions_are_read_as_spdx() {
+    assert!(license_allowed("MIT OR Apache-2.0"));
+    assert!(license_allowed("MIT/Apache-2.0"));
+    assert!(license_allowed("Apache-2.0 WITH LLVM-exception OR MIT"));
+    assert!(license_allowed("(MIT OR Apache-2.0) AND Unicode-3.0"));
+    assert!(license_allowed("MIT OR Apache-2.0 OR LGPL-2.1-or-later"));
+    assert!(!license_allowed("AGPL-3.0-only"));
+    assert!(!license_allowed("MIT AND GPL-2.0"));
+    assert!(!license_allowed(""));
 }
 
 /// Whether a manifest inherits the workspace lints: `[lints]` with
