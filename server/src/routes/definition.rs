@@ -27,6 +27,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/process-definition/{id}/start", post(start_by_id))
         .route("/process-definition/key/{key}", get(by_key))
         .route("/process-definition/key/{key}/xml", get(xml_by_key))
+        .route("/process-definition/key/{key}/diagram", get(diagram_by_key))
         .route("/process-definition/key/{key}/start", post(start_by_key))
         .route(
             "/process-definition/key/{key}/tenant-id/{tenant}",
@@ -208,6 +209,14 @@ async fn xml_by_key_tenant(
 /// No diagram images are stored: 204, as Camunda answers for a definition without one.
 async fn diagram(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
     s.engine.definition(&id).await.map_err(not_found_invalid)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn diagram_by_key(
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<StatusCode> {
+    latest(&s, &key, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

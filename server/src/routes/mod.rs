@@ -28,12 +28,35 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     if base.is_empty() {
         api
     } else {
         Router::new().nest(&base, api).fallback(unknown_path)
     }
+}
+
+/// Logs each request at debug level (`RUST_LOG=baton_server=debug`), and client
+/// errors at info, server faults at warn.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let began = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let micros = began.elapsed().as_micros();
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, micros, "request failed");
+    } else if status >= 400 {
+        tracing::info!(%method, %path, status, micros, "request refused");
+    } else {
+        tracing::debug!(%method, %path, status, micros, "request");
+    }
+    response
 }
 
 async fn unknown_path(method: Method, uri: Uri) -> impl IntoResponse {
