@@ -29,6 +29,8 @@ mod handlers;
 mod query;
 mod runtime;
 mod store;
+#[allow(dead_code)] // used by the job executor (events issue)
+mod timer;
 pub mod types;
 pub mod value;
 
