@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use baton::engine::{Config, Durability, Engine, Error, NewDeployment};
+use std::sync::Arc;
+
+use baton::engine::{
+    Clock, Config, Durability, Engine, Error, ManualClock, NewDeployment, SystemClock,
+};
 use baton::server::{self, Options};
 use clap::{Args, ValueEnum};
 
@@ -33,6 +37,19 @@ pub(crate) struct Serve {
     /// throw-away databases).
     #[arg(long, env = "BATON_DURABILITY", value_enum, default_value_t = DurabilityArg::Full)]
     durability: DurabilityArg,
+    /// `manual` starts a clock that moves only through `POST /engine-rest/baton/clock`,
+    /// so tests of timer processes run in milliseconds.
+    #[arg(long, env = "BATON_CLOCK", value_enum, default_value_t = ClockArg::System)]
+    clock: ClockArg,
+}
+
+/// `--clock`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ClockArg {
+    /// The system clock.
+    System,
+    /// A clock that starts at the current time and moves only when told.
+    Manual,
 }
 
 /// `--durability`.
@@ -77,7 +94,15 @@ impl Serve {
             DurabilityArg::Full => Durability::Full,
             DurabilityArg::Normal => Durability::Normal,
         };
-        let engine = Engine::open(base.durability(durability))
+        let manual = match self.clock {
+            ClockArg::System => None,
+            ClockArg::Manual => Some(Arc::new(ManualClock::new(SystemClock.now()))),
+        };
+        let config = match &manual {
+            Some(clock) => base.clock(clock.clone()),
+            None => base,
+        };
+        let engine = Engine::open(config.durability(durability))
             .with_context(|| format!("cannot open the database {}", self.db))?;
         if !self.deploy.is_empty() {
             deploy(&engine, &self.deploy).await?;
@@ -89,6 +114,7 @@ impl Serve {
         let local = listener.local_addr().context("no local address")?;
         let options = Options {
             base_path: normalise_base(&self.base_path),
+            manual_clock: manual,
             ..Options::default()
         };
         // Tests and scripts read this line to learn the address.

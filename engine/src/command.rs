@@ -26,9 +26,9 @@ pub(crate) struct Ctx<'c> {
     pub conn: &'c Connection,
     pub shared: &'c Shared,
     pub now: i64,
-    instances: HashMap<String, Instance>,
+    pub(crate) instances: HashMap<String, Instance>,
     /// Instances in the order they were first loaded, for writing back.
-    order: Vec<String>,
+    pub(crate) order: Vec<String>,
     pub tasks_changed: bool,
     /// The last history sequence number used per instance in this command.
     /// Activity-instance history rows started in this command, written once at flush.
@@ -208,6 +208,8 @@ impl<'c> Ctx<'c> {
             is_new: false,
             ended: None,
             rev,
+            var_writes: 0,
+            conditions_seen: 0,
         };
         self.instances.insert(id.to_owned(), inst);
         self.order.push(id.to_owned());
@@ -266,6 +268,22 @@ impl<'c> Ctx<'c> {
                     graph.key
                 ))
             })?;
+        self.start_instance_at(definition_id, start, business_key, variables, super_ref, id)
+    }
+
+    /// Creates and starts a new instance of `definition_id` at its start event `start`
+    /// (a none start event, or the message, signal, timer or conditional start event
+    /// that fired).
+    pub(crate) fn start_instance_at(
+        &mut self,
+        definition_id: &str,
+        start: baton_bpmn::model::NodeId,
+        business_key: Option<String>,
+        variables: Variables,
+        super_ref: Option<(String, String)>,
+        id: Option<String>,
+    ) -> Result<ProcessInstance> {
+        let graph = self.graph(definition_id)?;
         let id = id.unwrap_or_else(crate::new_id);
         let root_instance_id = match &super_ref {
             Some((parent, _)) => self.inst(parent)?.root_instance_id.clone(),
@@ -284,6 +302,8 @@ impl<'c> Ctx<'c> {
             is_new: true,
             ended: None,
             rev: 0,
+            var_writes: 0,
+            conditions_seen: 0,
         };
         for (name, value) in variables {
             inst.put(&id, &name, value);
@@ -307,7 +327,7 @@ impl<'c> Ctx<'c> {
 
     // ----- effects -----
 
-    fn apply(&mut self, id: &str, fx: Vec<Effect>) -> Result<()> {
+    pub(crate) fn apply(&mut self, id: &str, fx: Vec<Effect>) -> Result<()> {
         // Deleting an instance from outside deletes its called instances the same way,
         // for the same reason, as Camunda does; any other cancellation of a call
         // activity (a caught error, a terminate end event) is internal.
@@ -362,6 +382,9 @@ impl<'c> Ctx<'c> {
                     message,
                 } => self.propagate_error(id, &exec, &code, message.as_deref())?,
                 Effect::Ended => self.resume_parent(id)?,
+                Effect::Arm(catcher) => self.arm(id, &catcher)?,
+                Effect::Disarm(exec) => self.disarm(&exec)?,
+                Effect::Broadcast { name } => self.broadcast(&name, &[])?,
             }
         }
         Ok(())
@@ -867,7 +890,7 @@ impl<'c> Ctx<'c> {
 
     // ----- incidents and history -----
 
-    fn insert_incident(&mut self, i: &IncidentRow<'_>) -> Result<()> {
+    pub(crate) fn insert_incident(&mut self, i: &IncidentRow<'_>) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO incident (id, type, message, create_time, instance_id, execution_id, \
@@ -902,7 +925,7 @@ impl<'c> Ctx<'c> {
         Ok(())
     }
 
-    fn end_incident(&mut self, id: &str, state: &str) -> Result<()> {
+    pub(crate) fn end_incident(&mut self, id: &str, state: &str) -> Result<()> {
         self.conn
             .prepare_cached("DELETE FROM incident WHERE id = ?1")?
             .execute([id])?;
@@ -1348,17 +1371,17 @@ impl Ctx<'_> {
     }
 }
 
-struct IncidentRow<'a> {
-    id: &'a str,
-    kind: &'a str,
-    message: Option<&'a str>,
-    instance: &'a str,
-    exec: &'a str,
-    activity: &'a str,
-    definition_id: &'a str,
-    definition_key: &'a str,
-    configuration: Option<&'a str>,
-    tenant: Option<&'a str>,
+pub(crate) struct IncidentRow<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub message: Option<&'a str>,
+    pub instance: &'a str,
+    pub exec: &'a str,
+    pub activity: &'a str,
+    pub definition_id: &'a str,
+    pub definition_key: &'a str,
+    pub configuration: Option<&'a str>,
+    pub tenant: Option<&'a str>,
 }
 
 /// Compiles definition `id` from its stored resource and caches it.

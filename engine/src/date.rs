@@ -19,6 +19,20 @@ pub fn format(ms: i64) -> String {
     )
 }
 
+/// Reads an ISO 8601 duration (`PT1H`, `P3D`, `P1DT12H`) as milliseconds; months
+/// and years count from the Unix epoch (31 and 365 days), so give days for exact
+/// offsets.
+///
+/// # Errors
+///
+/// A message naming what is wrong with `text`.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    crate::timer::parse(crate::timer::TimerKind::Duration, text.trim())
+        .map_err(|e| e.to_string())?
+        .first(0)
+        .ok_or_else(|| format!("'{text}' is not a duration"))
+}
+
 /// Parses an ISO 8601 date-time as Camunda clients send it.
 ///
 /// # Errors

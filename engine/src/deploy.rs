@@ -171,13 +171,15 @@ pub(crate) fn deploy(
                 def.startable_in_tasklist,
                 format!("{:016x}", fnv1a(bytes))
             ])?;
-            cache.insert(Arc::new(Graph::new(
+            let graph = Arc::new(Graph::new(
                 id,
                 version,
                 deployment.id.clone(),
                 d.tenant_id.clone(),
                 process,
-            )));
+            ));
+            cache.insert(graph.clone());
+            ctx.arm_start_events(&graph)?;
             definitions.push(def);
         }
     }
@@ -265,6 +267,7 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, cache: &Cache, id: &str, cascade: bool) 
                 .prepare_cached("DELETE FROM hi_process_instance WHERE definition_id = ?1")?
                 .execute([def])?;
         }
+        ctx.disarm_definition(def)?;
         cache.remove(def);
     }
     ctx.conn

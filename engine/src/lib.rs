@@ -23,6 +23,7 @@ mod command;
 pub mod date;
 mod deploy;
 pub mod error;
+mod events;
 mod expr;
 mod graph;
 mod handlers;
@@ -193,13 +194,24 @@ impl Engine {
                 }
             }),
         )?;
-        Ok(Engine {
+        let engine = Engine {
             inner: Arc::new(Inner {
                 store,
                 shared,
                 handlers: std::sync::Mutex::new(Vec::new()),
             }),
-        })
+        };
+        // Timers fire on their own when the engine runs on a tokio runtime; without
+        // one, `run_due_jobs` fires them.
+        if let Some(executor) = events::spawn_job_executor(Arc::downgrade(&engine.inner)) {
+            engine
+                .inner
+                .handlers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(executor);
+        }
+        Ok(engine)
     }
 
     /// The engine's clock reading, in milliseconds since the epoch.
@@ -518,7 +530,8 @@ impl Engine {
             for name in remove {
                 inst.remove_var(&scope, &name);
             }
-            Ok(())
+            // Conditional events look at the new values.
+            ctx.step(&id, |run| run.variables_changed())
         })
         .await
     }

@@ -556,3 +556,96 @@ pub struct HistoricVariable {
     /// Its tenant.
     pub tenant_id: Option<String>,
 }
+
+/// A message to correlate: to the executions waiting for it, or to the message
+/// start events of the latest definitions.
+#[derive(Debug, Clone, Default)]
+pub struct MessageCorrelation {
+    /// The message name.
+    pub name: String,
+    /// Only instances with this business key (and, for a start event, the new
+    /// instance's business key).
+    pub business_key: Option<String>,
+    /// Only this instance.
+    pub process_instance_id: Option<String>,
+    /// Only instances whose variables have these values.
+    pub correlation_keys: Variables,
+    /// Only executions whose local variables have these values.
+    pub local_correlation_keys: Variables,
+    /// Variables to set on the instance before the token moves on.
+    pub process_variables: Variables,
+    /// Variables to set local to the receiving execution.
+    pub process_variables_local: Variables,
+    /// Every match, rather than exactly one.
+    pub all: bool,
+    /// Only definitions and instances of this tenant.
+    pub tenant_id: Option<String>,
+    /// Only definitions and instances without a tenant.
+    pub without_tenant_id: bool,
+}
+
+/// What a correlated message reached.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CorrelationResult {
+    /// A waiting execution of an instance.
+    Execution {
+        /// The execution that received it.
+        execution_id: String,
+        /// Its instance, after the message moved it on.
+        instance: ProcessInstance,
+    },
+    /// A message start event: the new instance.
+    ProcessDefinition(ProcessInstance),
+}
+
+/// A job: a timer waiting to fire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Its id.
+    pub id: String,
+    /// When it falls due.
+    pub due_date: i64,
+    /// Its instance (`None` for a timer start event).
+    pub process_instance_id: Option<String>,
+    /// The execution it belongs to.
+    pub execution_id: Option<String>,
+    /// The timer event.
+    pub activity_id: String,
+    /// Its definition.
+    pub process_definition_id: String,
+    /// Its definition key.
+    pub process_definition_key: String,
+    /// Retries left; at 0 it has an incident and does not run.
+    pub retries: i64,
+    /// The last failure's message.
+    pub exception_message: Option<String>,
+    /// Whether it is suspended.
+    pub suspended: bool,
+    /// Its priority.
+    pub priority: i64,
+    /// Its tenant.
+    pub tenant_id: Option<String>,
+    /// When it was created.
+    pub create_time: i64,
+}
+
+/// Filters for job queries.
+#[derive(Debug, Clone, Default)]
+pub struct JobQuery {
+    /// This job.
+    pub id: Option<String>,
+    /// Of this instance.
+    pub process_instance_id: Option<String>,
+    /// Of this definition.
+    pub process_definition_id: Option<String>,
+    /// Of this definition key.
+    pub process_definition_key: Option<String>,
+    /// At this element.
+    pub activity_id: Option<String>,
+    /// Only jobs with retries left.
+    pub with_retries_left: bool,
+    /// Only jobs without retries left.
+    pub no_retries_left: bool,
+    /// Only jobs due now.
+    pub executable: bool,
+}

@@ -46,6 +46,8 @@ pub struct Options {
     /// How many `fetchAndLock` long polls may wait at once (Camunda allows 200);
     /// the next one is refused.
     pub max_parked_polls: usize,
+    /// The engine's clock, when it is a manual one: `POST /baton/clock` moves it.
+    pub manual_clock: Option<Arc<baton_engine::ManualClock>>,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             base_path: "/engine-rest".into(),
             max_body_bytes: 16 * 1024 * 1024,
             max_parked_polls: 200,
+            manual_clock: None,
         }
     }
 }
@@ -67,6 +70,8 @@ pub(crate) struct AppState {
     /// Turns true when the server shuts down: waiting long polls answer at once.
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) base_path: Arc<str>,
+    /// The manual clock `POST /baton/clock` moves, if the engine has one.
+    pub(crate) manual_clock: Option<Arc<baton_engine::ManualClock>>,
 }
 
 /// The API as a router, for embedding in an application's own axum server.
@@ -77,6 +82,7 @@ pub fn router(engine: Engine, options: &Options, shutdown: watch::Receiver<bool>
         polls: Arc::new(Semaphore::new(options.max_parked_polls)),
         shutdown,
         base_path: options.base_path.trim_end_matches('/').into(),
+        manual_clock: options.manual_clock.clone(),
     };
     routes::router(state, options)
 }

@@ -6,11 +6,14 @@ use std::collections::VecDeque;
 use baton_bpmn::model::{
     CalledElementBinding, EventDefinition, FlowId, GatewayKind, Implementation,
     LoopCharacteristics, MappingSource, MultiInstance, Node, NodeId, NodeKind, ParameterValue,
-    TaskKind, VariableMapping,
+    TaskKind, Timer, VariableMapping,
 };
 
 use super::state::{EndState, Exec, ExecKind, Instance, Wait};
-use super::{Binding, ChildSpec, Effect, HistoryEvent, IncidentSpec, TaskSpec};
+use super::{
+    Binding, Catcher, CatcherKind, ChildSpec, Effect, HistoryEvent, IncidentSpec,
+    MAX_CONDITION_ROUNDS, TaskSpec,
+};
 use crate::expr::{self, EvalError, Scope};
 use crate::value::Value;
 
@@ -34,6 +37,10 @@ pub(crate) struct Run<'a> {
     fx: &'a mut Vec<Effect>,
     now: i64,
     queue: VecDeque<Step>,
+    /// Conditional events were armed: evaluate them even if no variable changed.
+    conditions_armed: bool,
+    /// Rounds of conditional events in this run.
+    condition_rounds: usize,
 }
 
 /// Why a step could not be taken; becomes an incident at the execution.
@@ -47,6 +54,8 @@ impl<'a> Run<'a> {
             fx,
             now,
             queue: VecDeque::new(),
+            conditions_armed: false,
+            condition_rounds: 0,
         }
     }
 
@@ -62,15 +71,43 @@ impl<'a> Run<'a> {
             kind: ExecKind::Root,
             wait: Wait::None,
             var_scope: true,
+            armed: false,
+            conditions: Vec::new(),
         });
         let start_activity = Some(self.inst.graph.process.node(start).id.clone());
         self.fx.push(Effect::History(HistoryEvent::ProcessStart {
             start_activity,
         }));
+        if let Err(message) = self.arm_event_subprocesses(&root_id, None) {
+            self.fail(&root_id, message);
+        }
+        // A message, signal, timer or conditional start event passes its token on
+        // like a none start event: it has fired already.
         self.queue.push_back(Step::Enter {
             scope: root_id,
             node: start,
         });
+        self.run();
+    }
+
+    /// A catcher `exec` owns fired: the message, signal, timer or condition that
+    /// `activity_id` (a boundary, intermediate catch or event subprocess start event,
+    /// or a receive task) waits for has arrived, with `variables` to set first
+    /// (Camunda's `setVariables` on `exec`) and `local` ones (on `exec` itself).
+    pub(crate) fn fire(
+        mut self,
+        exec: &str,
+        activity_id: &str,
+        variables: Vec<(String, Value)>,
+        local: Vec<(String, Value)>,
+    ) {
+        for (name, value) in variables {
+            self.inst.set_variable(exec, &name, value);
+        }
+        for (name, value) in local {
+            self.inst.set_local(exec, &name, value);
+        }
+        self.fire_catcher(exec, activity_id);
         self.run();
     }
 
@@ -125,6 +162,12 @@ impl<'a> Run<'a> {
         self.run();
     }
 
+    /// Variables were changed from outside (the variables API): conditional events
+    /// are evaluated.
+    pub(crate) fn variables_changed(mut self) {
+        self.run();
+    }
+
     /// Cancels the whole instance.
     pub(crate) fn cancel(mut self, state: EndState, reason: Option<String>) {
         let root = self.inst.id.clone();
@@ -147,8 +190,9 @@ impl<'a> Run<'a> {
                     Step::Consumed { scope } => self.consumed(&scope),
                 }
             }
-            // Tokens resting elsewhere may have made an inclusive join ready.
-            if !self.recheck_inclusive_joins() {
+            // Tokens resting elsewhere may have made an inclusive join ready, and
+            // changed variables may have made a condition true.
+            if !self.recheck_inclusive_joins() && !self.check_conditions() {
                 break;
             }
         }
@@ -177,6 +221,8 @@ impl<'a> Run<'a> {
             kind,
             wait: Wait::None,
             var_scope,
+            armed: false,
+            conditions: Vec::new(),
         });
         id
     }
@@ -229,6 +275,7 @@ impl<'a> Run<'a> {
         if self.inst.exec(exec).is_some_and(|e| e.var_scope) {
             self.inst.drop_scope_vars(exec);
         }
+        self.disarm(exec);
         self.inst.execs.retain(|e| e.id != exec);
     }
 
@@ -288,7 +335,17 @@ impl<'a> Run<'a> {
             return;
         };
         self.history_start(exec);
-        if let Err(message) = self.execute_inner(exec, node) {
+        let is_activity = self
+            .inst
+            .exec(exec)
+            .is_some_and(|e| e.kind == ExecKind::Activity);
+        let result = if is_activity {
+            self.arm_boundaries(exec, node)
+                .and_then(|()| self.execute_inner(exec, node))
+        } else {
+            self.execute_inner(exec, node)
+        };
+        if let Err(message) = result {
             self.fail(exec, message);
         }
     }
@@ -326,6 +383,11 @@ impl<'a> Run<'a> {
                     self.throw(exec, &code, message.as_deref());
                 }
                 None => self.end_token(exec, true),
+                Some(EventDefinition::Signal(def)) => {
+                    let name = self.signal_name(exec, n, def)?;
+                    self.fx.push(Effect::Broadcast { name });
+                    self.end_token(exec, true);
+                }
                 Some(other) => return Err(unsupported(n, other.name())),
             },
             NodeKind::Task(task) => match (&task.kind, &task.implementation) {
@@ -376,6 +438,13 @@ impl<'a> Run<'a> {
                     | TaskKind::BusinessRule,
                     Implementation::None,
                 ) => self.complete_activity(exec),
+                (TaskKind::Receive(message), _) => {
+                    let name = self.message_name(exec, n, message.as_ref())?;
+                    self.arm(exec, &n.id, CatcherKind::Message(name));
+                    if let Some(e) = self.inst.exec_mut(exec) {
+                        e.wait = Wait::Event;
+                    }
+                }
                 (kind, _) => return Err(unsupported(n, kind.element_name())),
             },
             NodeKind::Gateway(g) => {
@@ -386,13 +455,36 @@ impl<'a> Run<'a> {
                         flow.into_iter().take(1).collect()
                     }
                     GatewayKind::Inclusive => self.select_flows(exec, n, g.default, false)?,
-                    GatewayKind::EventBased | GatewayKind::Complex => {
+                    GatewayKind::EventBased => {
+                        for &flow in &n.outgoing {
+                            let target = graph.process.flow(flow).target;
+                            let t = graph.process.node(target);
+                            match &t.kind {
+                                NodeKind::IntermediateCatchEvent(def) => {
+                                    self.arm_event(exec, target, def)?;
+                                }
+                                NodeKind::Task(task) => {
+                                    if let TaskKind::Receive(message) = &task.kind {
+                                        let name = self.message_name(exec, t, message.as_ref())?;
+                                        self.arm(exec, &t.id, CatcherKind::Message(name));
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        if let Some(e) = self.inst.exec_mut(exec) {
+                            e.wait = Wait::Event;
+                        }
+                        return Ok(());
+                    }
+                    GatewayKind::Complex => {
                         return Err(unsupported(n, g.kind.element_name()));
                     }
                 };
                 self.leave(exec, &flows);
             }
             NodeKind::SubProcess(_) => {
+                self.arm_event_subprocesses(exec, Some(node))?;
                 let start = n.children.iter().copied().find(|c| {
                     matches!(&graph.process.node(*c).kind,
                         NodeKind::StartEvent(s) if s.event.is_none())
@@ -459,9 +551,51 @@ impl<'a> Run<'a> {
             }
             NodeKind::IntermediateThrowEvent(t) => match &t.event {
                 None => self.complete_activity(exec),
+                Some(EventDefinition::Signal(def)) => {
+                    let name = self.signal_name(exec, n, def)?;
+                    self.fx.push(Effect::Broadcast { name });
+                    self.complete_activity(exec);
+                }
+                Some(EventDefinition::Link(name)) => {
+                    // Jump to the catching link event of the same name in this scope.
+                    let parent = n.parent;
+                    let target = graph.process.children(parent).find(|&c| {
+                        matches!(&graph.process.node(c).kind,
+                            NodeKind::IntermediateCatchEvent(EventDefinition::Link(l)) if l == name)
+                    });
+                    let Some(target) = target else {
+                        return Err(format!(
+                            "no catching link event named '{}' for '{}'",
+                            name.as_deref().unwrap_or(""),
+                            n.id
+                        ));
+                    };
+                    let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
+                        return Ok(());
+                    };
+                    self.history_end(exec, false, false);
+                    self.remove_exec(exec);
+                    self.queue.push_back(Step::Enter {
+                        scope,
+                        node: target,
+                    });
+                }
+                Some(EventDefinition::Message(def))
+                    if matches!(def.implementation, Implementation::None) =>
+                {
+                    self.complete_activity(exec);
+                }
                 Some(other) => return Err(unsupported(n, other.name())),
             },
-            NodeKind::IntermediateCatchEvent(def) => return Err(unsupported(n, def.name())),
+            NodeKind::IntermediateCatchEvent(EventDefinition::Link(_)) => {
+                self.complete_activity(exec);
+            }
+            NodeKind::IntermediateCatchEvent(def) => {
+                if let Some(e) = self.inst.exec_mut(exec) {
+                    e.wait = Wait::Event;
+                }
+                self.arm_event(exec, node, def)?;
+            }
         }
         Ok(())
     }
@@ -662,6 +796,16 @@ impl<'a> Run<'a> {
         // The instance's own variables stay readable until the command ends: the
         // calling instance's `camunda:out` mappings read them. Writing back an ended
         // instance removes them all.
+        let armed: Vec<String> = self
+            .inst
+            .execs
+            .iter()
+            .filter(|e| e.armed)
+            .map(|e| e.id.clone())
+            .collect();
+        for exec in armed {
+            self.fx.push(Effect::Disarm(exec));
+        }
         self.inst.execs.clear();
         self.inst.ended = Some(state);
         self.fx.push(Effect::History(HistoryEvent::ProcessEnd {
@@ -700,10 +844,283 @@ impl<'a> Run<'a> {
             Wait::ExternalTask(task) => self.fx.push(Effect::DeleteTask(task)),
             Wait::Child(child) => self.fx.push(Effect::CancelChild(child)),
             Wait::Failed(incident) => self.fx.push(Effect::DeleteIncident(incident)),
-            Wait::None | Wait::Join | Wait::ErrorPending => {}
+            Wait::None | Wait::Join | Wait::ErrorPending | Wait::Event => {}
         }
         self.history_end(exec, true, false);
         self.remove_exec(exec);
+    }
+
+    // ----- events -----
+
+    /// Asks the command layer to wait for `kind` on behalf of `exec`, firing
+    /// `activity_id`.
+    fn arm(&mut self, exec: &str, activity_id: &str, kind: CatcherKind) {
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.armed = true;
+        }
+        self.fx.push(Effect::Arm(Catcher {
+            exec: exec.to_owned(),
+            activity_id: activity_id.to_owned(),
+            kind,
+        }));
+    }
+
+    /// Arms `exec` for the event `def` of element `catch`.
+    fn arm_event(&mut self, exec: &str, catch: NodeId, def: &EventDefinition) -> StepResult {
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(catch);
+        match def {
+            EventDefinition::Message(m) => {
+                let name = self.message_name(exec, n, m.message.as_ref())?;
+                self.arm(exec, &n.id, CatcherKind::Message(name));
+            }
+            EventDefinition::Signal(def) => {
+                let name = self.signal_name(exec, n, def)?;
+                self.arm(exec, &n.id, CatcherKind::Signal(name));
+            }
+            EventDefinition::Timer(timer) => {
+                let kind = self.timer_catcher(exec, n, timer)?;
+                self.arm(exec, &n.id, kind);
+            }
+            EventDefinition::Conditional(_) => {
+                if let Some(e) = self.inst.exec_mut(exec) {
+                    e.conditions.push(n.id.clone());
+                }
+                // Camunda evaluates a condition when its scope starts, too.
+                self.conditions_armed = true;
+            }
+            // Errors (and escalations, compensation) are caught, not waited for.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Arms the boundary events of the activity `exec` is at (other than errors).
+    fn arm_boundaries(&mut self, exec: &str, node: NodeId) -> StepResult {
+        let graph = self.inst.graph.clone();
+        for &b in &graph.process.node(node).boundary_events {
+            if let NodeKind::BoundaryEvent(be) = &graph.process.node(b).kind {
+                self.arm_event(exec, b, &be.event)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Arms the start events of the event subprocesses directly inside `scope`
+    /// (the subprocess `scope_node`, or the process for `None`), owned by the scope's
+    /// execution `exec`.
+    fn arm_event_subprocesses(&mut self, exec: &str, scope_node: Option<NodeId>) -> StepResult {
+        let graph = self.inst.graph.clone();
+        let process = &graph.process;
+        for sub in process.children(scope_node) {
+            if !matches!(&process.node(sub).kind, NodeKind::SubProcess(sp) if sp.triggered_by_event)
+            {
+                continue;
+            }
+            for start in process.start_events(Some(sub)) {
+                if let NodeKind::StartEvent(se) = &process.node(start).kind {
+                    if let Some(def) = &se.event {
+                        self.arm_event(exec, start, def)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes what `exec` waits for, outside the instance and in it.
+    fn disarm(&mut self, exec: &str) {
+        let Some(e) = self.inst.exec_mut(exec) else {
+            return;
+        };
+        e.conditions.clear();
+        if std::mem::take(&mut e.armed) {
+            self.fx.push(Effect::Disarm(exec.to_owned()));
+        }
+    }
+
+    /// The catcher of `activity_id` that `owner` holds fired.
+    fn fire_catcher(&mut self, owner: &str, activity_id: &str) {
+        let graph = self.inst.graph.clone();
+        let Some(node) = graph.node_id(activity_id) else {
+            return;
+        };
+        let Some(owner_exec) = self.inst.exec(owner) else {
+            return; // it ended meanwhile
+        };
+        let owner_activity = owner_exec.activity.clone();
+        let scope = owner_exec.parent.clone();
+        let n = graph.process.node(node);
+        match &n.kind {
+            NodeKind::BoundaryEvent(b) => {
+                let Some(scope) = scope else {
+                    return;
+                };
+                if b.cancel_activity {
+                    self.cancel_exec(owner);
+                }
+                let e = self.new_exec(&scope, node, ExecKind::Activity);
+                self.history_start(&e);
+                self.complete_activity(&e);
+            }
+            NodeKind::StartEvent(start) => {
+                // The start event of an event subprocess; `owner` is its scope.
+                let Some(sub) = n.parent else {
+                    return;
+                };
+                if start.is_interrupting {
+                    let children: Vec<String> =
+                        self.inst.children(owner).map(|e| e.id.clone()).collect();
+                    for child in children {
+                        self.cancel_exec(&child);
+                    }
+                    self.disarm(owner);
+                }
+                let sub_exec = self.new_exec(owner, sub, ExecKind::Activity);
+                self.history_start(&sub_exec);
+                if let Err(message) = self.arm_event_subprocesses(&sub_exec, Some(sub)) {
+                    self.fail(&sub_exec, message);
+                    return;
+                }
+                let e = self.new_exec(&sub_exec, node, ExecKind::Activity);
+                self.history_start(&e);
+                self.complete_activity(&e);
+            }
+            _ if owner_activity == n.id => {
+                // An intermediate catch event or a receive task, waiting itself.
+                self.disarm(owner);
+                if let Some(e) = self.inst.exec_mut(owner) {
+                    e.wait = Wait::None;
+                }
+                self.complete_activity(owner);
+            }
+            _ => {
+                // An event after the event-based gateway `owner`: the gateway ends,
+                // the event that came first happens, the others are disarmed.
+                let Some(scope) = scope else {
+                    return;
+                };
+                self.history_end(owner, false, false);
+                self.remove_exec(owner);
+                let e = self.new_exec(&scope, node, ExecKind::Activity);
+                self.history_start(&e);
+                self.complete_activity(&e);
+            }
+        }
+    }
+
+    /// Evaluates the conditional events when variables changed (or new ones were
+    /// armed), firing those whose condition holds; whether any fired.
+    fn check_conditions(&mut self) -> bool {
+        if !self.conditions_armed && self.inst.var_writes == self.inst.conditions_seen {
+            return false;
+        }
+        self.conditions_armed = false;
+        self.inst.conditions_seen = self.inst.var_writes;
+        self.condition_rounds += 1;
+        let owners: Vec<(String, Vec<String>)> = self
+            .inst
+            .execs
+            .iter()
+            .filter(|e| !e.conditions.is_empty())
+            .map(|e| (e.id.clone(), e.conditions.clone()))
+            .collect();
+        if owners.is_empty() {
+            return false;
+        }
+        let graph = self.inst.graph.clone();
+        let mut fired = false;
+        for (owner, catchers) in owners {
+            for activity_id in catchers {
+                let still = self
+                    .inst
+                    .exec(&owner)
+                    .is_some_and(|e| e.conditions.contains(&activity_id));
+                let Some(node) = graph.node_id(&activity_id).filter(|_| still) else {
+                    continue;
+                };
+                let Some(condition) = condition_of(graph.process.node(node)) else {
+                    continue;
+                };
+                if self.condition_rounds > MAX_CONDITION_ROUNDS {
+                    self.fail(
+                        &owner,
+                        format!(
+                            "the condition of '{activity_id}' kept firing: more than \
+                             {MAX_CONDITION_ROUNDS} rounds of conditional events in one step"
+                        ),
+                    );
+                    return false;
+                }
+                let holds = self
+                    .eval(&owner, condition)
+                    .and_then(|v| expr::as_bool(&v).map_err(|e| e.0));
+                match holds {
+                    Ok(true) => {
+                        self.fire_catcher(&owner, &activity_id);
+                        fired = true;
+                    }
+                    Ok(false) => {}
+                    Err(message) => {
+                        let message = format!("condition of '{activity_id}': {message}");
+                        self.disarm(&owner);
+                        self.fail(&owner, message);
+                        fired = true;
+                    }
+                }
+            }
+        }
+        fired
+    }
+
+    /// The evaluated name of the message `n` waits for.
+    fn message_name(
+        &self,
+        exec: &str,
+        n: &Node,
+        message: Option<&baton_bpmn::model::Message>,
+    ) -> StepResult<String> {
+        match message.and_then(|m| m.name.as_deref()) {
+            Some(name) => self.eval_string(exec, name),
+            None => Err(format!("'{}' names no message to wait for", n.id)),
+        }
+    }
+
+    /// The evaluated name of the signal of `n`.
+    fn signal_name(
+        &self,
+        exec: &str,
+        n: &Node,
+        def: &baton_bpmn::model::SignalEventDefinition,
+    ) -> StepResult<String> {
+        match def.signal.as_ref().and_then(|s| s.name.as_deref()) {
+            Some(name) => self.eval_string(exec, name),
+            None => Err(format!("'{}' names no signal", n.id)),
+        }
+    }
+
+    /// The timer job of a timer event: its value evaluated and its first due time.
+    fn timer_catcher(&self, exec: &str, n: &Node, timer: &Timer) -> StepResult<CatcherKind> {
+        let (kind, source, timer_kind) = match timer {
+            Timer::Date(e) => ("date", e, crate::timer::TimerKind::Date),
+            Timer::Duration(e) => ("duration", e, crate::timer::TimerKind::Duration),
+            Timer::Cycle(e) => ("cycle", e, crate::timer::TimerKind::Cycle),
+        };
+        let text = match self.eval(exec, source.as_str())? {
+            Value::Date(ms) => crate::date::format(ms),
+            other => other.to_string(),
+        };
+        let schedule = crate::timer::parse(timer_kind, &text)
+            .map_err(|e| format!("timer of '{}': {e}", n.id))?;
+        let due = schedule
+            .first(self.now)
+            .ok_or_else(|| format!("timer of '{}' ('{text}') never falls due", n.id))?;
+        Ok(CatcherKind::Timer {
+            kind,
+            text,
+            due,
+            retry_cycle: n.failed_job_retry_time_cycle.clone(),
+        })
     }
 
     // ----- joins -----
@@ -839,7 +1256,8 @@ impl<'a> Run<'a> {
     fn mi_start(&mut self, scope: &str, node: NodeId, mi: &MultiInstance) {
         let body = self.new_exec(scope, node, ExecKind::MiBody);
         self.history_start(&body);
-        if let Err(message) = self.mi_start_inner(&body, node, mi) {
+        let armed = self.arm_boundaries(&body, node);
+        if let Err(message) = armed.and_then(|()| self.mi_start_inner(&body, node, mi)) {
             self.fail(&body, message);
         }
     }
@@ -1104,6 +1522,20 @@ fn to_structured(v: &Value) -> serde_json::Value {
 }
 
 /// The default flow of an activity.
+/// The condition of a conditional catch, boundary or start event.
+fn condition_of(n: &Node) -> Option<&str> {
+    let def = match &n.kind {
+        NodeKind::IntermediateCatchEvent(def) => def,
+        NodeKind::BoundaryEvent(b) => &b.event,
+        NodeKind::StartEvent(s) => s.event.as_ref()?,
+        _ => return None,
+    };
+    match def {
+        EventDefinition::Conditional(c) => Some(c.condition.as_str()),
+        _ => None,
+    }
+}
+
 fn activity_default(n: &Node) -> Option<FlowId> {
     n.default_flow
 }

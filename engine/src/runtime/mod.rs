@@ -13,6 +13,10 @@ pub(crate) mod state;
 pub(crate) use interp::{Run, activity_type, find_catch, interp_scope};
 pub(crate) use state::{EndState, Exec, ExecKind, Instance, VarState, Wait};
 
+/// How many rounds of conditional events one step may trigger before it is taken
+/// for a loop and fails.
+pub(crate) const MAX_CONDITION_ROUNDS: usize = 100;
+
 use crate::value::Value;
 
 /// Something outside the instance's own state that a step changes.
@@ -41,8 +45,51 @@ pub(crate) enum Effect {
     },
     /// The instance ended (its calling instance, if any, resumes).
     Ended,
+    /// Wait for a message, a signal or a timer on behalf of an execution.
+    Arm(Catcher),
+    /// Remove every subscription and timer an execution owns (it ended).
+    Disarm(String),
+    /// Throw a signal: every subscription and signal start event with its name
+    /// fires, in this instance and in others.
+    Broadcast {
+        /// The signal name.
+        name: String,
+    },
     /// A history record.
     History(HistoryEvent),
+}
+
+/// What an execution waits for, outside the instance: a subscription or a timer job.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Catcher {
+    /// The execution that owns it (the host of a boundary event, the waiting
+    /// execution, the scope of an event subprocess).
+    pub exec: String,
+    /// The catching element: a boundary, intermediate catch or start event, or a
+    /// receive task.
+    pub activity_id: String,
+    /// What it waits for.
+    pub kind: CatcherKind,
+}
+
+/// The kinds of [`Catcher`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CatcherKind {
+    /// A message, by name.
+    Message(String),
+    /// A signal, by name.
+    Signal(String),
+    /// A timer.
+    Timer {
+        /// `date`, `duration` or `cycle`.
+        kind: &'static str,
+        /// The evaluated timer value.
+        text: String,
+        /// When it first falls due.
+        due: i64,
+        /// `camunda:failedJobRetryTimeCycle` of the element.
+        retry_cycle: Option<String>,
+    },
 }
 
 /// An external task to create.

@@ -35,6 +35,15 @@ pub(crate) struct Exec {
     /// local variables in the nearest enclosing scope, as Camunda does.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub var_scope: bool,
+    /// Whether it owns message or signal subscriptions or timer jobs (its boundary
+    /// events, the event it waits at, its scope's event subprocesses); they go when
+    /// it does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub armed: bool,
+    /// The conditional events it owns, by element id: evaluated whenever the
+    /// instance's variables change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
 }
 
 /// The kinds of execution.
@@ -66,6 +75,9 @@ pub(crate) enum Wait {
     Failed(String),
     /// An error it threw is looking for a catcher in a calling instance.
     ErrorPending,
+    /// A message, signal, timer or condition: it is an intermediate catch event, a
+    /// receive task or an event-based gateway, armed with what it waits for.
+    Event,
 }
 
 impl Wait {
@@ -123,7 +135,7 @@ impl Var {
 }
 
 /// The state of one process instance, loaded for one command.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Instance {
     /// The instance id.
     pub id: String,
@@ -149,6 +161,11 @@ pub(crate) struct Instance {
     pub ended: Option<EndState>,
     /// The number of times it has been written.
     pub rev: i64,
+    /// How many variable writes this command made; conditional events are
+    /// evaluated again when it grows.
+    pub var_writes: u64,
+    /// `var_writes` when conditional events were last evaluated.
+    pub conditions_seen: u64,
 }
 
 /// How an instance ended.
@@ -290,6 +307,7 @@ impl Instance {
 
     /// Sets `name` in exactly `scope`.
     pub(crate) fn put(&mut self, scope: &str, name: &str, value: Value) {
+        self.var_writes += 1;
         if let Some(i) = self.var_index(scope, name) {
             let var = &mut self.vars[i];
             var.value = value;
@@ -323,6 +341,7 @@ impl Instance {
 
     /// Removes `name` from exactly `scope`; whether it existed.
     pub(crate) fn remove_var(&mut self, scope: &str, name: &str) -> bool {
+        self.var_writes += 1;
         match self.var_index(scope, name) {
             Some(i) if self.vars[i].state == VarState::New => {
                 self.vars.remove(i);

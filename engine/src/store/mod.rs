@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_fetch_order_index.sql"),
     include_str!("../../../migrations/0003_variable_update_index.sql"),
+    include_str!("../../../migrations/0004_events_and_jobs.sql"),
 ];
 
 /// The most commands committed in one transaction.

@@ -1,18 +1,20 @@
-//! The engine list, the version, incidents, and message and signal shapes.
+//! The engine list, the version, incidents, messages, signals and conditions.
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 use crate::AppState;
-use crate::dto::{CountDto, IncidentDto};
+use crate::dto::{CountDto, IncidentDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent};
 use crate::params::Params;
-use crate::vars::{VariablesIn, read_variables};
-use baton_engine::IncidentQuery;
+use crate::vars::{VariablesIn, read_variables, variables_out};
+use baton_engine::{CorrelationResult, IncidentQuery, MessageCorrelation};
 
 /// The Camunda REST version Baton follows.
 pub(crate) const CAMUNDA_VERSION: &str = "7.24.0";
@@ -25,6 +27,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/incident/count", get(incident_count))
         .route("/message", post(message))
         .route("/signal", post(signal))
+        .route("/condition", post(condition))
 }
 
 async fn engines() -> JsonOk<Json> {
@@ -91,23 +94,28 @@ async fn incident_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonO
 #[serde(rename_all = "camelCase")]
 struct MessageRequest {
     message_name: Option<String>,
+    business_key: Option<String>,
+    process_instance_id: Option<String>,
     tenant_id: Option<String>,
     without_tenant_id: Option<bool>,
     #[serde(default)]
     all: bool,
     #[serde(default)]
     result_enabled: bool,
+    #[serde(default)]
+    variables_in_result_enabled: bool,
     correlation_keys: Option<VariablesIn>,
     local_correlation_keys: Option<VariablesIn>,
     process_variables: Option<VariablesIn>,
     process_variables_local: Option<VariablesIn>,
 }
 
-/// `POST /message`. Baton has no message events yet, so nothing can match: with
-/// `all` that is no error (204, or `[]` with `resultEnabled`), otherwise the 400
-/// Camunda answers when nothing matches.
-async fn message(Body(req): Body<MessageRequest>) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
+/// `POST /message`: 204, or with `resultEnabled` 200 and what it reached.
+async fn message(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Body(req): Body<MessageRequest>,
+) -> ApiResult<Response> {
     let Some(name) = req.message_name.filter(|n| !n.is_empty()) else {
         return Err(ApiError::invalid("No message name given"));
     };
@@ -116,23 +124,77 @@ async fn message(Body(req): Body<MessageRequest>) -> ApiResult<axum::response::R
             "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
         ));
     }
-    for vars in [
-        &req.correlation_keys,
-        &req.local_correlation_keys,
-        &req.process_variables,
-        &req.process_variables_local,
-    ] {
-        read_variables(vars.as_ref())?;
+    let correlation = MessageCorrelation {
+        name,
+        business_key: req.business_key.filter(|k| !k.is_empty()),
+        process_instance_id: req.process_instance_id,
+        correlation_keys: read_variables(req.correlation_keys.as_ref())?,
+        local_correlation_keys: read_variables(req.local_correlation_keys.as_ref())?,
+        process_variables: read_variables(req.process_variables.as_ref())?,
+        process_variables_local: read_variables(req.process_variables_local.as_ref())?,
+        all: req.all,
+        tenant_id: req.tenant_id,
+        without_tenant_id: req.without_tenant_id.unwrap_or(false),
+    };
+    let results = s.engine.correlate_message(correlation).await?;
+    if !req.result_enabled {
+        return Ok(NoContent.into_response());
     }
-    if !req.all {
-        return Err(ApiError::invalid(format!(
-            "Cannot correlate message '{name}': No process definition or execution matches the parameters"
-        )));
+    let base = super::base_url(&s, &headers);
+    let mut out = Vec::new();
+    for r in &results {
+        let (kind, instance, execution) = match r {
+            CorrelationResult::Execution {
+                execution_id,
+                instance,
+            } => ("Execution", instance, Some(execution_id)),
+            CorrelationResult::ProcessDefinition(instance) => ("ProcessDefinition", instance, None),
+        };
+        let mut entry = json!({
+            "resultType": kind,
+            "processInstance": if kind == "ProcessDefinition" {
+                serde_json::to_value(InstanceDto::new(instance, Some(&base))).unwrap_or(Json::Null)
+            } else {
+                Json::Null
+            },
+            "execution": execution.map(|id| json!({
+                "id": id,
+                "processInstanceId": instance.id,
+                "ended": instance.ended,
+                "tenantId": instance.tenant_id,
+            })),
+        });
+        if req.variables_in_result_enabled {
+            let vars = instance_variables(&s, instance).await?;
+            entry["variables"] =
+                serde_json::to_value(variables_out(&vars, true)).unwrap_or(Json::Null);
+        }
+        out.push(entry);
     }
-    Ok(if req.result_enabled {
-        JsonOk(json!([])).into_response()
+    Ok(JsonOk(out).into_response())
+}
+
+/// An instance's own variables, also once it ended.
+async fn instance_variables(
+    s: &AppState,
+    instance: &baton_engine::ProcessInstance,
+) -> ApiResult<Vec<(String, baton_engine::Value)>> {
+    Ok(if instance.ended {
+        s.engine
+            .historic_variables(&instance.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.state == "CREATED")
+            .map(|v| (v.name, v.value))
+            .collect()
     } else {
-        NoContent.into_response()
+        s.engine
+            .variables(&instance.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.execution_id == instance.id)
+            .map(|v| (v.name, v.value))
+            .collect()
     })
 }
 
@@ -145,16 +207,51 @@ struct SignalRequest {
     variables: Option<VariablesIn>,
 }
 
-/// `POST /signal`: always 204 (no process waits for signals yet).
-async fn signal(Body(req): Body<SignalRequest>) -> ApiResult<NoContent> {
-    if req.name.as_deref().is_none_or(str::is_empty) {
+/// `POST /signal`: always 204, whoever receives it.
+async fn signal(State(s): State<AppState>, Body(req): Body<SignalRequest>) -> ApiResult<NoContent> {
+    let Some(name) = req.name.filter(|n| !n.is_empty()) else {
         return Err(ApiError::invalid("No signal name given"));
-    }
+    };
     if req.tenant_id.is_some() && req.without_tenant_id == Some(true) {
         return Err(ApiError::invalid(
             "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
         ));
     }
-    read_variables(req.variables.as_ref())?;
+    let variables = read_variables(req.variables.as_ref())?;
+    s.engine.signal(&name, variables).await?;
     Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ConditionRequest {
+    variables: Option<VariablesIn>,
+    business_key: Option<String>,
+    process_definition_id: Option<String>,
+    tenant_id: Option<String>,
+}
+
+/// `POST /condition`: starts every latest definition whose conditional start event
+/// holds for the variables; answers the started instances.
+async fn condition(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Body(req): Body<ConditionRequest>,
+) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
+    let variables = read_variables(req.variables.as_ref())?;
+    let key = match &req.process_definition_id {
+        Some(id) => Some(s.engine.definition(id).await?.key),
+        None => None,
+    };
+    let started = s
+        .engine
+        .evaluate_conditions(key, variables, req.business_key, req.tenant_id)
+        .await?;
+    let base = super::base_url(&s, &headers);
+    Ok(JsonOk(
+        started
+            .iter()
+            .map(|i| InstanceDto::new(i, Some(&base)))
+            .collect(),
+    ))
 }

@@ -5,6 +5,7 @@ mod deployment;
 mod external_task;
 mod history;
 mod instance;
+mod job;
 mod misc;
 
 use axum::Router;
@@ -25,6 +26,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(external_task::routes())
         .merge(instance::routes())
         .merge(history::routes())
+        .merge(job::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))

@@ -27,10 +27,25 @@ pub async fn server() -> Server {
     server_with(Options::default()).await
 }
 
+/// Starts a server whose engine runs on a manual clock (standing at 2026-01-01),
+/// which `POST /baton/clock` moves.
+pub async fn server_manual() -> Server {
+    let clock = std::sync::Arc::new(baton_engine::ManualClock::new(1_767_225_600_000));
+    server_with(Options {
+        manual_clock: Some(clock),
+        ..Options::default()
+    })
+    .await
+}
+
 /// Starts a server with `options` on a fresh database file.
 pub async fn server_with(options: Options) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(Config::file(dir.path().join("baton.db"))).unwrap();
+    let mut config = Config::file(dir.path().join("baton.db"));
+    if let Some(clock) = &options.manual_clock {
+        config = config.clock(clock.clone());
+    }
+    let engine = Engine::open(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -153,6 +168,35 @@ impl Server {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Moves the manual clock by `offset` (an ISO 8601 duration), firing due timers.
+    pub async fn advance(&self, offset: &str) -> Value {
+        let (status, body) = self.post("/baton/clock", json!({ "offset": offset })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// The state of an instance in history.
+    pub async fn state(&self, instance: &str) -> String {
+        let (_, h) = self
+            .get(&format!("/history/process-instance/{instance}"))
+            .await;
+        h["state"].as_str().unwrap_or("missing").to_owned()
+    }
+
+    /// The ids of the activities an instance passed through (ended), in order.
+    pub async fn passed(&self, instance: &str) -> Vec<String> {
+        let (_, acts) = self
+            .get(&format!(
+                "/history/activity-instance?processInstanceId={instance}&finished=true"
+            ))
+            .await;
+        acts.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["activityId"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Fetches and locks up to 10 tasks of `topic` for `worker`.

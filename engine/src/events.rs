@@ -1,0 +1,1128 @@
+//! Events and time in the command layer: subscriptions and timer jobs written
+//! for the interpreter's [`Catcher`]s, message correlation, signal broadcast,
+//! conditional start events, start events armed at deployment, and firing jobs.
+//!
+//! Everything here runs inside a command, in its transaction: a message moves
+//! its token, a timer fires its step, and the subscriptions and jobs that go with
+//! them are written or removed, all in one commit.
+
+use baton_bpmn::model::{EventDefinition, NodeId, NodeKind, Timer};
+use rusqlite::{OptionalExtension, params};
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use crate::command::{Ctx, IncidentRow};
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::runtime::{Catcher, CatcherKind, Effect, Run};
+use crate::timer::{self, TimerKind};
+use crate::types::{
+    CorrelationResult, Job, JobQuery, MessageCorrelation, ProcessInstance, Variables,
+};
+use crate::value::Value;
+use crate::{Engine, Inner};
+
+/// Retries a job gets when its element says nothing else.
+const DEFAULT_JOB_RETRIES: i64 = 3;
+
+/// The columns of a job row, in [`JobRow`]'s order.
+const JOB_COLUMNS: &str = "id, due, timer_kind, timer_text, fired, instance_id, execution_id, \
+     activity_id, definition_id, definition_key, tenant_id, retries, retry_cycle, exception, \
+     incident_id, priority, suspended, create_time";
+
+/// A job as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct JobRow {
+    pub id: String,
+    pub due: i64,
+    pub timer_kind: String,
+    pub timer_text: String,
+    pub fired: u32,
+    pub instance_id: Option<String>,
+    pub execution_id: Option<String>,
+    pub activity_id: String,
+    pub definition_id: String,
+    pub definition_key: String,
+    pub tenant_id: Option<String>,
+    pub retries: i64,
+    pub retry_cycle: Option<String>,
+    pub exception: Option<String>,
+    pub incident_id: Option<String>,
+    pub priority: i64,
+    pub suspended: bool,
+    pub create_time: i64,
+}
+
+impl JobRow {
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+        Ok(JobRow {
+            id: r.get(0)?,
+            due: r.get(1)?,
+            timer_kind: r.get(2)?,
+            timer_text: r.get(3)?,
+            fired: r.get(4)?,
+            instance_id: r.get(5)?,
+            execution_id: r.get(6)?,
+            activity_id: r.get(7)?,
+            definition_id: r.get(8)?,
+            definition_key: r.get(9)?,
+            tenant_id: r.get(10)?,
+            retries: r.get(11)?,
+            retry_cycle: r.get(12)?,
+            exception: r.get(13)?,
+            incident_id: r.get(14)?,
+            priority: r.get(15)?,
+            suspended: r.get(16)?,
+            create_time: r.get(17)?,
+        })
+    }
+
+    /// The job as the API shows it.
+    pub(crate) fn to_job(&self) -> Job {
+        Job {
+            id: self.id.clone(),
+            due_date: self.due,
+            process_instance_id: self.instance_id.clone(),
+            execution_id: self.execution_id.clone(),
+            activity_id: self.activity_id.clone(),
+            process_definition_id: self.definition_id.clone(),
+            process_definition_key: self.definition_key.clone(),
+            retries: self.retries,
+            exception_message: self.exception.clone(),
+            suspended: self.suspended,
+            priority: self.priority,
+            tenant_id: self.tenant_id.clone(),
+            create_time: self.create_time,
+        }
+    }
+}
+
+/// Retries and the wait between them, from `camunda:failedJobRetryTimeCycle`
+/// (`R5/PT5M`: five retries five minutes apart); by default three, at once.
+fn retry_policy(cycle: Option<&str>) -> (i64, i64) {
+    let Some(text) = cycle.map(str::trim).filter(|c| !c.is_empty()) else {
+        return (DEFAULT_JOB_RETRIES, 0);
+    };
+    let Some(rest) = text.strip_prefix('R') else {
+        return (DEFAULT_JOB_RETRIES, 0);
+    };
+    let (count, period) = rest.split_once('/').unwrap_or((rest, ""));
+    let retries = count.parse::<i64>().unwrap_or(DEFAULT_JOB_RETRIES);
+    let wait = timer::parse(TimerKind::Duration, period)
+        .ok()
+        .and_then(|s| s.first(0))
+        .unwrap_or(0);
+    (retries, wait)
+}
+
+impl Ctx<'_> {
+    // ----- arming and disarming -----
+
+    /// Writes the subscription or job of `catcher`, owned by an execution of
+    /// `instance`.
+    pub(crate) fn arm(&mut self, instance: &str, catcher: &Catcher) -> Result<()> {
+        let inst = self.inst(instance)?;
+        let (def_id, def_key, tenant) = (
+            inst.graph.id.clone(),
+            inst.graph.key.clone(),
+            inst.tenant_id.clone(),
+        );
+        match &catcher.kind {
+            CatcherKind::Message(name) | CatcherKind::Signal(name) => {
+                let kind = if matches!(catcher.kind, CatcherKind::Message(_)) {
+                    "message"
+                } else {
+                    "signal"
+                };
+                self.insert_subscription(
+                    kind,
+                    name,
+                    Some(instance),
+                    Some(&catcher.exec),
+                    &catcher.activity_id,
+                    &def_id,
+                    tenant.as_deref(),
+                )
+            }
+            CatcherKind::Timer {
+                kind,
+                text,
+                due,
+                retry_cycle,
+            } => self.insert_job(&NewJob {
+                due: *due,
+                timer_kind: kind,
+                timer_text: text,
+                instance: Some(instance),
+                exec: Some(&catcher.exec),
+                activity: &catcher.activity_id,
+                definition_id: &def_id,
+                definition_key: &def_key,
+                tenant: tenant.as_deref(),
+                retry_cycle: retry_cycle.as_deref(),
+            }),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_subscription(
+        &mut self,
+        kind: &str,
+        name: &str,
+        instance: Option<&str>,
+        exec: Option<&str>,
+        activity: &str,
+        definition_id: &str,
+        tenant: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO event_subscription (id, kind, name, instance_id, execution_id, \
+                 activity_id, definition_id, tenant_id, create_time) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                crate::new_id(),
+                kind,
+                name,
+                instance,
+                exec,
+                activity,
+                definition_id,
+                tenant,
+                self.now
+            ])?;
+        Ok(())
+    }
+
+    fn insert_job(&mut self, j: &NewJob<'_>) -> Result<()> {
+        let (retries, _) = retry_policy(j.retry_cycle);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO job (id, kind, due, timer_kind, timer_text, fired, instance_id, \
+                 execution_id, activity_id, definition_id, definition_key, tenant_id, retries, \
+                 retry_cycle, create_time) \
+                 VALUES (?1, 'timer', ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                crate::new_id(),
+                j.due,
+                j.timer_kind,
+                j.timer_text,
+                j.instance,
+                j.exec,
+                j.activity,
+                j.definition_id,
+                j.definition_key,
+                j.tenant,
+                retries,
+                j.retry_cycle,
+                self.now
+            ])?;
+        // Wakes the job executor (and long polls, which look and sleep again).
+        self.tasks_changed = true;
+        Ok(())
+    }
+
+    /// Removes every subscription and job `exec` owns, and the incidents of its jobs.
+    pub(crate) fn disarm(&mut self, exec: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM event_subscription WHERE execution_id = ?1")?
+            .execute([exec])?;
+        let incidents: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT incident_id FROM job WHERE execution_id = ?1 AND incident_id IS NOT NULL",
+            )?
+            .query_map([exec], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for incident in incidents {
+            self.end_incident(&incident, "DELETED")?;
+        }
+        self.conn
+            .prepare_cached("DELETE FROM job WHERE execution_id = ?1")?
+            .execute([exec])?;
+        Ok(())
+    }
+
+    // ----- start events of definitions -----
+
+    /// Arms the message, signal and timer start events of a newly deployed
+    /// definition, replacing those of earlier versions of its key.
+    pub(crate) fn arm_start_events(&mut self, graph: &Graph) -> Result<()> {
+        let process = &graph.process;
+        let starts: Vec<(NodeId, EventDefinition)> = process
+            .start_events(None)
+            .filter_map(|s| match &process.node(s).kind {
+                NodeKind::StartEvent(e) => e.event.clone().map(|d| (s, d)),
+                _ => None,
+            })
+            .filter(|(_, d)| {
+                matches!(
+                    d,
+                    EventDefinition::Message(_)
+                        | EventDefinition::Signal(_)
+                        | EventDefinition::Timer(_)
+                )
+            })
+            .collect();
+        // A new version replaces the start events of the earlier ones, whatever it has.
+        for table in ["event_subscription", "job"] {
+            self.conn
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE instance_id IS NULL AND definition_id IN \
+                     (SELECT id FROM process_definition WHERE key = ?1 AND tenant_id IS ?2 \
+                      AND id != ?3)"
+                ))?
+                .execute(params![graph.key, graph.tenant_id, graph.id])?;
+        }
+        for (node, def) in starts {
+            let n = process.node(node);
+            match def {
+                EventDefinition::Message(m) => {
+                    let name = m.message.and_then(|m| m.name).ok_or_else(|| {
+                        Error::Invalid(format!("message start event '{}' names no message", n.id))
+                    })?;
+                    self.insert_subscription(
+                        "message",
+                        &name,
+                        None,
+                        None,
+                        &n.id,
+                        &graph.id,
+                        graph.tenant_id.as_deref(),
+                    )?;
+                }
+                EventDefinition::Signal(s) => {
+                    let name = s.signal.and_then(|s| s.name).ok_or_else(|| {
+                        Error::Invalid(format!("signal start event '{}' names no signal", n.id))
+                    })?;
+                    self.insert_subscription(
+                        "signal",
+                        &name,
+                        None,
+                        None,
+                        &n.id,
+                        &graph.id,
+                        graph.tenant_id.as_deref(),
+                    )?;
+                }
+                EventDefinition::Timer(t) => {
+                    let (kind, text, tk) = match &t {
+                        Timer::Date(e) => ("date", e.as_str(), TimerKind::Date),
+                        Timer::Duration(e) => ("duration", e.as_str(), TimerKind::Duration),
+                        Timer::Cycle(e) => ("cycle", e.as_str(), TimerKind::Cycle),
+                    };
+                    let bad = |why: String| {
+                        Error::Invalid(format!(
+                            "timer start event '{}' ('{text}') cannot be scheduled: {why}",
+                            n.id
+                        ))
+                    };
+                    let schedule = timer::parse(tk, text.trim()).map_err(|e| bad(e.to_string()))?;
+                    let due = schedule
+                        .first(self.now)
+                        .ok_or_else(|| bad("it never falls due".into()))?;
+                    self.insert_job(&NewJob {
+                        due,
+                        timer_kind: kind,
+                        timer_text: text.trim(),
+                        instance: None,
+                        exec: None,
+                        activity: &n.id,
+                        definition_id: &graph.id,
+                        definition_key: &graph.key,
+                        tenant: graph.tenant_id.as_deref(),
+                        retry_cycle: n.failed_job_retry_time_cycle.as_deref(),
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the start events of a deleted definition.
+    pub(crate) fn disarm_definition(&mut self, definition_id: &str) -> Result<()> {
+        for table in ["event_subscription", "job"] {
+            self.conn
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE instance_id IS NULL AND definition_id = ?1"
+                ))?
+                .execute([definition_id])?;
+        }
+        Ok(())
+    }
+
+    // ----- signals -----
+
+    /// Delivers signal `name` to every subscription and signal start event.
+    pub(crate) fn broadcast(&mut self, name: &str, variables: &[(String, Value)]) -> Result<()> {
+        let subscriptions = self.subscriptions("signal", name)?;
+        for sub in subscriptions {
+            // A delivery may have ended another subscriber's execution.
+            if let (Some(instance), Some(exec)) = (&sub.instance, &sub.exec) {
+                let inst = self.inst(instance)?;
+                if inst.ended.is_some() || inst.exec(exec).is_none() {
+                    continue;
+                }
+            }
+            self.deliver(&sub, variables.to_vec(), Vec::new(), None)?;
+        }
+        Ok(())
+    }
+
+    fn subscriptions(&self, kind: &str, name: &str) -> Result<Vec<Subscription>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, instance_id, execution_id, activity_id, definition_id, tenant_id \
+                 FROM event_subscription WHERE kind = ?1 AND name = ?2 ORDER BY create_time, id",
+            )?
+            .query_map(params![kind, name], |r| {
+                Ok(Subscription {
+                    id: r.get(0)?,
+                    instance: r.get(1)?,
+                    exec: r.get(2)?,
+                    activity: r.get(3)?,
+                    definition_id: r.get(4)?,
+                    tenant: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Fires one subscription: moves its execution on, or starts an instance at its
+    /// start event.
+    fn deliver(
+        &mut self,
+        sub: &Subscription,
+        variables: Variables,
+        local: Variables,
+        business_key: Option<String>,
+    ) -> Result<CorrelationResult> {
+        match (&sub.instance, &sub.exec) {
+            (Some(instance), Some(exec)) => {
+                let (instance, exec) = (instance.clone(), exec.clone());
+                let activity = sub.activity.clone();
+                self.step(&instance, |run: Run<'_>| {
+                    run.fire(&exec, &activity, variables, local);
+                })?;
+                Ok(CorrelationResult::Execution {
+                    execution_id: exec,
+                    instance: self.instance_view(&instance)?,
+                })
+            }
+            _ => {
+                let graph = self.graph(&sub.definition_id)?;
+                let node = graph.node_id(&sub.activity).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "start event {} is not in its definition",
+                        sub.activity
+                    ))
+                })?;
+                let started = self.start_instance_at(
+                    &sub.definition_id,
+                    node,
+                    business_key,
+                    variables,
+                    None,
+                    None,
+                )?;
+                Ok(CorrelationResult::ProcessDefinition(started))
+            }
+        }
+    }
+
+    /// The API view of a loaded instance.
+    fn instance_view(&mut self, id: &str) -> Result<ProcessInstance> {
+        let inst = self.inst(id)?;
+        Ok(ProcessInstance {
+            id: inst.id.clone(),
+            definition_id: inst.graph.id.clone(),
+            definition_key: inst.graph.key.clone(),
+            business_key: inst.business_key.clone(),
+            tenant_id: inst.tenant_id.clone(),
+            suspended: false,
+            ended: inst.ended.is_some(),
+            super_instance_id: inst.super_ref.as_ref().map(|s| s.0.clone()),
+            root_instance_id: inst.root_instance_id.clone(),
+        })
+    }
+
+    // ----- messages -----
+
+    /// Correlates a message as Camunda does: to exactly one waiting execution or
+    /// message start event, or with `all` to every one.
+    pub(crate) fn correlate(&mut self, m: MessageCorrelation) -> Result<Vec<CorrelationResult>> {
+        let mut matches = Vec::new();
+        for sub in self.subscriptions("message", &m.name)? {
+            if !tenant_matches(&m, sub.tenant.as_deref()) {
+                continue;
+            }
+            match (&sub.instance, &sub.exec) {
+                (Some(instance), Some(exec)) => {
+                    if m.process_instance_id
+                        .as_ref()
+                        .is_some_and(|p| p != instance)
+                    {
+                        continue;
+                    }
+                    let inst = self.inst(instance)?;
+                    if inst.ended.is_some() || inst.exec(exec).is_none() {
+                        continue;
+                    }
+                    if m.business_key.is_some() && inst.business_key != m.business_key {
+                        continue;
+                    }
+                    let global_ok = m
+                        .correlation_keys
+                        .iter()
+                        .all(|(k, v)| inst.variable(&inst.id.clone(), k) == Some(v));
+                    let local_ok = m.local_correlation_keys.iter().all(|(k, v)| {
+                        inst.local_variables(exec)
+                            .iter()
+                            .any(|(n, x)| n == k && x == v)
+                    });
+                    if global_ok && local_ok {
+                        matches.push(sub);
+                    }
+                }
+                _ => {
+                    // A start event: only the latest version of its definition starts.
+                    if m.process_instance_id.is_some() || !m.local_correlation_keys.is_empty() {
+                        continue;
+                    }
+                    matches.push(sub);
+                }
+            }
+        }
+        if matches.is_empty() && !m.all {
+            return Err(Error::Invalid(format!(
+                "Cannot correlate message '{}': No process definition or execution matches the parameters",
+                m.name
+            )));
+        }
+        if matches.len() > 1 && !m.all {
+            return Err(Error::Invalid(format!(
+                "Cannot correlate a message with name '{}' to a single execution. {} executions \
+                 or process definitions match the correlation keys",
+                m.name,
+                matches.len()
+            )));
+        }
+        let mut results = Vec::new();
+        for sub in matches {
+            // An earlier delivery may have ended this one's execution.
+            if let (Some(instance), Some(exec)) = (&sub.instance, &sub.exec) {
+                let inst = self.inst(instance)?;
+                if inst.ended.is_some() || inst.exec(exec).is_none() {
+                    continue;
+                }
+            }
+            results.push(self.deliver(
+                &sub,
+                m.process_variables.clone(),
+                m.process_variables_local.clone(),
+                m.business_key.clone(),
+            )?);
+        }
+        Ok(results)
+    }
+
+    // ----- conditional start events -----
+
+    /// Starts an instance of every latest definition (of `key`, if given) whose
+    /// conditional start event holds for `variables`.
+    pub(crate) fn evaluate_start_conditions(
+        &mut self,
+        key: Option<&str>,
+        variables: &Variables,
+        business_key: Option<String>,
+        tenant: Option<&str>,
+    ) -> Result<Vec<ProcessInstance>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM process_definition d WHERE suspended = 0 AND (?1 IS NULL OR key = ?1) \
+                 AND tenant_id IS ?2 AND version = (SELECT MAX(version) FROM process_definition p2 \
+                 WHERE p2.key = d.key AND p2.tenant_id IS d.tenant_id) ORDER BY key",
+            )?
+            .query_map(params![key, tenant], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut started = Vec::new();
+        for id in ids {
+            let graph = self.graph(&id)?;
+            let process = &graph.process;
+            let conditional: Vec<(NodeId, String)> = process
+                .start_events(None)
+                .filter_map(|s| match &process.node(s).kind {
+                    NodeKind::StartEvent(e) => match &e.event {
+                        Some(EventDefinition::Conditional(c)) => {
+                            Some((s, c.condition.as_str().to_owned()))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            for (node, condition) in conditional {
+                let scope = VarsScope {
+                    vars: variables,
+                    business_key: business_key.as_deref(),
+                    now: self.now,
+                };
+                let fail = |message: String| {
+                    Error::Invalid(format!(
+                        "condition of start event '{}' of {id}: {message}",
+                        process.node(node).id
+                    ))
+                };
+                let template = graph.template(&condition).map_err(fail)?;
+                let holds = crate::expr::eval_template(&template, &scope)
+                    .and_then(|v| crate::expr::as_bool(&v))
+                    .map_err(|e| fail(e.0))?;
+                if holds {
+                    started.push(self.start_instance_at(
+                        &id,
+                        node,
+                        business_key.clone(),
+                        variables.clone(),
+                        None,
+                        None,
+                    )?);
+                    break;
+                }
+            }
+        }
+        if started.is_empty() {
+            return Err(Error::Invalid(
+                "No process definition with a conditional start event matches the variables".into(),
+            ));
+        }
+        Ok(started)
+    }
+
+    // ----- jobs -----
+
+    /// Runs the earliest due job, if one is due; whether one ran.
+    pub(crate) fn run_next_due_job(&mut self) -> Result<bool> {
+        let job = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {JOB_COLUMNS} FROM job WHERE retries > 0 AND suspended = 0 AND due <= ?1 \
+                 ORDER BY due, create_time, id LIMIT 1"
+            ))?
+            .query_row([self.now], JobRow::from_row)
+            .optional()?;
+        match job {
+            Some(job) => {
+                self.run_job(job)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The job `id`.
+    pub(crate) fn job(&self, id: &str) -> Result<JobRow> {
+        self.conn
+            .prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM job WHERE id = ?1"))?
+            .query_row([id], JobRow::from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("Job with id {id} does not exist")))
+    }
+
+    /// Fires a job's timer: one step, in this command. A step that fails (an
+    /// expression error, say) is rolled back and the job retried as its element's
+    /// `failedJobRetryTimeCycle` says; at 0 retries a `failedJob` incident is raised.
+    pub(crate) fn run_job(&mut self, job: JobRow) -> Result<()> {
+        let failure = match (&job.instance_id, &job.execution_id) {
+            (Some(instance), Some(exec)) => self.fire_instance_job(&job, instance, exec)?,
+            _ => {
+                let graph = self.graph(&job.definition_id)?;
+                let node = graph.node_id(&job.activity_id).ok_or_else(|| {
+                    Error::Internal(format!(
+                        "timer {} is not in its definition",
+                        job.activity_id
+                    ))
+                })?;
+                match self.start_instance_at(&job.definition_id, node, None, Vec::new(), None, None)
+                {
+                    Ok(_) => None,
+                    Err(e) if e.is_client_error() => Some(e.to_string()),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match failure {
+            None => self.after_firing(&job),
+            Some(message) => self.job_failed(&job, &message),
+        }
+    }
+
+    /// Fires an instance's timer; the failure message if its step failed (nothing
+    /// of the step is kept then).
+    fn fire_instance_job(
+        &mut self,
+        job: &JobRow,
+        instance: &str,
+        exec: &str,
+    ) -> Result<Option<String>> {
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM process_instance WHERE id = ?1)")?
+            .query_row([instance], |r| r.get(0))?;
+        if !exists && !self.instances.contains_key(instance) {
+            // Its instance is gone: the job is stale.
+            self.delete_job(&job.id)?;
+            return Ok(None);
+        }
+        self.load(instance)?;
+        let Some(mut inst) = self.instances.remove(instance) else {
+            return Err(Error::Internal(format!("instance {instance} not loaded")));
+        };
+        if inst.exec(exec).is_none() {
+            self.instances.insert(instance.to_owned(), inst);
+            self.delete_job(&job.id)?;
+            return Ok(None);
+        }
+        let before = inst.clone();
+        let mut fx = Vec::new();
+        Run::new(&mut inst, &mut fx, self.now).fire(exec, &job.activity_id, Vec::new(), Vec::new());
+        let failed = fx.iter().find_map(|f| match f {
+            Effect::Incident(spec) if spec.kind == "failedJob" => Some(spec.message.clone()),
+            _ => None,
+        });
+        if let Some(message) = failed {
+            self.instances.insert(instance.to_owned(), before);
+            return Ok(Some(message));
+        }
+        self.instances.insert(instance.to_owned(), inst);
+        self.apply(instance, fx)?;
+        Ok(None)
+    }
+
+    /// After a timer fired: a cycle is scheduled again, anything else is done.
+    fn after_firing(&mut self, job: &JobRow) -> Result<()> {
+        let still_there: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM job WHERE id = ?1)")?
+            .query_row([&job.id], |r| r.get(0))?;
+        if let Some(incident) = &job.incident_id {
+            // It ran after all (executed by hand): its incident is resolved.
+            self.end_incident(incident, "RESOLVED")?;
+        }
+        if !still_there {
+            return Ok(()); // its execution ended when it fired
+        }
+        let mut fired = job.fired + 1;
+        let mut next = None;
+        if job.timer_kind == "cycle" {
+            if let Ok(schedule) = timer::parse(TimerKind::Cycle, &job.timer_text) {
+                next = schedule.next(job.due, fired);
+                // Firings missed while Baton was stopped happen once, not each.
+                while let Some(due) = next.filter(|d| *d <= self.now) {
+                    fired += 1;
+                    next = schedule.next(due, fired);
+                }
+            }
+        }
+        match next {
+            Some(due) => {
+                self.conn
+                    .prepare_cached(
+                        "UPDATE job SET due = ?1, fired = ?2, exception = NULL WHERE id = ?3",
+                    )?
+                    .execute(params![due, fired, job.id])?;
+                self.tasks_changed = true;
+            }
+            None => self.delete_job(&job.id)?,
+        }
+        Ok(())
+    }
+
+    fn delete_job(&mut self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM job WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// A job's step failed: one retry less, later; an incident at 0.
+    fn job_failed(&mut self, job: &JobRow, message: &str) -> Result<()> {
+        let (_, wait) = retry_policy(job.retry_cycle.as_deref());
+        let retries = (job.retries - 1).max(0);
+        tracing::warn!(job = %job.id, retries, message, "job failed");
+        let incident = if retries == 0 {
+            let id = crate::new_id();
+            let instance = job.instance_id.clone().unwrap_or_default();
+            let exec = job.execution_id.clone().unwrap_or_default();
+            self.insert_incident(&IncidentRow {
+                id: &id,
+                kind: "failedJob",
+                message: Some(message),
+                instance: &instance,
+                exec: &exec,
+                activity: &job.activity_id,
+                definition_id: &job.definition_id,
+                definition_key: &job.definition_key,
+                configuration: Some(&job.id),
+                tenant: job.tenant_id.as_deref(),
+            })?;
+            Some(id)
+        } else {
+            None
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE job SET retries = ?1, exception = ?2, due = ?3, \
+                 incident_id = COALESCE(?4, incident_id) WHERE id = ?5",
+            )?
+            .execute(params![
+                retries,
+                message,
+                self.now.saturating_add(wait),
+                incident,
+                job.id
+            ])?;
+        self.tasks_changed = true;
+        Ok(())
+    }
+
+    /// Sets a job's retries: from 0 to more resolves its incident, and the job runs
+    /// again.
+    pub(crate) fn set_job_retries(&mut self, id: &str, retries: i64) -> Result<()> {
+        if retries < 0 {
+            return Err(Error::Invalid(format!(
+                "The number of retries cannot be negative: {retries}"
+            )));
+        }
+        let job = self.job(id)?;
+        if retries > 0 {
+            if let Some(incident) = &job.incident_id {
+                self.end_incident(incident, "RESOLVED")?;
+            }
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE job SET retries = ?1, incident_id = CASE WHEN ?1 > 0 THEN NULL \
+                 ELSE incident_id END WHERE id = ?2",
+            )?
+            .execute(params![retries, id])?;
+        self.tasks_changed = true;
+        Ok(())
+    }
+
+    /// Sets a job's due date.
+    pub(crate) fn set_job_due(&mut self, id: &str, due: i64) -> Result<()> {
+        self.job(id)?;
+        self.conn
+            .prepare_cached("UPDATE job SET due = ?1 WHERE id = ?2")?
+            .execute(params![due, id])?;
+        self.tasks_changed = true;
+        Ok(())
+    }
+
+    /// Runs job `id` now, whatever its due date; a failure is the caller's error
+    /// (and counts as one retry), as `POST /job/{id}/execute` reports it.
+    pub(crate) fn execute_job(&mut self, id: &str) -> Result<Option<String>> {
+        let job = self.job(id)?;
+        let before_retries = job.retries;
+        self.run_job(job)?;
+        let after: Option<(i64, Option<String>)> = self
+            .conn
+            .prepare_cached("SELECT retries, exception FROM job WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(match after {
+            Some((retries, exception)) if retries < before_retries => exception,
+            _ => None,
+        })
+    }
+}
+
+impl Engine {
+    /// Correlates a message, as `POST /message` does: to the one execution waiting
+    /// for it or message start event (or, with `all`, to every one), setting its
+    /// variables before the token moves on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] naming the message when nothing matches, or more than one
+    /// thing does without `all`; nothing changes then.
+    pub async fn correlate_message(&self, m: MessageCorrelation) -> Result<Vec<CorrelationResult>> {
+        if m.name.is_empty() {
+            return Err(Error::Invalid("No message name given".into()));
+        }
+        self.command(move |ctx| ctx.correlate(m)).await
+    }
+
+    /// Throws signal `name`: every execution waiting for it moves on and every
+    /// signal start event with it starts an instance, with `variables`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an empty name.
+    pub async fn signal(&self, name: &str, variables: Variables) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::Invalid("No signal name given".into()));
+        }
+        let name = name.to_owned();
+        self.command(move |ctx| ctx.broadcast(&name, &variables))
+            .await
+    }
+
+    /// Evaluates the conditional start events of the latest definitions (of `key`,
+    /// if given) against `variables`, starting an instance of each whose condition
+    /// holds, as `POST /condition` does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] when no condition holds, or one cannot be evaluated.
+    pub async fn evaluate_conditions(
+        &self,
+        key: Option<String>,
+        variables: Variables,
+        business_key: Option<String>,
+        tenant_id: Option<String>,
+    ) -> Result<Vec<ProcessInstance>> {
+        self.command(move |ctx| {
+            ctx.evaluate_start_conditions(
+                key.as_deref(),
+                &variables,
+                business_key,
+                tenant_id.as_deref(),
+            )
+        })
+        .await
+    }
+
+    /// Runs every job due by the engine's clock, earliest first, each in its own
+    /// transaction; how many ran. The job executor calls this; so does a test after
+    /// moving a manual clock.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn run_due_jobs(&self) -> Result<usize> {
+        let mut ran = 0;
+        while self.command(|ctx| ctx.run_next_due_job()).await? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// When the earliest runnable job falls due.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn next_job_due(&self) -> Result<Option<i64>> {
+        self.inner
+            .store
+            .read(|c| {
+                Ok(c.prepare_cached(
+                    "SELECT MIN(due) FROM job WHERE retries > 0 AND suspended = 0",
+                )?
+                .query_row([], |r| r.get(0))?)
+            })
+            .await
+    }
+
+    /// Jobs matching `q`, by due date.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn jobs(&self, q: JobQuery) -> Result<Vec<Job>> {
+        let now = self.now();
+        self.inner
+            .store
+            .read(move |c| {
+                let mut sql = format!("SELECT {JOB_COLUMNS} FROM job WHERE 1 = 1");
+                let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+                for (column, value) in [
+                    ("id", &q.id),
+                    ("instance_id", &q.process_instance_id),
+                    ("definition_id", &q.process_definition_id),
+                    ("definition_key", &q.process_definition_key),
+                    ("activity_id", &q.activity_id),
+                ] {
+                    if let Some(v) = value {
+                        args.push(Box::new(v.clone()));
+                        sql.push_str(&format!(" AND {column} = ?{}", args.len()));
+                    }
+                }
+                if q.with_retries_left {
+                    sql.push_str(" AND retries > 0");
+                }
+                if q.no_retries_left {
+                    sql.push_str(" AND retries = 0");
+                }
+                if q.executable {
+                    args.push(Box::new(now));
+                    sql.push_str(&format!(" AND retries > 0 AND due <= ?{}", args.len()));
+                }
+                sql.push_str(" ORDER BY due, create_time, id");
+                let mut stmt = c.prepare(&sql)?;
+                let rows = stmt
+                    .query_map(rusqlite::params_from_iter(args.iter()), JobRow::from_row)?
+                    .map(|r| r.map(|j| j.to_job()))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+    }
+
+    /// Sets a job's retries; from 0 to more resolves its `failedJob` incident.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown job, [`Error::Invalid`] for negative retries.
+    pub async fn set_job_retries(&self, id: &str, retries: i64) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| ctx.set_job_retries(&id, retries))
+            .await
+    }
+
+    /// Sets a job's due date.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown job.
+    pub async fn set_job_due_date(&self, id: &str, due: i64) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| ctx.set_job_due(&id, due)).await
+    }
+
+    /// Runs a job now, whatever its due date.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown job; [`Error::Invalid`] with the failure's
+    /// message when its step failed (it lost a retry, as Camunda counts it).
+    pub async fn execute_job(&self, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        match self.command(move |ctx| ctx.execute_job(&id)).await? {
+            None => Ok(()),
+            Some(message) => Err(Error::Invalid(message)),
+        }
+    }
+}
+
+/// Starts the job executor on the current tokio runtime, if there is one: it runs
+/// due jobs, then sleeps until the next is due or a commit changes the jobs. It
+/// holds the engine weakly, so dropping the engine stops it.
+pub(crate) fn spawn_job_executor(inner: Weak<Inner>) -> Option<tokio::task::JoinHandle<()>> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    Some(handle.spawn(async move {
+        let Some(mut changes) = inner.upgrade().map(|i| i.shared.task_events.subscribe()) else {
+            return;
+        };
+        loop {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            let engine = Engine { inner: strong };
+            changes.borrow_and_update();
+            match engine.run_due_jobs().await {
+                Err(Error::Closed) => return,
+                Err(e) => tracing::warn!(error = %e, "the job executor could not run jobs"),
+                Ok(_) => {}
+            }
+            let next = match engine.next_job_due().await {
+                Err(Error::Closed) => return,
+                Err(_) => None,
+                Ok(next) => next,
+            };
+            let wait = next.map_or(Duration::from_secs(3600), |due| {
+                Duration::from_millis(due.saturating_sub(engine.now()).max(0).unsigned_abs())
+            });
+            drop(engine);
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }))
+}
+
+/// A stored subscription.
+#[derive(Debug, Clone)]
+struct Subscription {
+    #[allow(dead_code)]
+    id: String,
+    instance: Option<String>,
+    exec: Option<String>,
+    activity: String,
+    definition_id: String,
+    tenant: Option<String>,
+}
+
+/// A job to insert.
+struct NewJob<'a> {
+    due: i64,
+    timer_kind: &'a str,
+    timer_text: &'a str,
+    instance: Option<&'a str>,
+    exec: Option<&'a str>,
+    activity: &'a str,
+    definition_id: &'a str,
+    definition_key: &'a str,
+    tenant: Option<&'a str>,
+    retry_cycle: Option<&'a str>,
+}
+
+/// The variables of a conditional start evaluation, as an expression sees them.
+struct VarsScope<'a> {
+    vars: &'a Variables,
+    business_key: Option<&'a str>,
+    now: i64,
+}
+
+impl crate::expr::Scope for VarsScope<'_> {
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn local_variable(&self, name: &str) -> Option<Value> {
+        self.variable(name)
+    }
+
+    fn business_key(&self) -> Option<String> {
+        self.business_key.map(str::to_owned)
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+}
+
+fn tenant_matches(m: &MessageCorrelation, tenant: Option<&str>) -> bool {
+    if m.without_tenant_id {
+        return tenant.is_none();
+    }
+    m.tenant_id.as_deref().is_none_or(|t| tenant == Some(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_policy_reads_camunda_cycles() {
+        assert_eq!(retry_policy(None), (3, 0));
+        assert_eq!(retry_policy(Some("R5/PT5M")), (5, 300_000));
+        assert_eq!(retry_policy(Some("R1/PT10S")), (1, 10_000));
+        assert_eq!(retry_policy(Some("nonsense")), (3, 0));
+    }
+}

@@ -1,0 +1,220 @@
+//! `/job` (timers waiting to fire) and Baton's own `/baton/clock`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::{get, post, put};
+use baton_engine::{Job, JobQuery, date};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+use crate::AppState;
+use crate::dto::CountDto;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{Body, JsonOk, NoContent};
+use crate::params::Params;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/job", get(list))
+        .route("/job/count", get(count))
+        .route("/job/{id}", get(one))
+        .route("/job/{id}/retries", put(retries))
+        .route("/job/{id}/duedate", put(due_date))
+        .route("/job/{id}/execute", post(execute))
+        .route("/baton/clock", get(clock).post(move_clock))
+}
+
+/// `JobDto`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobDto {
+    id: String,
+    job_definition_id: Option<String>,
+    due_date: String,
+    process_instance_id: Option<String>,
+    execution_id: Option<String>,
+    process_definition_id: String,
+    process_definition_key: String,
+    exception_message: Option<String>,
+    failed_activity_id: Option<String>,
+    retries: i64,
+    suspended: bool,
+    priority: i64,
+    tenant_id: Option<String>,
+    create_time: String,
+    batch_id: Option<String>,
+}
+
+impl From<&Job> for JobDto {
+    fn from(j: &Job) -> Self {
+        JobDto {
+            id: j.id.clone(),
+            job_definition_id: None,
+            due_date: date::format(j.due_date),
+            process_instance_id: j.process_instance_id.clone(),
+            execution_id: j.execution_id.clone(),
+            process_definition_id: j.process_definition_id.clone(),
+            process_definition_key: j.process_definition_key.clone(),
+            exception_message: j.exception_message.clone(),
+            failed_activity_id: j.exception_message.as_ref().map(|_| j.activity_id.clone()),
+            retries: j.retries,
+            suspended: j.suspended,
+            priority: j.priority,
+            tenant_id: j.tenant_id.clone(),
+            create_time: date::format(j.create_time),
+            batch_id: None,
+        }
+    }
+}
+
+fn query(p: &Params) -> ApiResult<JobQuery> {
+    Ok(JobQuery {
+        id: p.str("jobId"),
+        process_instance_id: p.str("processInstanceId"),
+        process_definition_id: p.str("processDefinitionId"),
+        process_definition_key: p.str("processDefinitionKey"),
+        activity_id: p.str("activityId"),
+        with_retries_left: p.flag("withRetriesLeft")?,
+        no_retries_left: p.flag("noRetriesLeft")?,
+        executable: p.flag("executable")?,
+    })
+}
+
+async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobDto>>> {
+    let sorting = p.sorting(&["jobId", "jobDueDate", "jobRetries", "processInstanceId"])?;
+    let paging = p.paging()?;
+    let jobs = s.engine.jobs(query(&p)?).await?;
+    let page = super::sort_and_page(
+        jobs,
+        sorting,
+        |by, j| match by {
+            "jobId" => (j.id.clone(), 0),
+            "jobRetries" => (String::new(), j.retries),
+            "processInstanceId" => (j.process_instance_id.clone().unwrap_or_default(), 0),
+            _ => (String::new(), j.due_date),
+        },
+        paging,
+    );
+    Ok(JsonOk(page.iter().map(JobDto::from).collect()))
+}
+
+async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    Ok(JsonOk(CountDto {
+        count: s.engine.jobs(query(&p)?).await?.len(),
+    }))
+}
+
+async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<JobDto>> {
+    let q = JobQuery {
+        id: Some(id.clone()),
+        ..JobQuery::default()
+    };
+    let jobs = s.engine.jobs(q).await?;
+    let job = jobs
+        .first()
+        .ok_or_else(|| ApiError::not_found(format!("Job with id {id} does not exist")))?;
+    Ok(JsonOk(job.into()))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct RetriesRequest {
+    retries: Option<i64>,
+}
+
+async fn retries(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<RetriesRequest>,
+) -> ApiResult<NoContent> {
+    let retries = req
+        .retries
+        .ok_or_else(|| ApiError::invalid("The number of retries cannot be null."))?;
+    s.engine.set_job_retries(&id, retries).await?;
+    Ok(NoContent)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DueDateRequest {
+    duedate: Option<String>,
+}
+
+async fn due_date(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<DueDateRequest>,
+) -> ApiResult<NoContent> {
+    let due = match req.duedate {
+        Some(text) => date::parse(&text)
+            .map_err(|e| ApiError::invalid(format!("Cannot read duedate '{text}': {e}")))?,
+        None => s.engine.now(),
+    };
+    s.engine.set_job_due_date(&id, due).await?;
+    Ok(NoContent)
+}
+
+async fn execute(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+    s.engine.execute_job(&id).await?;
+    Ok(NoContent)
+}
+
+/// The clock's reading, and whether it is a manual clock tests can move.
+async fn clock(State(s): State<AppState>) -> JsonOk<Json> {
+    JsonOk(json!({
+        "time": date::format(s.engine.now()),
+        "manual": s.manual_clock.is_some(),
+    }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ClockRequest {
+    /// An absolute time.
+    time: Option<String>,
+    /// An offset: milliseconds, or an ISO 8601 duration such as `P3D`.
+    offset: Option<Json>,
+}
+
+/// Moves a manual clock (to `time`, or by `offset`), then fires every job now due
+/// before answering. A Baton extension outside Camunda's API.
+async fn move_clock(
+    State(s): State<AppState>,
+    Body(req): Body<ClockRequest>,
+) -> ApiResult<JsonOk<Json>> {
+    let Some(clock) = s.manual_clock.clone() else {
+        return Err(ApiError::invalid(
+            "The clock is the system clock; start Baton with --clock manual to move it",
+        ));
+    };
+    match (req.time, req.offset) {
+        (Some(time), None) => {
+            let at = date::parse(&time)
+                .map_err(|e| ApiError::invalid(format!("Cannot read time '{time}': {e}")))?;
+            clock.set(at);
+        }
+        (None, Some(offset)) => {
+            let ms = match &offset {
+                Json::Number(n) => n.as_i64(),
+                Json::String(text) => date::parse_duration(text).ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "Cannot read offset {offset}: give milliseconds or an ISO 8601 duration such as PT1H"
+                ))
+            })?;
+            clock.advance(ms);
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "Give exactly one of 'time' (a date) and 'offset' (milliseconds or a duration)",
+            ));
+        }
+    }
+    let fired = s.engine.run_due_jobs().await?;
+    Ok(JsonOk(json!({
+        "time": date::format(s.engine.now()),
+        "manual": true,
+        "firedJobs": fired,
+    })))
+}
