@@ -541,3 +541,107 @@ async fn conditional_start_events_and_the_clock_endpoint() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_error_event_subprocess_catches_a_workers_bpmn_error() {
+    let s = server_manual().await;
+    let body = format!(
+        r#"<bpmn:startEvent id="start" />
+        <bpmn:subProcess id="inner"><bpmn:startEvent id="innerStart" />{}<bpmn:endEvent id="innerEnd" />{}{}
+          <bpmn:subProcess id="onOther" triggeredByEvent="true">
+            <bpmn:startEvent id="otherStart"><bpmn:errorEventDefinition errorRef="Err_Other" /></bpmn:startEvent>
+            <bpmn:endEvent id="otherEnd" />{}
+          </bpmn:subProcess>
+        </bpmn:subProcess>
+        <bpmn:endEvent id="end" />{}{}
+        <bpmn:subProcess id="onError" triggeredByEvent="true">
+          <bpmn:startEvent id="errorStart"><bpmn:errorEventDefinition errorRef="Err_Bad" camunda:errorCodeVariable="code" /></bpmn:startEvent>
+          <bpmn:endEvent id="errorEnd" />{}
+        </bpmn:subProcess>"#,
+        ext("task", "t"),
+        flow("i1", "innerStart", "task"),
+        flow("i2", "task", "innerEnd"),
+        flow("o1", "otherStart", "otherEnd"),
+        flow("f1", "start", "inner"),
+        flow("f2", "inner", "end"),
+        flow("e1", "errorStart", "errorEnd"),
+    );
+    let decls = r#"<bpmn:error id="Err_Bad" errorCode="BAD" /><bpmn:error id="Err_Other" errorCode="OTHER" />"#;
+    s.deploy_model("err", &model_with("err", decls, &body))
+        .await;
+    let inst = s.start("err", json!({})).await;
+    let task = s.fetch("w", "t").await.remove(0);
+    let id = task["id"].as_str().unwrap();
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/bpmnError"),
+            json!({"workerId": "w", "errorCode": "BAD"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(s.state(&inst).await, "COMPLETED");
+    let passed = s.passed(&inst).await;
+    assert!(passed.contains(&"errorEnd".to_owned()), "{passed:?}");
+    assert!(
+        !passed.contains(&"otherEnd".to_owned()),
+        "the inner one catches OTHER only"
+    );
+    assert!(!passed.contains(&"end".to_owned()));
+    let (_, vars) = s
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={inst}&variableName=code"
+        ))
+        .await;
+    assert_eq!(vars[0]["value"], "BAD");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn timer_start_events_follow_the_latest_version() {
+    let s = server_manual().await;
+    let version = |cycle: &str, topic: &str| {
+        let body = format!(
+            r#"<bpmn:startEvent id="start">{}</bpmn:startEvent>{}<bpmn:endEvent id="end" />{}{}"#,
+            timer("timeCycle", cycle),
+            ext("task", topic),
+            flow("f1", "start", "task"),
+            flow("f2", "task", "end")
+        );
+        model_with("tick", "", &body)
+    };
+    s.deploy_model("tick", &version("R2/PT1H", "v1")).await;
+    let (_, jobs) = s.get("/job?processDefinitionKey=tick").await;
+    assert_eq!(jobs[0]["dueDate"], "2026-01-01T01:00:00.000+0000");
+    assert!(jobs[0]["processInstanceId"].is_null());
+    for _ in 0..3 {
+        s.advance("PT1H").await;
+    }
+    assert_eq!(
+        count(&s, "/process-instance/count").await,
+        2,
+        "R2: two firings"
+    );
+    assert_eq!(count(&s, "/job/count").await, 0);
+
+    // A new version replaces the schedule (cron: every day at 06:00).
+    s.deploy_model("tick", &version("0 0 6 * * ?", "v2")).await;
+    let (_, jobs) = s.get("/job?processDefinitionKey=tick").await;
+    assert_eq!(jobs.as_array().unwrap().len(), 1);
+    assert_eq!(jobs[0]["dueDate"], "2026-01-01T06:00:00.000+0000");
+    s.advance("PT3H").await;
+    assert_eq!(s.fetch("w", "v2").await.len(), 1);
+    let (_, jobs) = s.get("/job?processDefinitionKey=tick").await;
+    assert_eq!(jobs[0]["dueDate"], "2026-01-02T06:00:00.000+0000");
+
+    // Deleting the deployment removes its timer.
+    let (_, defs) = s
+        .get("/process-definition?key=tick&latestVersion=true")
+        .await;
+    let deployment = defs[0]["deploymentId"].as_str().unwrap();
+    let (status, _) = s
+        .delete(&format!("/deployment/{deployment}?cascade=true"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(count(&s, "/job/count").await, 0);
+    s.shutdown().await;
+}

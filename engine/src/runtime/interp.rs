@@ -1227,6 +1227,27 @@ impl<'a> Run<'a> {
     }
 
     fn catch(&mut self, host: &str, boundary: NodeId, code: &str, message: Option<&str>) {
+        if let NodeKind::StartEvent(start) = &self.node(boundary).kind {
+            // An error event subprocess of the scope `host`: it interrupts the scope.
+            let vars = match &start.event {
+                Some(EventDefinition::Error(def)) => (
+                    def.error_code_variable.clone(),
+                    def.error_message_variable.clone(),
+                ),
+                _ => (None, None),
+            };
+            if let Some(name) = vars.0 {
+                self.inst
+                    .set_variable(host, &name, Value::String(code.to_owned()));
+            }
+            if let Some(name) = vars.1 {
+                let value = message.map_or(Value::Null, |m| Value::String(m.to_owned()));
+                self.inst.set_variable(host, &name, value);
+            }
+            let id = self.node(boundary).id.clone();
+            self.fire_catcher(host, &id);
+            return;
+        }
         let Some(scope) = self.inst.exec(host).and_then(|e| e.parent.clone()) else {
             return;
         };
@@ -1476,27 +1497,68 @@ impl<'a> Run<'a> {
 /// the error's code wins over a catch-all one on the same activity.
 pub(crate) fn find_catch(inst: &Instance, exec: &str, code: &str) -> Option<(String, NodeId)> {
     let graph = &inst.graph;
+    let process = &graph.process;
+    // The error code a catching error event definition names, or `None` for a
+    // catch-all; `Some(None)` for any other definition.
+    let catches = |def: &EventDefinition| -> Option<Option<String>> {
+        match def {
+            EventDefinition::Error(d) => Some(d.error.as_ref().and_then(|e| e.error_code.clone())),
+            _ => None,
+        }
+    };
+    // The best catcher among `candidates`: the one naming `code`, else a catch-all.
+    let pick = |candidates: Vec<(NodeId, Option<String>)>| -> Option<NodeId> {
+        candidates
+            .iter()
+            .find(|(_, c)| c.as_deref() == Some(code))
+            .or_else(|| candidates.iter().find(|(_, c)| c.is_none()))
+            .map(|(n, _)| *n)
+    };
     let mut cur = inst.exec(exec);
     while let Some(e) = cur {
-        if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
-            if let Some(node) = graph.node_id(&e.activity) {
-                let mut catch_all = None;
-                for &b in &graph.process.node(node).boundary_events {
-                    let NodeKind::BoundaryEvent(be) = &graph.process.node(b).kind else {
-                        continue;
-                    };
-                    let EventDefinition::Error(def) = &be.event else {
-                        continue;
-                    };
-                    match def.error.as_ref().and_then(|d| d.error_code.as_deref()) {
-                        Some(c) if c == code => return Some((e.id.clone(), b)),
-                        Some(_) => {}
-                        None => {
-                            catch_all.get_or_insert(b);
+        let node = graph.node_id(&e.activity);
+        // First the error event subprocesses of a scope the error passes through...
+        let scope = match (e.kind, node) {
+            (ExecKind::Root, _) => Some(None),
+            (ExecKind::Activity, Some(n))
+                if matches!(process.node(n).kind, NodeKind::SubProcess(_)) =>
+            {
+                Some(Some(n))
+            }
+            _ => None,
+        };
+        if let Some(scope) = scope {
+            let mut candidates = Vec::new();
+            for sub in process.children(scope) {
+                if !matches!(&process.node(sub).kind, NodeKind::SubProcess(sp) if sp.triggered_by_event)
+                {
+                    continue;
+                }
+                for start in process.start_events(Some(sub)) {
+                    if let NodeKind::StartEvent(se) = &process.node(start).kind {
+                        if let Some(c) = se.event.as_ref().and_then(catches) {
+                            candidates.push((start, c));
                         }
                     }
                 }
-                if let Some(b) = catch_all {
+            }
+            if let Some(start) = pick(candidates) {
+                return Some((e.id.clone(), start));
+            }
+        }
+        // ...then the error boundary events of the activity.
+        if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
+            if let Some(node) = node {
+                let candidates = process
+                    .node(node)
+                    .boundary_events
+                    .iter()
+                    .filter_map(|&b| match &process.node(b).kind {
+                        NodeKind::BoundaryEvent(be) => catches(&be.event).map(|c| (b, c)),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(b) = pick(candidates) {
                     return Some((e.id.clone(), b));
                 }
             }
