@@ -23,6 +23,9 @@ use crate::types::{
 use crate::value::Value;
 use crate::{Engine, Inner};
 
+/// How many due jobs are submitted to the writer at once.
+const DUE_BATCH: i64 = 256;
+
 /// Retries a job gets when its element says nothing else.
 const DEFAULT_JOB_RETRIES: i64 = 3;
 
@@ -606,15 +609,15 @@ impl Ctx<'_> {
 
     // ----- jobs -----
 
-    /// Runs the earliest due job, if one is due; whether one ran.
-    pub(crate) fn run_next_due_job(&mut self) -> Result<bool> {
+    /// Runs job `id` if it is still due and runnable; whether it ran.
+    pub(crate) fn run_due_job(&mut self, id: &str) -> Result<bool> {
         let job = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {JOB_COLUMNS} FROM job WHERE retries > 0 AND suspended = 0 AND due <= ?1 \
-                 ORDER BY due, create_time, id LIMIT 1"
+                "SELECT {JOB_COLUMNS} FROM job WHERE id = ?1 AND retries > 0 AND suspended = 0 \
+                 AND due <= ?2"
             ))?
-            .query_row([self.now], JobRow::from_row)
+            .query_row(params![id, self.now], JobRow::from_row)
             .optional()?;
         match job {
             Some(job) => {
@@ -908,10 +911,41 @@ impl Engine {
     /// Only storage errors.
     pub async fn run_due_jobs(&self) -> Result<usize> {
         let mut ran = 0;
-        while self.command(|ctx| ctx.run_next_due_job()).await? {
-            ran += 1;
+        loop {
+            let now = self.now();
+            let due: Vec<String> = self
+                .inner
+                .store
+                .read(move |c| {
+                    Ok(c.prepare_cached(
+                        "SELECT id FROM job WHERE retries > 0 AND suspended = 0 AND due <= ?1 \
+                         ORDER BY due, create_time, id LIMIT ?2",
+                    )?
+                    .query_map(params![now, DUE_BATCH], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+                })
+                .await?;
+            if due.is_empty() {
+                return Ok(ran);
+            }
+            // Submitted together, in due order, they share group commits: one fsync
+            // for many timers, each still in its own savepoint.
+            let mut firing = tokio::task::JoinSet::new();
+            for id in due {
+                let engine = self.clone();
+                firing.spawn(async move { engine.command(move |ctx| ctx.run_due_job(&id)).await });
+                // Keep the submission order: let each reach the writer's queue first.
+                tokio::task::yield_now().await;
+            }
+            while let Some(result) = firing.join_next().await {
+                match result {
+                    Ok(Ok(true)) => ran += 1,
+                    Ok(Ok(false)) => {}
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => return Err(Error::Internal(format!("a job task failed: {e}"))),
+                }
+            }
         }
-        Ok(ran)
     }
 
     /// When the earliest runnable job falls due.
