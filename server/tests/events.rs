@@ -645,3 +645,60 @@ async fn timer_start_events_follow_the_latest_version() {
     assert_eq!(count(&s, "/job/count").await, 0);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn escalations_are_caught_by_enclosing_boundaries_and_message_throws_are_external_tasks() {
+    let s = server_manual().await;
+    let body = format!(
+        r#"<bpmn:startEvent id="start" />
+        <bpmn:subProcess id="work">
+          <bpmn:startEvent id="workStart" />
+          <bpmn:intermediateThrowEvent id="late"><bpmn:escalationEventDefinition escalationRef="Esc_Late" /></bpmn:intermediateThrowEvent>
+          <bpmn:intermediateThrowEvent id="notify"><bpmn:messageEventDefinition camunda:type="external" camunda:topic="notify" /></bpmn:intermediateThrowEvent>
+          <bpmn:endEvent id="giveUp"><bpmn:escalationEventDefinition escalationRef="Esc_Stop" /></bpmn:endEvent>
+          {}{}{}
+        </bpmn:subProcess>
+        <bpmn:boundaryEvent id="onLate" attachedToRef="work" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="Esc_Late" camunda:escalationCodeVariable="why" /></bpmn:boundaryEvent>
+        <bpmn:boundaryEvent id="onStop" attachedToRef="work"><bpmn:escalationEventDefinition /></bpmn:boundaryEvent>
+        <bpmn:endEvent id="end" /><bpmn:endEvent id="lateEnd" /><bpmn:endEvent id="stopped" />
+        {}{}{}{}"#,
+        flow("w1", "workStart", "late"),
+        flow("w2", "late", "notify"),
+        flow("w3", "notify", "giveUp"),
+        flow("f1", "start", "work"),
+        flow("f2", "work", "end"),
+        flow("f3", "onLate", "lateEnd"),
+        flow("f4", "onStop", "stopped"),
+    );
+    let decls = r#"<bpmn:escalation id="Esc_Late" escalationCode="LATE" /><bpmn:escalation id="Esc_Stop" escalationCode="STOP" />"#;
+    s.deploy_model("esc", &model_with("esc", decls, &body))
+        .await;
+    let inst = s.start("esc", json!({})).await;
+    // The non-interrupting catch ran beside; the thrower went on to the message
+    // throw, which waits for its worker.
+    let passed = s.passed(&inst).await;
+    assert!(passed.contains(&"lateEnd".to_owned()), "{passed:?}");
+    let tasks = s.fetch("w", "notify").await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["activityId"], "notify");
+    let id = tasks[0]["id"].as_str().unwrap();
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/complete"),
+            json!({"workerId": "w"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The escalation end event is caught by the catch-all, interrupting boundary.
+    assert_eq!(s.state(&inst).await, "COMPLETED");
+    let passed = s.passed(&inst).await;
+    assert!(passed.contains(&"stopped".to_owned()), "{passed:?}");
+    assert!(!passed.contains(&"end".to_owned()));
+    let (_, why) = s
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={inst}&variableName=why"
+        ))
+        .await;
+    assert_eq!(why[0]["value"], "LATE");
+    s.shutdown().await;
+}

@@ -388,34 +388,23 @@ impl<'a> Run<'a> {
                     self.fx.push(Effect::Broadcast { name });
                     self.end_token(exec, true);
                 }
+                Some(EventDefinition::Escalation(def)) => {
+                    if self.escalate(exec, def) {
+                        self.end_token(exec, true);
+                    }
+                }
+                Some(EventDefinition::Message(def)) => match &def.implementation {
+                    Implementation::External { topic, priority } => {
+                        // Completing its external task ends the token.
+                        self.external_task(exec, n, topic.as_str(), priority.as_ref())?;
+                    }
+                    _ => self.end_token(exec, true),
+                },
                 Some(other) => return Err(unsupported(n, other.name())),
             },
             NodeKind::Task(task) => match (&task.kind, &task.implementation) {
                 (_, Implementation::External { topic, priority }) => {
-                    let topic = self.eval_string(exec, topic.as_str())?;
-                    let priority = match priority.as_ref().or(graph.process.task_priority.as_ref())
-                    {
-                        Some(p) => self.eval_integer(exec, p.as_str(), "camunda:taskPriority")?,
-                        None => 0,
-                    };
-                    let id = crate::new_id();
-                    if let Some(e) = self.inst.exec_mut(exec) {
-                        e.wait = Wait::ExternalTask(id.clone());
-                    }
-                    let e = self.inst.exec(exec).ok_or("execution vanished")?;
-                    let activity_instance_id = e.activity_instance_id();
-                    self.fx.push(Effect::History(HistoryEvent::ActivityTask {
-                        id: activity_instance_id.clone(),
-                        task: id.clone(),
-                    }));
-                    self.fx.push(Effect::CreateTask(TaskSpec {
-                        id,
-                        exec: exec.to_owned(),
-                        activity_instance_id,
-                        activity_id: n.id.clone(),
-                        topic,
-                        priority,
-                    }));
+                    self.external_task(exec, n, topic.as_str(), priority.as_ref())?;
                 }
                 (
                     _,
@@ -580,10 +569,16 @@ impl<'a> Run<'a> {
                         node: target,
                     });
                 }
-                Some(EventDefinition::Message(def))
-                    if matches!(def.implementation, Implementation::None) =>
-                {
-                    self.complete_activity(exec);
+                Some(EventDefinition::Message(def)) => match &def.implementation {
+                    Implementation::External { topic, priority } => {
+                        self.external_task(exec, n, topic.as_str(), priority.as_ref())?;
+                    }
+                    _ => self.complete_activity(exec),
+                },
+                Some(EventDefinition::Escalation(def)) => {
+                    if self.escalate(exec, def) {
+                        self.complete_activity(exec);
+                    }
                 }
                 Some(other) => return Err(unsupported(n, other.name())),
             },
@@ -630,6 +625,41 @@ impl<'a> Run<'a> {
                 push_var(out, target.clone(), value);
             }
         }
+        Ok(())
+    }
+
+    /// Creates the external task of `n` for `exec`, which waits for it.
+    fn external_task(
+        &mut self,
+        exec: &str,
+        n: &Node,
+        topic: &str,
+        priority: Option<&baton_bpmn::model::Expression>,
+    ) -> StepResult {
+        let graph = self.inst.graph.clone();
+        let topic = self.eval_string(exec, topic)?;
+        let priority = match priority.or(graph.process.task_priority.as_ref()) {
+            Some(p) => self.eval_integer(exec, p.as_str(), "camunda:taskPriority")?,
+            None => 0,
+        };
+        let id = crate::new_id();
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.wait = Wait::ExternalTask(id.clone());
+        }
+        let e = self.inst.exec(exec).ok_or("execution vanished")?;
+        let activity_instance_id = e.activity_instance_id();
+        self.fx.push(Effect::History(HistoryEvent::ActivityTask {
+            id: activity_instance_id.clone(),
+            task: id.clone(),
+        }));
+        self.fx.push(Effect::CreateTask(TaskSpec {
+            id,
+            exec: exec.to_owned(),
+            activity_instance_id,
+            activity_id: n.id.clone(),
+            topic,
+            priority,
+        }));
         Ok(())
     }
 
@@ -1204,6 +1234,46 @@ impl<'a> Run<'a> {
 
     // ----- errors -----
 
+    /// Throws an escalation from `exec`: the nearest enclosing catcher (an escalation
+    /// event subprocess of a scope, or a boundary event of an enclosing activity)
+    /// takes it. Whether the thrower goes on: yes when nothing caught it or the catch
+    /// did not interrupt, as in Camunda.
+    fn escalate(&mut self, exec: &str, def: &baton_bpmn::model::EscalationEventDefinition) -> bool {
+        let code = def
+            .escalation
+            .as_ref()
+            .and_then(|e| e.escalation_code.clone())
+            .unwrap_or_default();
+        let Some((host, catcher)) = find_escalation_catch(self.inst, exec, &code) else {
+            return true;
+        };
+        let graph = self.inst.graph.clone();
+        let n = graph.process.node(catcher);
+        let (interrupting, code_variable) = match &n.kind {
+            NodeKind::BoundaryEvent(b) => (
+                b.cancel_activity,
+                match &b.event {
+                    EventDefinition::Escalation(d) => d.escalation_code_variable.clone(),
+                    _ => None,
+                },
+            ),
+            NodeKind::StartEvent(st) => (
+                st.is_interrupting,
+                match &st.event {
+                    Some(EventDefinition::Escalation(d)) => d.escalation_code_variable.clone(),
+                    _ => None,
+                },
+            ),
+            _ => (false, None),
+        };
+        if let Some(name) = code_variable {
+            self.inst.set_variable(&host, &name, Value::String(code));
+        }
+        let id = n.id.clone();
+        self.fire_catcher(&host, &id);
+        !interrupting
+    }
+
     fn throw(&mut self, exec: &str, code: &str, message: Option<&str>) {
         if let Some((host, boundary)) = find_catch(self.inst, exec, code) {
             self.catch(&host, boundary, code, message);
@@ -1547,6 +1617,84 @@ pub(crate) fn find_catch(inst: &Instance, exec: &str, code: &str) -> Option<(Str
             }
         }
         // ...then the error boundary events of the activity.
+        if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
+            if let Some(node) = node {
+                let candidates = process
+                    .node(node)
+                    .boundary_events
+                    .iter()
+                    .filter_map(|&b| match &process.node(b).kind {
+                        NodeKind::BoundaryEvent(be) => catches(&be.event).map(|c| (b, c)),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(b) = pick(candidates) {
+                    return Some((e.id.clone(), b));
+                }
+            }
+        }
+        cur = e.parent.as_deref().and_then(|p| inst.exec(p));
+    }
+    None
+}
+
+/// The catcher of an escalation with `code` thrown at `exec`: the nearest escalation
+/// event subprocess of an enclosing scope or escalation boundary event of an
+/// enclosing activity (not of the thrower itself), naming the code or catching all.
+fn find_escalation_catch(inst: &Instance, exec: &str, code: &str) -> Option<(String, NodeId)> {
+    let graph = &inst.graph;
+    let process = &graph.process;
+    let catches = |def: &EventDefinition| -> Option<Option<String>> {
+        match def {
+            EventDefinition::Escalation(d) => Some(
+                d.escalation
+                    .as_ref()
+                    .and_then(|e| e.escalation_code.clone()),
+            ),
+            _ => None,
+        }
+    };
+    let pick = |candidates: Vec<(NodeId, Option<String>)>| -> Option<NodeId> {
+        candidates
+            .iter()
+            .find(|(_, c)| c.as_deref() == Some(code))
+            .or_else(|| candidates.iter().find(|(_, c)| c.is_none()))
+            .map(|(n, _)| *n)
+    };
+    let mut cur = inst
+        .exec(exec)
+        .and_then(|e| e.parent.as_deref())
+        .and_then(|p| inst.exec(p));
+    while let Some(e) = cur {
+        let node = graph.node_id(&e.activity);
+        let scope = match (e.kind, node) {
+            (ExecKind::Root, _) => Some(None),
+            (ExecKind::Activity, Some(n))
+                if matches!(process.node(n).kind, NodeKind::SubProcess(_)) =>
+            {
+                Some(Some(n))
+            }
+            _ => None,
+        };
+        if let Some(scope) = scope {
+            let mut candidates = Vec::new();
+            for sub in process.children(scope) {
+                if !matches!(&process.node(sub).kind, NodeKind::SubProcess(sp) if sp.triggered_by_event)
+                {
+                    continue;
+                }
+                for start in process.start_events(Some(sub)) {
+                    if let NodeKind::StartEvent(se) = &process.node(start).kind {
+                        if let Some(c) = se.event.as_ref().and_then(catches) {
+                            candidates.push((start, c));
+                        }
+                    }
+                }
+            }
+            if let Some(start) = pick(candidates) {
+                return Some((e.id.clone(), start));
+            }
+        }
         if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
             if let Some(node) = node {
                 let candidates = process
