@@ -323,14 +323,29 @@ impl Ctx<'_> {
                             n.id
                         ))
                     };
-                    let schedule = timer::parse(tk, text.trim()).map_err(|e| bad(e.to_string()))?;
+                    // No instance yet: an expression sees no variables (`${'2036-…'}`).
+                    let empty = Vec::new();
+                    let scope = VarsScope {
+                        vars: &empty,
+                        business_key: None,
+                        now: self.now,
+                    };
+                    let template = graph.template(text).map_err(bad)?;
+                    let value =
+                        crate::expr::eval_template(&template, &scope).map_err(|e| bad(e.0))?;
+                    let value = match value {
+                        Value::Date(ms) => crate::date::format(ms),
+                        other => other.to_string(),
+                    };
+                    let schedule =
+                        timer::parse(tk, value.trim()).map_err(|e| bad(e.to_string()))?;
                     let due = schedule
                         .first(self.now)
                         .ok_or_else(|| bad("it never falls due".into()))?;
                     self.insert_job(&NewJob {
                         due,
                         timer_kind: kind,
-                        timer_text: text.trim(),
+                        timer_text: value.trim(),
                         instance: None,
                         exec: None,
                         activity: &n.id,
