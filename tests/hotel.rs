@@ -685,8 +685,12 @@ impl Hotel {
                 .keys()
                 .map(|activity| (*activity, 0))
                 .collect();
+            let mut called = Value::Null;
             for activity in activities.as_array().expect("a list of activities") {
                 let activity_id = activity["activityId"].as_str().expect("an activity id");
+                if activity_id == "CallActivity_FindOrCreateClient" {
+                    called = activity["calledProcessInstanceId"].clone();
+                }
                 if let Some(count) = ran.get_mut(activity_id) {
                     *count += 1;
                     assert!(
@@ -721,6 +725,10 @@ impl Hotel {
             // The call activity: one ClientCreationProcess with the business key.
             assert_eq!(client_lookups.len(), 1, "{key}: {client_lookups:?}");
             assert_eq!(client_lookups[0]["superProcessInstanceId"], id, "{key}");
+            assert_eq!(
+                client_lookups[0]["id"], called,
+                "{key}: calledProcessInstanceId"
+            );
             assert_eq!(client_lookups[0]["state"], "COMPLETED", "{key}");
             let client = variables["client_id"].as_str().unwrap_or_else(|| {
                 panic!("{key}: no client_id in {variables:?}");

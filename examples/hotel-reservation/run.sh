@@ -51,8 +51,10 @@ cleanup() {
     fi
     exit "$status"
 }
+# Ctrl-C: a failure while the demo runs, the way to stop once it is done.
+finished=0
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'if ((finished)); then exit 0; else exit 130; fi' INT TERM
 
 # Waits until file $2 has a line matching $3, or the process $1 is gone.
 wait_for_line() {
@@ -112,9 +114,13 @@ echo "In Baton now: $(curl -s "$url/history/process-instance/count?finished=true
     "$(curl -s "$url/incident/count" | sed 's/.*"count":\([0-9]*\).*/\1/') incidents," \
     "$(curl -s "$url/external-task/count" | sed 's/.*"count":\([0-9]*\).*/\1/') open external tasks."
 
+finished=1
 if ((keep)); then
     echo
-    echo "Everything keeps running; try:  curl -s $url/history/process-instance"
+    echo "Everything keeps running (process ids: baton ${pids[0]}, booking ${pids[1]}, room ${pids[2]}," \
+        "restaurant ${pids[3]}, client ${pids[4]}, worker ${pids[5]}); the services' databases are" \
+        "$run_dir/*.db."
+    echo "Try:  curl -s $url/history/process-instance"
     echo "Press Ctrl-C to stop."
     wait
 fi
