@@ -1,7 +1,7 @@
 //! The `baton` command line.
 //!
 //! `baton serve` runs the engine behind the Camunda-compatible REST API.
-//! `baton validate FILE...` checks models before they are deployed; it is what
+//! `baton validate FILE|DIR...` checks models before they are deployed; it is what
 //! a user runs on their models and what CI pipelines call.
 
 mod serve;
@@ -34,7 +34,8 @@ enum Command {
     /// and one summary line per file. Exits 0 when every file is valid
     /// (warnings allowed), 1 otherwise.
     Validate {
-        /// The .bpmn files to check.
+        /// The .bpmn files to check; a folder stands for the .bpmn files in it,
+        /// searched recursively.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -47,7 +48,29 @@ fn main() -> ExitCode {
             init_logging();
             serve.run()
         }
-        Command::Validate { files } => validate(&files),
+        Command::Validate { files } => {
+            // Folders stand for the models in them; files are taken as given, so an
+            // unreadable one is reported per file.
+            let mut expanded = Vec::new();
+            for path in files {
+                if path.is_dir() {
+                    match serve::bpmn_files(std::slice::from_ref(&path)) {
+                        Ok(found) if found.is_empty() => {
+                            eprintln!("{}: no .bpmn files in this folder", path.display());
+                            return ExitCode::FAILURE;
+                        }
+                        Ok(found) => expanded.extend(found),
+                        Err(e) => {
+                            eprintln!("{}: {e:#}", path.display());
+                            return ExitCode::FAILURE;
+                        }
+                    }
+                } else {
+                    expanded.push(path);
+                }
+            }
+            validate(&expanded)
+        }
     }
 }
 

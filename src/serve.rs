@@ -168,7 +168,7 @@ async fn shutdown_signal() {
 }
 
 /// The `.bpmn` files of `paths` (folders searched recursively), sorted.
-fn bpmn_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn bpmn_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     fn walk(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let meta =
             std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -115,3 +115,26 @@ fn no_file_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("FILE"));
 }
+
+#[test]
+fn a_folder_stands_for_the_models_in_it() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let nested = dir.path().join("nested");
+    std::fs::create_dir(&nested).expect("a folder");
+    std::fs::copy(fixture("ok", "hotel-reservation"), nested.join("a.bpmn")).expect("copy");
+    std::fs::copy(fixture("ok", "client-creation"), dir.path().join("b.bpmn")).expect("copy");
+    std::fs::write(dir.path().join("notes.txt"), "not a model").expect("write");
+    let output = baton(&[dir.path()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let out = stdout(&output);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("a.bpmn: valid") && out.contains("b.bpmn: valid"),
+        "{out}"
+    );
+
+    let empty = tempfile::tempdir().expect("a temporary directory");
+    let output = baton(&[empty.path()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no .bpmn files"));
+}

@@ -464,7 +464,12 @@ impl Engine {
             f.query(
                 c,
                 "SELECT id, name, type, value, info, instance_id, execution_id, definition_id, \
-                 definition_key, create_time, state, tenant_id FROM hi_variable",
+                 definition_key, create_time, state, tenant_id, \
+                 CASE WHEN execution_id = instance_id THEN instance_id ELSE \
+                   (SELECT a.id FROM hi_activity_instance a WHERE a.instance_id = hi_variable.instance_id \
+                    AND a.execution_id = hi_variable.execution_id ORDER BY a.seq LIMIT 1) END, \
+                 (SELECT p.root_instance_id FROM hi_process_instance p WHERE p.id = hi_variable.instance_id) \
+                 FROM hi_variable",
                 " ORDER BY name",
                 |r| {
                     let t: String = r.get(2)?;
@@ -480,6 +485,8 @@ impl Engine {
                         create_time: r.get(9)?,
                         state: r.get(10)?,
                         tenant_id: r.get(11)?,
+                        activity_instance_id: r.get(12)?,
+                        root_process_instance_id: r.get(13)?,
                     })
                 },
             )

@@ -555,6 +555,11 @@ pub struct HistoricVariable {
     pub state: String,
     /// Its tenant.
     pub tenant_id: Option<String>,
+    /// The activity instance of its scope (the process instance id for a process
+    /// variable).
+    pub activity_instance_id: Option<String>,
+    /// The top-most calling instance.
+    pub root_process_instance_id: Option<String>,
 }
 
 /// A message to correlate: to the executions waiting for it, or to the message

@@ -440,7 +440,7 @@ impl HistoricVariableDto {
             process_definition_id: h.process_definition_id.clone(),
             process_instance_id: h.process_instance_id.clone(),
             execution_id: h.execution_id.clone(),
-            activity_instance_id: None,
+            activity_instance_id: h.activity_instance_id.clone(),
             case_definition_key: None,
             case_definition_id: None,
             case_instance_id: None,
@@ -451,7 +451,7 @@ impl HistoricVariableDto {
             state: h.state.clone(),
             create_time: when(h.create_time),
             removal_time: None,
-            root_process_instance_id: None,
+            root_process_instance_id: h.root_process_instance_id.clone(),
         }
     }
 }

@@ -161,6 +161,9 @@ async fn commands_answer_204_with_no_body_and_every_dto_key_is_present() {
         .await;
     assert_eq!(vars[0]["value"], true);
     assert_eq!(vars[0]["type"], "Boolean");
+    // A process variable's scope is the process instance, also its root.
+    assert_eq!(vars[0]["activityInstanceId"], inst);
+    assert_eq!(vars[0]["rootProcessInstanceId"], inst);
     s.shutdown().await;
 }
 
