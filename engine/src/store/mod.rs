@@ -187,8 +187,14 @@ impl Drop for Store {
     }
 }
 
+/// Runs one transaction-control statement, prepared once per connection (these run
+/// several times per command, and parsing them each time showed in profiles).
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
-    tx.conn.execute_batch("SAVEPOINT command")?;
+    control(tx.conn, "SAVEPOINT command")?;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -199,10 +205,9 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
         Err(Error::Internal(format!("a command panicked: {what}")))
     });
     let end = if result.is_ok() {
-        tx.conn.execute_batch("RELEASE command")
+        control(tx.conn, "RELEASE command")
     } else {
-        tx.conn
-            .execute_batch("ROLLBACK TO command; RELEASE command")
+        control(tx.conn, "ROLLBACK TO command").and_then(|()| control(tx.conn, "RELEASE command"))
     };
     match end {
         Ok(()) => result,
@@ -225,7 +230,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
             conn,
             tasks_changed: false,
         };
-        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        let begin = control(conn, "BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let err = Error::Storage(format!("cannot begin a transaction: {e}"));
             tracing::error!(%err, "a group of commands was refused");
@@ -237,8 +242,8 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         for job in group.drain(..) {
             finishers.push(job(Some(&mut tx)));
         }
-        let commit = conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
+        let commit = control(conn, "COMMIT").map_err(|e| {
+            let _ = control(conn, "ROLLBACK");
             Error::Storage(format!("commit failed: {e}"))
         });
         let committed = commit.is_ok();
