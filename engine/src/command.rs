@@ -15,6 +15,7 @@ use crate::runtime::{
     Binding, ChildSpec, Effect, EndState, Exec, HistoryEvent, Instance, Run, TaskSpec, VarState,
     Wait,
 };
+use crate::store::history::{ActRow, Batch, Change, ProcRow};
 use crate::store::rows::{self, SqlOf, TASK_COLUMNS};
 use crate::types::{
     DefinitionRef, ExternalTask, Failure, FetchAndLock, LockedTask, ProcessInstance, Variables,
@@ -30,16 +31,12 @@ pub(crate) struct Ctx<'c> {
     /// Instances in the order they were first loaded, for writing back.
     order: Vec<String>,
     pub tasks_changed: bool,
-    /// The last history sequence number used per instance in this command.
-    /// Activity-instance history rows started in this command, written once at flush.
-    acts: Vec<ActRow>,
-    act_index: HashMap<String, usize>,
-    /// Process-instance history rows started in this command.
-    procs: Vec<ProcRow>,
+    /// This command's activity- and process-instance history, written with its group.
+    hist: &'c mut Batch,
 }
 
 impl<'c> Ctx<'c> {
-    pub(crate) fn new(conn: &'c Connection, shared: &'c Shared) -> Self {
+    pub(crate) fn new(conn: &'c Connection, hist: &'c mut Batch, shared: &'c Shared) -> Self {
         Ctx {
             conn,
             shared,
@@ -47,9 +44,7 @@ impl<'c> Ctx<'c> {
             instances: HashMap::new(),
             order: Vec::new(),
             tasks_changed: false,
-            acts: Vec::new(),
-            act_index: HashMap::new(),
-            procs: Vec::new(),
+            hist,
         }
     }
 
@@ -940,8 +935,7 @@ impl<'c> Ctx<'c> {
                     .node_id(&activity_id)
                     .and_then(|n| g.process.node(n).name.clone());
                 let seq = self.next_seq();
-                self.act_index.insert(act.clone(), self.acts.len());
-                self.acts.push(ActRow {
+                self.hist.start_activity(ActRow {
                     id: act,
                     parent,
                     activity_id,
@@ -965,41 +959,17 @@ impl<'c> Ctx<'c> {
                 id: act,
                 canceled,
                 complete_scope,
-            } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.end = Some(now);
-                    row.canceled = canceled;
-                    row.complete_scope = complete_scope;
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
-                             complete_scope = ?3 WHERE id = ?4",
-                        )?
-                        .execute(params![now, canceled, complete_scope, act])?;
-                }
-            }
+            } => self.hist.change(Change::ActivityEnd {
+                id: act,
+                end: now,
+                canceled,
+                complete_scope,
+            }),
             HistoryEvent::ActivityCalled { id: act, called } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.called = Some(called);
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
-                        )?
-                        .execute(params![called, act])?;
-                }
+                self.hist.change(Change::ActivityCalled { id: act, called });
             }
             HistoryEvent::ActivityTask { id: act, task } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.task_id = Some(task);
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2",
-                        )?
-                        .execute(params![task, act])?;
-                }
+                self.hist.change(Change::ActivityTask { id: act, task });
             }
             HistoryEvent::ProcessStart { start_activity } => {
                 let inst = self.inst(id)?;
@@ -1011,7 +981,7 @@ impl<'c> Ctx<'c> {
                     inst.tenant_id.clone(),
                     inst.start_time,
                 );
-                self.procs.push(ProcRow {
+                self.hist.start_process(ProcRow {
                     id: id.to_owned(),
                     business_key: bk,
                     definition_id: g.id.clone(),
@@ -1033,21 +1003,13 @@ impl<'c> Ctx<'c> {
                 state,
                 end_activity,
                 reason,
-            } => {
-                if let Some(row) = self.procs.iter_mut().find(|p| p.id == id) {
-                    row.end = Some(now);
-                    row.state = state.as_str();
-                    row.end_activity = end_activity;
-                    row.reason = reason;
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
-                             end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
-                        )?
-                        .execute(params![now, state.as_str(), end_activity, reason, id])?;
-                }
-            }
+            } => self.hist.change(Change::ProcessEnd {
+                id: id.to_owned(),
+                end: now,
+                state: state.as_str(),
+                end_activity,
+                reason,
+            }),
         }
         Ok(())
     }
@@ -1056,7 +1018,6 @@ impl<'c> Ctx<'c> {
 
     /// Writes every loaded instance back: its row, its variables, their history.
     pub(crate) fn flush(mut self) -> Result<bool> {
-        self.write_history_rows()?;
         let order = std::mem::take(&mut self.order);
         for id in order {
             let Some(inst) = self.instances.remove(&id) else {
@@ -1226,109 +1187,6 @@ impl<'c> Ctx<'c> {
                 var.scope,
                 self.now
             ])?;
-        Ok(())
-    }
-}
-
-/// An activity-instance history row, written once when its command ends.
-struct ActRow {
-    id: String,
-    parent: String,
-    activity_id: String,
-    name: Option<String>,
-    activity_type: &'static str,
-    instance: String,
-    exec: String,
-    definition_id: String,
-    definition_key: String,
-    task_id: Option<String>,
-    called: Option<String>,
-    start: i64,
-    end: Option<i64>,
-    canceled: bool,
-    complete_scope: bool,
-    seq: i64,
-    tenant: Option<String>,
-}
-
-/// A process-instance history row, written once when its command ends.
-struct ProcRow {
-    id: String,
-    business_key: Option<String>,
-    definition_id: String,
-    definition_key: String,
-    version: i64,
-    name: Option<String>,
-    start: i64,
-    start_activity: Option<String>,
-    super_instance: Option<String>,
-    root: String,
-    tenant: Option<String>,
-    end: Option<i64>,
-    state: &'static str,
-    end_activity: Option<String>,
-    reason: Option<String>,
-}
-
-impl Ctx<'_> {
-    fn write_history_rows(&mut self) -> Result<()> {
-        for p in std::mem::take(&mut self.procs) {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO hi_process_instance (id, business_key, definition_id, \
-                     definition_key, definition_version, definition_name, start_time, \
-                     start_activity_id, super_instance_id, root_instance_id, tenant_id, state, \
-                     end_time, end_activity_id, delete_reason) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )?
-                .execute(params![
-                    p.id,
-                    p.business_key,
-                    p.definition_id,
-                    p.definition_key,
-                    p.version,
-                    p.name,
-                    p.start,
-                    p.start_activity,
-                    p.super_instance,
-                    p.root,
-                    p.tenant,
-                    p.state,
-                    p.end,
-                    p.end_activity,
-                    p.reason
-                ])?;
-        }
-        self.act_index.clear();
-        for a in std::mem::take(&mut self.acts) {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO hi_activity_instance (id, parent_id, activity_id, activity_name, \
-                     activity_type, instance_id, execution_id, definition_id, definition_key, \
-                     task_id, called_instance_id, start_time, end_time, canceled, complete_scope, \
-                     seq, tenant_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                )?
-                .execute(params![
-                    a.id,
-                    a.parent,
-                    a.activity_id,
-                    a.name,
-                    a.activity_type,
-                    a.instance,
-                    a.exec,
-                    a.definition_id,
-                    a.definition_key,
-                    a.task_id,
-                    a.called,
-                    a.start,
-                    a.end,
-                    a.canceled,
-                    a.complete_scope,
-                    a.seq,
-                    a.tenant
-                ])?;
-        }
         Ok(())
     }
 }

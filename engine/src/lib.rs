@@ -222,7 +222,7 @@ impl Engine {
         self.inner
             .store
             .write(move |tx| {
-                let mut ctx = Ctx::new(tx.conn, &shared);
+                let mut ctx = Ctx::new(tx.conn, &mut tx.history, &shared);
                 let result = f(&mut ctx)?;
                 if ctx.flush()? {
                     tx.tasks_changed = true;

@@ -6,8 +6,12 @@
 //! failing command is rolled back alone), commits the group in one transaction
 //! and only then answers the callers. An answer therefore always means "durable"
 //! (with `synchronous=FULL`), and a crash at any point leaves the database as of
-//! the last commit.
+//! the last commit. Activity- and process-instance history is the exception to
+//! "written in the command's savepoint": it is buffered per group and written
+//! just before COMMIT (see [`history`]); a failure there fails the whole group,
+//! as a failed COMMIT does.
 
+pub(crate) mod history;
 pub(crate) mod rows;
 
 use std::panic::AssertUnwindSafe;
@@ -55,6 +59,31 @@ pub(crate) struct Tx<'c> {
     pub conn: &'c Connection,
     /// Set by a command that made external tasks fetchable.
     pub tasks_changed: bool,
+    /// The running command's activity- and process-instance history. It joins the
+    /// group's when the command's savepoint is released, and is dropped when it is
+    /// rolled back.
+    pub history: history::Batch,
+    /// The history of the group's successful commands, written just before COMMIT.
+    group_history: history::Batch,
+}
+
+impl Tx<'_> {
+    /// Writes the group's buffered history now, in a savepoint of its own, so that a
+    /// query running on the write connection sees it.
+    fn write_history_now(&mut self) -> Result<()> {
+        if self.group_history.is_empty() {
+            return Ok(());
+        }
+        control(self.conn, "SAVEPOINT history")?;
+        match self.group_history.write(self.conn) {
+            Ok(()) => Ok(control(self.conn, "RELEASE history")?),
+            Err(e) => {
+                let _ = control(self.conn, "ROLLBACK TO history")
+                    .and_then(|()| control(self.conn, "RELEASE history"));
+                Err(e)
+            }
+        }
+    }
 }
 
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
@@ -109,16 +138,25 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
     {
+        self.submit(false, f).await
+    }
+
+    /// Runs `f` on the writer, first writing the group's buffered history when
+    /// `history_first` (for a query that must see it), and answers once committed.
+    async fn submit<R, F>(&self, history_first: bool, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
+    {
         let (send, recv) = oneshot::channel();
         let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
             let result = match tx {
                 Some(tx) => {
-                    let before = tx.tasks_changed;
-                    let result = run_in_savepoint(tx, f);
-                    if result.is_err() {
-                        tx.tasks_changed = before;
+                    if history_first {
+                        tx.write_history_now().and_then(|()| run_command(tx, f))
+                    } else {
+                        run_command(tx, f)
                     }
-                    result
                 }
                 // The commit result carries the reason.
                 None => Err(Error::Internal("the command did not run".into())),
@@ -143,7 +181,7 @@ impl Store {
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
         let Some(path) = self.path.clone() else {
-            return self.write(move |tx| f(tx.conn)).await;
+            return self.submit(true, move |tx| f(tx.conn)).await;
         };
         let conn = {
             let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
@@ -193,6 +231,19 @@ fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
+/// Runs `f` in its savepoint; its history joins the group's only if it succeeded.
+fn run_command<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
+    let before = tx.tasks_changed;
+    let result = run_in_savepoint(tx, f);
+    if result.is_err() {
+        tx.tasks_changed = before;
+        tx.history.clear();
+    } else {
+        tx.group_history.absorb(&mut tx.history);
+    }
+    result
+}
+
 fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
     control(tx.conn, "SAVEPOINT command")?;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|panic| {
@@ -218,6 +269,12 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
 fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(bool)) {
     let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
+    let mut tx = Tx {
+        conn,
+        tasks_changed: false,
+        history: history::Batch::default(),
+        group_history: history::Batch::default(),
+    };
     while let Ok(first) = jobs.recv() {
         group.push(first);
         while group.len() < MAX_GROUP {
@@ -226,10 +283,9 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 Err(_) => break,
             }
         }
-        let mut tx = Tx {
-            conn,
-            tasks_changed: false,
-        };
+        tx.tasks_changed = false;
+        tx.history.clear();
+        tx.group_history.clear();
         let begin = control(conn, "BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let err = Error::Storage(format!("cannot begin a transaction: {e}"));
@@ -242,10 +298,18 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         for job in group.drain(..) {
             finishers.push(job(Some(&mut tx)));
         }
-        let commit = control(conn, "COMMIT").map_err(|e| {
-            let _ = control(conn, "ROLLBACK");
-            Error::Storage(format!("commit failed: {e}"))
-        });
+        // The buffered history goes last, in the same transaction: if it cannot be
+        // written, the group is rolled back as if its COMMIT had failed.
+        let commit = tx
+            .group_history
+            .write(conn)
+            .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
+            .and_then(|()| {
+                control(conn, "COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")))
+            })
+            .inspect_err(|_| {
+                let _ = control(conn, "ROLLBACK");
+            });
         let committed = commit.is_ok();
         for finish in finishers.drain(..) {
             finish(commit.clone());
