@@ -541,6 +541,17 @@ impl<'c> Ctx<'c> {
         Ok(())
     }
 
+    /// Deletes `task`, already read (a plain DELETE: RETURNING costs a temporary table).
+    fn delete_read_task(&mut self, task: &ExternalTask) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM external_task WHERE id = ?1")?
+            .execute([&task.id])?;
+        if task.retries == Some(0) {
+            self.resolve_task_incidents(&task.id, "DELETED")?;
+        }
+        Ok(())
+    }
+
     /// Ends the `failedExternalTask` incidents of `task`.
     pub(crate) fn resolve_task_incidents(&mut self, task: &str, state: &str) -> Result<()> {
         let ids: Vec<String> = self
@@ -748,7 +759,7 @@ impl<'c> Ctx<'c> {
     ) -> Result<()> {
         let task = self.owned_task(id, worker, "completed")?;
         self.waiting_exec(&task)?;
-        self.delete_task(id)?;
+        self.delete_read_task(&task)?;
         self.set_task_variables(&task, variables, local)?;
         let exec = task.execution_id.clone();
         self.step(&task.process_instance_id, |run| run.complete(&exec))
@@ -767,7 +778,7 @@ impl<'c> Ctx<'c> {
         }
         let task = self.owned_task(id, worker, "reported a BPMN error")?;
         self.waiting_exec(&task)?;
-        self.delete_task(id)?;
+        self.delete_read_task(&task)?;
         self.set_task_variables(&task, variables, Vec::new())?;
         let exec = task.execution_id.clone();
         self.step(&task.process_instance_id, |run| {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
@@ -333,6 +334,10 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
          PRAGMA temp_store = MEMORY;"
     ))?;
     conn.set_prepared_statement_cache_capacity(256);
+    // The writer's statements are cached and run with new parameters every time; without
+    // the planner stability guarantee, a statement whose plan looked at a bound value
+    // (fetch-and-lock's LIMIT) is prepared again on every run.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
