@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_initial.sql"),
     include_str!("../../../migrations/0002_fetch_order_index.sql"),
+    include_str!("../../../migrations/0003_runtime_tables_without_rowid.sql"),
 ];
 
 /// The most commands committed in one transaction.
@@ -439,6 +440,41 @@ mod tests {
             )
             .unwrap();
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn running_instances_and_tasks_survive_the_rebuild_of_their_tables() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.execute_batch("PRAGMA user_version = 2").unwrap();
+        conn.execute_batch(
+            "INSERT INTO process_instance (id, definition_id, definition_key, root_instance_id, \
+             start_time, state, rev) VALUES ('i1', 'd:1', 'd', 'i1', 5, '[]', 3);
+             INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
+             activity_id, activity_instance_id, definition_id, definition_key, create_time, \
+             worker_id) VALUES ('t1', 'step', 0, 'i1', 'e1', 'a', 'a:e1', 'd:1', 'd', 5, 'w');",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let (state, rev): (String, i64) = conn
+            .query_row(
+                "SELECT state, rev FROM process_instance WHERE id = 'i1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((state.as_str(), rev), ("[]", 3));
+        let worker: String = conn
+            .query_row(
+                "SELECT worker_id FROM external_task WHERE instance_id = 'i1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(worker, "w");
+        // Keyed by id alone now.
+        assert!(conn.prepare("SELECT rowid FROM external_task").is_err());
     }
 
     #[test]
