@@ -15,6 +15,7 @@ use crate::runtime::{
     Binding, ChildSpec, Effect, EndState, Exec, HistoryEvent, Instance, Run, TaskSpec, VarState,
     Wait,
 };
+use crate::store::cache::Cache;
 use crate::store::history::{ActRow, Batch, Change, ProcRow};
 use crate::store::rows::{self, SqlOf, TASK_COLUMNS};
 use crate::types::{
@@ -33,10 +34,17 @@ pub(crate) struct Ctx<'c> {
     pub tasks_changed: bool,
     /// This command's activity- and process-instance history, written with its group.
     hist: &'c mut Batch,
+    /// The writer's cache of running instances.
+    cache: &'c mut Cache<Instance>,
 }
 
 impl<'c> Ctx<'c> {
-    pub(crate) fn new(conn: &'c Connection, hist: &'c mut Batch, shared: &'c Shared) -> Self {
+    pub(crate) fn new(
+        conn: &'c Connection,
+        hist: &'c mut Batch,
+        cache: &'c mut Cache<Instance>,
+        shared: &'c Shared,
+    ) -> Self {
         Ctx {
             conn,
             shared,
@@ -45,6 +53,7 @@ impl<'c> Ctx<'c> {
             order: Vec::new(),
             tasks_changed: false,
             hist,
+            cache,
         }
     }
 
@@ -58,21 +67,31 @@ impl<'c> Ctx<'c> {
         load_graph(self.conn, &self.shared.cache, id)
     }
 
-    /// Resolves a definition reference to a definition id.
-    pub(crate) fn resolve(&self, def: &DefinitionRef) -> Result<String> {
+    /// Resolves a definition reference to a definition id, and whether that definition
+    /// is suspended (one query: starting an instance needs both).
+    pub(crate) fn resolve(&self, def: &DefinitionRef) -> Result<(String, bool)> {
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
         match def {
             DefinitionRef::Id(id) => {
-                let found: Option<String> = self
+                let found: Option<(String, bool)> = self
                     .conn
-                    .prepare_cached("SELECT id FROM process_definition WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
+                    .prepare_cached("SELECT id, suspended FROM process_definition WHERE id = ?1")?
+                    .query_row([id], row)
                     .optional()?;
                 found.ok_or_else(|| {
                     Error::NotFound(format!("No process definition found with id '{id}'"))
                 })
             }
             DefinitionRef::Key { key, tenant_id } => {
-                self.latest(key, tenant_id.as_deref())?.ok_or_else(|| {
+                let found: Option<(String, bool)> = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT id, suspended FROM process_definition WHERE key = ?1 \
+                         AND tenant_id IS ?2 ORDER BY version DESC LIMIT 1",
+                    )?
+                    .query_row(params![key, tenant_id], row)
+                    .optional()?;
+                found.ok_or_else(|| {
                     Error::NotFound(format!("No process definition found with key '{key}'"))
                 })
             }
@@ -133,6 +152,11 @@ impl<'c> Ctx<'c> {
     /// Loads instance `id` (once per command).
     pub(crate) fn load(&mut self, id: &str) -> Result<()> {
         if self.instances.contains_key(id) {
+            return Ok(());
+        }
+        if let Some(inst) = self.cache.take(id) {
+            self.instances.insert(id.to_owned(), inst);
+            self.order.push(id.to_owned());
             return Ok(());
         }
         let row = self
@@ -222,20 +246,25 @@ impl<'c> Ctx<'c> {
         self.apply(id, fx)
     }
 
-    /// Creates and starts a new instance of `definition_id`.
+    /// Creates and starts a new instance of `definition_id`; `suspended` is whether that
+    /// definition is suspended, when the caller already read it.
     pub(crate) fn start_instance(
         &mut self,
         definition_id: &str,
+        suspended: Option<bool>,
         business_key: Option<String>,
         variables: Variables,
         super_ref: Option<(String, String)>,
         id: Option<String>,
     ) -> Result<ProcessInstance> {
         let graph = self.graph(definition_id)?;
-        let suspended: bool = self
-            .conn
-            .prepare_cached("SELECT suspended FROM process_definition WHERE id = ?1")?
-            .query_row([definition_id], |r| r.get(0))?;
+        let suspended = match suspended {
+            Some(s) => s,
+            None => self
+                .conn
+                .prepare_cached("SELECT suspended FROM process_definition WHERE id = ?1")?
+                .query_row([definition_id], |r| r.get(0))?,
+        };
         if suspended {
             return Err(Error::Invalid(format!(
                 "Process definition {definition_id} is suspended"
@@ -362,6 +391,7 @@ impl<'c> Ctx<'c> {
         };
         let started = self.start_instance(
             &def,
+            None,
             spec.business_key,
             spec.variables,
             Some((parent.to_owned(), spec.exec.clone())),
@@ -1035,6 +1065,9 @@ impl<'c> Ctx<'c> {
                 continue;
             };
             self.write_instance(&inst)?;
+            if let Some(inst) = as_written(inst) {
+                self.cache.stage(id, inst);
+            }
         }
         Ok(self.tasks_changed)
     }
@@ -1200,6 +1233,39 @@ impl<'c> Ctx<'c> {
             ])?;
         Ok(())
     }
+}
+
+/// Variables bigger than this in all (bytes) keep an instance out of the cache.
+const CACHED_VARIABLES_MAX: usize = 64 * 1024;
+
+/// About how many bytes `value` takes.
+fn stored_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) | Value::Json(s) | Value::Xml(s) => s.len(),
+        Value::Object { value, .. } => value.len(),
+        Value::Bytes(b) => b.len(),
+        _ => 8,
+    }
+}
+
+/// `inst` as the database now has it, just written by [`Ctx::write_instance`]: for the
+/// cache, unless it ended (its rows are gone) or its variables are big.
+fn as_written(mut inst: Instance) -> Option<Instance> {
+    if inst.ended.is_some() {
+        return None;
+    }
+    inst.vars
+        .retain(|v| v.state != VarState::Deleted && !v.gone);
+    let size: usize = inst.vars.iter().map(|v| stored_size(&v.value)).sum();
+    if size > CACHED_VARIABLES_MAX {
+        return None;
+    }
+    for v in &mut inst.vars {
+        v.state = VarState::Clean;
+    }
+    inst.rev = if inst.is_new { 1 } else { inst.rev + 1 };
+    inst.is_new = false;
+    Some(inst)
 }
 
 struct IncidentRow<'a> {

@@ -11,6 +11,7 @@
 //! just before COMMIT (see [`history`]); a failure there fails the whole group,
 //! as a failed COMMIT does.
 
+pub(crate) mod cache;
 pub(crate) mod history;
 pub(crate) mod rows;
 
@@ -67,6 +68,8 @@ pub(crate) struct Tx<'c> {
     pub history: history::Batch,
     /// The history of the group's successful commands, written just before COMMIT.
     group_history: history::Batch,
+    /// The running instances as the writer last wrote them.
+    pub instances: cache::Cache<crate::runtime::Instance>,
 }
 
 impl Tx<'_> {
@@ -243,6 +246,7 @@ fn run_command<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> 
     } else {
         tx.group_history.absorb(&mut tx.history);
     }
+    tx.instances.command_ended(result.is_ok());
     result
 }
 
@@ -276,6 +280,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         tasks_changed: false,
         history: history::Batch::default(),
         group_history: history::Batch::default(),
+        instances: cache::Cache::default(),
     };
     while let Ok(first) = jobs.recv() {
         group.push(first);
@@ -313,6 +318,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 let _ = control(conn, "ROLLBACK");
             });
         let committed = commit.is_ok();
+        tx.instances.group_ended(committed);
         for finish in finishers.drain(..) {
             finish(commit.clone());
         }
