@@ -26,6 +26,7 @@ pub mod error;
 mod expr;
 mod graph;
 mod handlers;
+mod id;
 mod query;
 mod runtime;
 mod store;
@@ -153,7 +154,7 @@ impl std::fmt::Debug for Engine {
 
 /// A fresh id (a time-ordered UUID, so new rows land at the end of their indexes).
 pub(crate) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    id::new_id()
 }
 
 impl Engine {
