@@ -33,6 +33,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_runtime_tables_without_rowid.sql"),
 ];
 
+/// WAL pages after which a commit copies them into the database file (SQLite's default
+/// is 1,000). Each checkpoint stalls the writer for its writes and an fsync of the
+/// database file; under load a group commit adds a hundred pages or more, so the
+/// default checkpoints every few groups. With 10,000 (a WAL of about 40 MB) they are
+/// ten times rarer and the pages written over and over in between are copied once.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
 /// The most commands committed in one transaction.
 const MAX_GROUP: usize = 512;
 
@@ -338,7 +345,8 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
          PRAGMA synchronous = {sync};
          PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -32000;
-         PRAGMA temp_store = MEMORY;"
+         PRAGMA temp_store = MEMORY;
+         PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(256);
     // The writer's statements are cached and run with new parameters every time; without
