@@ -2,7 +2,7 @@
 //! instances it touches, runs the interpreter, and writes what changed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use baton_bpmn::model::{MappingSource, NodeKind, VariableMapping};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -18,14 +18,17 @@ use crate::runtime::{
 use crate::store::cache::Cache;
 use crate::store::history::{ActRow, Batch, Change, ProcRow};
 use crate::store::rows::{self, SqlOf, TASK_COLUMNS};
+use crate::store::stmts::Stmts;
 use crate::types::{
     DefinitionRef, ExternalTask, Failure, FetchAndLock, LockedTask, ProcessInstance, Variables,
 };
 use crate::value::Value;
 
 /// One command's view of the database and the instances it has loaded.
-pub(crate) struct Ctx<'c> {
+pub(crate) struct Ctx<'c, 's> {
     pub conn: &'c Connection,
+    /// The writer's hot statements.
+    pub stmts: &'c Stmts<'s>,
     pub shared: &'c Shared,
     pub now: i64,
     instances: HashMap<String, Instance>,
@@ -38,15 +41,17 @@ pub(crate) struct Ctx<'c> {
     cache: &'c mut Cache<Instance>,
 }
 
-impl<'c> Ctx<'c> {
+impl<'c, 's> Ctx<'c, 's> {
     pub(crate) fn new(
         conn: &'c Connection,
+        stmts: &'c Stmts<'s>,
         hist: &'c mut Batch,
         cache: &'c mut Cache<Instance>,
         shared: &'c Shared,
     ) -> Self {
         Ctx {
             conn,
+            stmts,
             shared,
             now: shared.clock.now(),
             instances: HashMap::new(),
@@ -84,11 +89,12 @@ impl<'c> Ctx<'c> {
             }
             DefinitionRef::Key { key, tenant_id } => {
                 let found: Option<(String, bool)> = self
-                    .conn
-                    .prepare_cached(
+                    .stmts
+                    .get(
                         "SELECT id, suspended FROM process_definition WHERE key = ?1 \
                          AND tenant_id IS ?2 ORDER BY version DESC LIMIT 1",
                     )?
+                    .borrow_mut()
                     .query_row(params![key, tenant_id], row)
                     .optional()?;
                 found.ok_or_else(|| {
@@ -532,14 +538,12 @@ impl<'c> Ctx<'c> {
         let inst = self.inst(id)?;
         let g = inst.graph.clone();
         let (bk, tenant) = (inst.business_key.clone(), inst.tenant_id.clone());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
-                 activity_id, activity_instance_id, definition_id, definition_key, version_tag, \
-                 business_key, tenant_id, create_time) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
+        self.stmts.execute(
+            "INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
+             activity_id, activity_instance_id, definition_id, definition_key, version_tag, \
+             business_key, tenant_id, create_time) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
                 spec.id,
                 spec.topic,
                 spec.priority,
@@ -553,7 +557,8 @@ impl<'c> Ctx<'c> {
                 bk,
                 tenant,
                 self.now
-            ])?;
+            ],
+        )?;
         self.tasks_changed = true;
         Ok(())
     }
@@ -573,9 +578,8 @@ impl<'c> Ctx<'c> {
 
     /// Deletes `task`, already read (a plain DELETE: RETURNING costs a temporary table).
     fn delete_read_task(&mut self, task: &ExternalTask) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM external_task WHERE id = ?1")?
-            .execute([&task.id])?;
+        self.stmts
+            .execute("DELETE FROM external_task WHERE id = ?1", [&task.id])?;
         if task.retries == Some(0) {
             self.resolve_task_incidents(&task.id, "DELETED")?;
         }
@@ -597,10 +601,12 @@ impl<'c> Ctx<'c> {
 
     /// The external task `id`, or a not-found error naming it.
     pub(crate) fn task(&self, id: &str) -> Result<(ExternalTask, Option<String>)> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {TASK_COLUMNS} FROM external_task WHERE id = ?1"
-            ))?
+        static BY_ID: OnceLock<String> = OnceLock::new();
+        let sql =
+            BY_ID.get_or_init(|| format!("SELECT {TASK_COLUMNS} FROM external_task WHERE id = ?1"));
+        self.stmts
+            .get(sql)?
+            .borrow_mut()
             .query_row([id], |r| Ok((rows::task_from(r)?, r.get(18)?)))
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("External task with id {id} does not exist")))
@@ -720,11 +726,10 @@ impl<'c> Ctx<'c> {
         for (mut task, details, ti) in found {
             let topic = &req.topics[ti];
             let expiration = self.now.saturating_add(topic.lock_duration);
-            self.conn
-                .prepare_cached(
-                    "UPDATE external_task SET worker_id = ?1, lock_expiration = ?2 WHERE id = ?3",
-                )?
-                .execute(params![req.worker_id, expiration, task.id])?;
+            self.stmts.execute(
+                "UPDATE external_task SET worker_id = ?1, lock_expiration = ?2 WHERE id = ?3",
+                params![req.worker_id, expiration, task.id],
+            )?;
             task.worker_id = Some(req.worker_id.clone());
             task.lock_expiration_time = Some(expiration);
             let variables = match &topic.variables {
@@ -1076,29 +1081,25 @@ impl<'c> Ctx<'c> {
         let ended = inst.ended.is_some();
         if ended {
             if !inst.is_new {
-                self.conn
-                    .prepare_cached("DELETE FROM process_instance WHERE id = ?1")?
-                    .execute([&inst.id])?;
+                self.stmts
+                    .execute("DELETE FROM process_instance WHERE id = ?1", [&inst.id])?;
                 if !inst.vars.is_empty() {
                     self.conn
                         .prepare_cached("DELETE FROM variable WHERE instance_id = ?1")?
                         .execute([&inst.id])?;
                 }
-                self.conn
-                    .prepare_cached("DELETE FROM incident WHERE instance_id = ?1")?
-                    .execute([&inst.id])?;
+                self.stmts
+                    .execute("DELETE FROM incident WHERE instance_id = ?1", [&inst.id])?;
             }
         } else {
             let state = serde_json::to_string(&inst.execs)
                 .map_err(|e| Error::Internal(format!("cannot serialise instance state: {e}")))?;
             if inst.is_new {
-                self.conn
-                    .prepare_cached(
+                self.stmts.execute(
                         "INSERT INTO process_instance (id, definition_id, definition_key, business_key, \
                          super_instance_id, super_execution_id, root_instance_id, tenant_id, \
                          start_time, state, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
-                    )?
-                    .execute(params![
+                    params![
                         inst.id,
                         inst.graph.id,
                         inst.graph.key,
@@ -1109,14 +1110,13 @@ impl<'c> Ctx<'c> {
                         inst.tenant_id,
                         inst.start_time,
                         state
-                    ])?;
+                    ],
+                )?;
             } else {
-                let updated = self
-                    .conn
-                    .prepare_cached(
-                        "UPDATE process_instance SET state = ?1, rev = ?2 WHERE id = ?3 AND rev = ?4",
-                    )?
-                    .execute(params![state, inst.rev + 1, inst.id, inst.rev])?;
+                let updated = self.stmts.execute(
+                    "UPDATE process_instance SET state = ?1, rev = ?2 WHERE id = ?3 AND rev = ?4",
+                    params![state, inst.rev + 1, inst.id, inst.rev],
+                )?;
                 if updated != 1 {
                     return Err(Error::Internal(format!(
                         "instance {} changed under this command (revision {})",

@@ -55,7 +55,7 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
 
 /// Stores a deployment and versions its processes.
 pub(crate) fn deploy(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'_, '_>,
     cache: &Cache,
     d: NewDeployment,
     mut parsed: Parsed,

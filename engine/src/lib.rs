@@ -217,13 +217,19 @@ impl Engine {
     async fn command<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Ctx<'_>) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Ctx<'_, '_>) -> Result<R> + Send + 'static,
     {
         let shared = self.inner.shared.clone();
         self.inner
             .store
             .write(move |tx| {
-                let mut ctx = Ctx::new(tx.conn, &mut tx.history, &mut tx.instances, &shared);
+                let mut ctx = Ctx::new(
+                    tx.conn,
+                    tx.stmts,
+                    &mut tx.history,
+                    &mut tx.instances,
+                    &shared,
+                );
                 let result = f(&mut ctx)?;
                 if ctx.flush()? {
                     tx.tasks_changed = true;
@@ -526,7 +532,13 @@ mod tests {
             .inner
             .store
             .write(move |tx| {
-                let mut ctx = Ctx::new(tx.conn, &mut tx.history, &mut tx.instances, &shared);
+                let mut ctx = Ctx::new(
+                    tx.conn,
+                    tx.stmts,
+                    &mut tx.history,
+                    &mut tx.instances,
+                    &shared,
+                );
                 ctx.inst(&id)?.put(&id, "x", Value::Integer(2));
                 ctx.flush()?;
                 Err::<(), _>(Error::Invalid("failed after writing".into()))

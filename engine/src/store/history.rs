@@ -11,9 +11,11 @@
 //! has its history, and a crash loses neither or both.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::ToSql;
 
+use super::stmts::Stmts;
 use crate::error::Result;
 
 /// An activity-instance history row.
@@ -190,18 +192,18 @@ impl Batch {
     }
 
     /// Writes the batch and empties it; on an error it is left as it was.
-    pub(crate) fn write(&mut self, conn: &Connection) -> Result<()> {
+    pub(crate) fn write(&mut self, stmts: &Stmts<'_>) -> Result<()> {
         if self.is_empty() {
             return Ok(());
         }
         for chunk in chunks(&self.procs) {
-            insert_procs(conn, chunk)?;
+            insert_procs(stmts, chunk)?;
         }
         for chunk in chunks(&self.acts) {
-            insert_acts(conn, chunk)?;
+            insert_acts(stmts, chunk)?;
         }
         for change in &self.changes {
-            apply(conn, change)?;
+            apply(stmts, change)?;
         }
         self.clear();
         Ok(())
@@ -219,6 +221,21 @@ fn chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
         rows = rest;
         Some(chunk)
     })
+}
+
+/// The INSERT of `rows` rows (one of [`CHUNKS`]), made once per process.
+fn insert_for(
+    texts: &'static OnceLock<Vec<String>>,
+    head: &str,
+    width: usize,
+    rows: usize,
+) -> &'static str {
+    let texts = texts.get_or_init(|| CHUNKS.iter().map(|&n| insert_sql(head, n, width)).collect());
+    let i = CHUNKS
+        .iter()
+        .position(|&n| n == rows)
+        .unwrap_or(CHUNKS.len() - 1);
+    &texts[i]
 }
 
 /// `INSERT INTO table (columns) VALUES (?, ...), ...` for `rows` rows of `width` values.
@@ -248,7 +265,9 @@ const PROC_HEAD: &str = "INSERT INTO hi_process_instance (id, business_key, defi
      delete_reason)";
 const PROC_WIDTH: usize = 15;
 
-fn insert_procs(conn: &Connection, rows: &[ProcRow]) -> Result<()> {
+static PROC_SQL: OnceLock<Vec<String>> = OnceLock::new();
+
+fn insert_procs(stmts: &Stmts<'_>, rows: &[ProcRow]) -> Result<()> {
     let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * PROC_WIDTH);
     for p in rows {
         args.extend_from_slice(&[
@@ -269,8 +288,10 @@ fn insert_procs(conn: &Connection, rows: &[ProcRow]) -> Result<()> {
             &p.reason,
         ]);
     }
-    conn.prepare_cached(&insert_sql(PROC_HEAD, rows.len(), PROC_WIDTH))?
-        .execute(args.as_slice())?;
+    stmts.execute(
+        insert_for(&PROC_SQL, PROC_HEAD, PROC_WIDTH, rows.len()),
+        args.as_slice(),
+    )?;
     Ok(())
 }
 
@@ -279,7 +300,9 @@ const ACT_HEAD: &str = "INSERT INTO hi_activity_instance (id, parent_id, activit
      task_id, called_instance_id, start_time, end_time, canceled, complete_scope, seq, tenant_id)";
 const ACT_WIDTH: usize = 17;
 
-fn insert_acts(conn: &Connection, rows: &[ActRow]) -> Result<()> {
+static ACT_SQL: OnceLock<Vec<String>> = OnceLock::new();
+
+fn insert_acts(stmts: &Stmts<'_>, rows: &[ActRow]) -> Result<()> {
     let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * ACT_WIDTH);
     for a in rows {
         args.extend_from_slice(&[
@@ -302,12 +325,14 @@ fn insert_acts(conn: &Connection, rows: &[ActRow]) -> Result<()> {
             &a.tenant,
         ]);
     }
-    conn.prepare_cached(&insert_sql(ACT_HEAD, rows.len(), ACT_WIDTH))?
-        .execute(args.as_slice())?;
+    stmts.execute(
+        insert_for(&ACT_SQL, ACT_HEAD, ACT_WIDTH, rows.len()),
+        args.as_slice(),
+    )?;
     Ok(())
 }
 
-fn apply(conn: &Connection, change: &Change) -> Result<()> {
+fn apply(stmts: &Stmts<'_>, change: &Change) -> Result<()> {
     use rusqlite::params;
     match change {
         Change::ActivityEnd {
@@ -315,32 +340,30 @@ fn apply(conn: &Connection, change: &Change) -> Result<()> {
             end,
             canceled,
             complete_scope,
-        } => conn
-            .prepare_cached(
-                "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
-                 complete_scope = ?3 WHERE id = ?4",
-            )?
-            .execute(params![end, canceled, complete_scope, id])?,
-        Change::ActivityCalled { id, called } => conn
-            .prepare_cached(
-                "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
-            )?
-            .execute(params![called, id])?,
-        Change::ActivityTask { id, task } => conn
-            .prepare_cached("UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2")?
-            .execute(params![task, id])?,
+        } => stmts.execute(
+            "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
+             complete_scope = ?3 WHERE id = ?4",
+            params![end, canceled, complete_scope, id],
+        )?,
+        Change::ActivityCalled { id, called } => stmts.execute(
+            "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
+            params![called, id],
+        )?,
+        Change::ActivityTask { id, task } => stmts.execute(
+            "UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2",
+            params![task, id],
+        )?,
         Change::ProcessEnd {
             id,
             end,
             state,
             end_activity,
             reason,
-        } => conn
-            .prepare_cached(
-                "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
-                 end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
-            )?
-            .execute(params![end, state, end_activity, reason, id])?,
+        } => stmts.execute(
+            "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
+             end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
+            params![end, state, end_activity, reason, id],
+        )?,
     };
     Ok(())
 }
@@ -407,7 +430,8 @@ mod tests {
 
     #[test]
     fn the_batch_is_written_in_multi_row_inserts_then_changes() {
-        let conn = Connection::open_in_memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let stmts = Stmts::new(&conn);
         for sql in super::super::MIGRATIONS {
             conn.execute_batch(sql).unwrap();
         }
@@ -415,7 +439,7 @@ mod tests {
         for i in 0..70 {
             batch.start_activity(act(&format!("a{i}")));
         }
-        batch.write(&conn).unwrap();
+        batch.write(&stmts).unwrap();
         assert!(batch.is_empty());
         batch.change(Change::ActivityEnd {
             id: "a3".into(),
@@ -423,7 +447,7 @@ mod tests {
             canceled: true,
             complete_scope: false,
         });
-        batch.write(&conn).unwrap();
+        batch.write(&stmts).unwrap();
         let n: i64 = conn
             .query_row("SELECT COUNT(*) FROM hi_activity_instance", [], |r| {
                 r.get(0)

@@ -14,6 +14,7 @@
 pub(crate) mod cache;
 pub(crate) mod history;
 pub(crate) mod rows;
+pub(crate) mod stmts;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -64,9 +65,11 @@ pub enum Location {
 }
 
 /// The state of the writer's current transaction, visible to commands.
-pub(crate) struct Tx<'c> {
+pub(crate) struct Tx<'c, 's> {
     /// The write connection, inside a transaction and the command's savepoint.
     pub conn: &'c Connection,
+    /// The hot statements, prepared once on `conn`.
+    pub stmts: &'s stmts::Stmts<'c>,
     /// Set by a command that made external tasks fetchable.
     pub tasks_changed: bool,
     /// The running command's activity- and process-instance history. It joins the
@@ -79,19 +82,19 @@ pub(crate) struct Tx<'c> {
     pub instances: cache::Cache<crate::runtime::Instance>,
 }
 
-impl Tx<'_> {
+impl Tx<'_, '_> {
     /// Writes the group's buffered history now, in a savepoint of its own, so that a
     /// query running on the write connection sees it.
     fn write_history_now(&mut self) -> Result<()> {
         if self.group_history.is_empty() {
             return Ok(());
         }
-        control(self.conn, "SAVEPOINT history")?;
-        match self.group_history.write(self.conn) {
-            Ok(()) => Ok(control(self.conn, "RELEASE history")?),
+        control(self.stmts, "SAVEPOINT history")?;
+        match self.group_history.write(self.stmts) {
+            Ok(()) => Ok(control(self.stmts, "RELEASE history")?),
             Err(e) => {
-                let _ = control(self.conn, "ROLLBACK TO history")
-                    .and_then(|()| control(self.conn, "RELEASE history"));
+                let _ = control(self.stmts, "ROLLBACK TO history")
+                    .and_then(|()| control(self.stmts, "RELEASE history"));
                 Err(e)
             }
         }
@@ -100,7 +103,7 @@ impl Tx<'_> {
 
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
 /// A queued command; given no transaction (it could not be begun), it runs nothing.
-type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> Finish + Send>;
+type Job = Box<dyn FnOnce(Option<&mut Tx<'_, '_>>) -> Finish + Send>;
 
 /// The database: a writer thread and read connections.
 pub(crate) struct Store {
@@ -148,7 +151,7 @@ impl Store {
     pub(crate) async fn write<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
     {
         self.submit(false, f).await
     }
@@ -158,10 +161,10 @@ impl Store {
     async fn submit<R, F>(&self, history_first: bool, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
     {
         let (send, recv) = oneshot::channel();
-        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_, '_>>| {
             let result = match tx {
                 Some(tx) => {
                     if history_first {
@@ -239,12 +242,12 @@ impl Drop for Store {
 
 /// Runs one transaction-control statement, prepared once per connection (these run
 /// several times per command, and parsing them each time showed in profiles).
-fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+fn control(stmts: &stmts::Stmts<'_>, sql: &'static str) -> rusqlite::Result<()> {
+    stmts.execute(sql, []).map(|_| ())
 }
 
 /// Runs `f` in its savepoint; its history joins the group's only if it succeeded.
-fn run_command<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
+fn run_command<R>(tx: &mut Tx<'_, '_>, f: impl FnOnce(&mut Tx<'_, '_>) -> Result<R>) -> Result<R> {
     let before = tx.tasks_changed;
     let result = run_in_savepoint(tx, f);
     if result.is_err() {
@@ -257,8 +260,11 @@ fn run_command<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> 
     result
 }
 
-fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
-    control(tx.conn, "SAVEPOINT command")?;
+fn run_in_savepoint<R>(
+    tx: &mut Tx<'_, '_>,
+    f: impl FnOnce(&mut Tx<'_, '_>) -> Result<R>,
+) -> Result<R> {
+    control(tx.stmts, "SAVEPOINT command")?;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -269,9 +275,9 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
         Err(Error::Internal(format!("a command panicked: {what}")))
     });
     let end = if result.is_ok() {
-        control(tx.conn, "RELEASE command")
+        control(tx.stmts, "RELEASE command")
     } else {
-        control(tx.conn, "ROLLBACK TO command").and_then(|()| control(tx.conn, "RELEASE command"))
+        control(tx.stmts, "ROLLBACK TO command").and_then(|()| control(tx.stmts, "RELEASE command"))
     };
     match end {
         Ok(()) => result,
@@ -280,10 +286,12 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
 }
 
 fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(bool)) {
+    let stmts = stmts::Stmts::new(conn);
     let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
     let mut tx = Tx {
         conn,
+        stmts: &stmts,
         tasks_changed: false,
         history: history::Batch::default(),
         group_history: history::Batch::default(),
@@ -300,7 +308,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         tx.tasks_changed = false;
         tx.history.clear();
         tx.group_history.clear();
-        let begin = control(conn, "BEGIN IMMEDIATE");
+        let begin = control(&stmts, "BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let err = Error::Storage(format!("cannot begin a transaction: {e}"));
             tracing::error!(%err, "a group of commands was refused");
@@ -316,13 +324,13 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         // written, the group is rolled back as if its COMMIT had failed.
         let commit = tx
             .group_history
-            .write(conn)
+            .write(&stmts)
             .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
             .and_then(|()| {
-                control(conn, "COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")))
+                control(&stmts, "COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")))
             })
             .inspect_err(|_| {
-                let _ = control(conn, "ROLLBACK");
+                let _ = control(&stmts, "ROLLBACK");
             });
         let committed = commit.is_ok();
         tx.instances.group_ended(committed);
