@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rusqlite::{Connection, Statement};
+use rusqlite::{Connection, PrepFlags, Statement};
 
 use rusqlite::Result;
 
@@ -37,7 +37,12 @@ impl<'c> Stmts<'c> {
         if let Some(s) = self.prepared.borrow().get(&key) {
             return Ok(s.clone());
         }
-        let stmt = Rc::new(RefCell::new(self.conn.prepare(sql)?));
+        // Persistent: kept for good, so SQLite leaves its lookaside memory (small
+        // allocations without malloc) to the statements' runs.
+        let stmt = self
+            .conn
+            .prepare_with_flags(sql, PrepFlags::SQLITE_PREPARE_PERSISTENT)?;
+        let stmt = Rc::new(RefCell::new(stmt));
         self.prepared.borrow_mut().insert(key, stmt.clone());
         Ok(stmt)
     }
