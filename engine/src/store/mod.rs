@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
@@ -348,12 +348,17 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
     };
+    let temp_store = if sub_journal_spill(conn)? >= BIG_SPILL {
+        "DEFAULT"
+    } else {
+        "MEMORY"
+    };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {sync};
          PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -32000;
-         PRAGMA temp_store = MEMORY;
+         PRAGMA temp_store = {temp_store};
          PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(256);
@@ -362,6 +367,32 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
     // (fetch-and-lock's LIMIT) is prepared again on every run.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
+}
+
+/// The sub-journal spill size from which the writer leaves `temp_store` at its default.
+///
+/// Every command's savepoint copies the pages it changes into SQLite's sub-journal.
+/// With `temp_store=MEMORY` that is an in-memory file grown in 1 KiB pieces (five
+/// allocations per page, freed at every RELEASE). With the default `temp_store` it is
+/// an in-memory file grown in pieces of the spill size, written to a temporary file
+/// only beyond it; SQLite's default spill of 64 KiB is exceeded often enough to cost
+/// more than the small pieces, so the default `temp_store` is used only with a
+/// SQLite built with a larger spill (the workspace's `.cargo/config.toml` does that).
+const BIG_SPILL: i64 = 1 << 20;
+
+/// `SQLITE_STMTJRNL_SPILL` of the linked SQLite, from its compile options.
+fn sub_journal_spill(conn: &Connection) -> Result<i64> {
+    let option: Option<String> = conn
+        .query_row(
+            "SELECT compile_options FROM pragma_compile_options \
+             WHERE compile_options LIKE 'STMTJRNL_SPILL=%'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(option
+        .and_then(|o| o.trim_start_matches("STMTJRNL_SPILL=").parse().ok())
+        .unwrap_or(0))
 }
 
 fn open_reader(path: &Path) -> Result<Connection> {
@@ -497,6 +528,33 @@ mod tests {
         assert_eq!(worker, "w");
         // Keyed by id alone now.
         assert!(conn.prepare("SELECT rowid FROM external_task").is_err());
+    }
+
+    #[test]
+    fn the_workspace_builds_sqlite_for_the_writer() {
+        // `.cargo/config.toml` passes these to the bundled SQLite.
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(sub_journal_spill(&conn).unwrap(), BIG_SPILL);
+        let options: Vec<String> = conn
+            .prepare("SELECT compile_options FROM pragma_compile_options")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_LOOKASIDE=1200,500"),
+            "{options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        configure(&conn, Durability::Full).unwrap();
+        let temp_store: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp_store, 0, "default");
     }
 
     #[test]
