@@ -577,7 +577,7 @@ impl<'c, 's> Ctx<'c, 's> {
     }
 
     /// Deletes `task`, already read (a plain DELETE: RETURNING costs a temporary table).
-    fn delete_read_task(&mut self, task: &ExternalTask) -> Result<()> {
+    fn delete_read_task(&mut self, task: &TaskKey) -> Result<()> {
         self.stmts
             .execute("DELETE FROM external_task WHERE id = ?1", [&task.id])?;
         if task.retries == Some(0) {
@@ -614,17 +614,40 @@ impl<'c, 's> Ctx<'c, 's> {
 
     /// The task `id`, checked to be locked by `worker` (as Camunda checks it: by worker id
     /// only, so the same worker may still act after its lock expired).
+    /// As [`Ctx::owned_task`], reading only what completing the task needs.
+    fn owned_task_key(&self, id: &str, worker: &str, verb: &str) -> Result<TaskKey> {
+        let row: Option<(Option<String>, bool, TaskKey)> = self
+            .stmts
+            .get(
+                "SELECT worker_id, suspended, retries, instance_id, execution_id \
+                 FROM external_task WHERE id = ?1",
+            )?
+            .borrow_mut()
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    TaskKey {
+                        id: id.to_owned(),
+                        retries: r.get(2)?,
+                        instance: r.get(3)?,
+                        exec: r.get(4)?,
+                    },
+                ))
+            })
+            .optional()?;
+        let Some((owner, suspended, key)) = row else {
+            return Err(Error::NotFound(format!(
+                "External task with id {id} does not exist"
+            )));
+        };
+        check_owner(id, owner.as_deref(), suspended, worker, verb)?;
+        Ok(key)
+    }
+
     pub(crate) fn owned_task(&self, id: &str, worker: &str, verb: &str) -> Result<ExternalTask> {
         let (task, _) = self.task(id)?;
-        if task.worker_id.as_deref() != Some(worker) {
-            return Err(Error::Invalid(format!(
-                "External Task {id} cannot be {verb} by worker '{worker}'. It is locked by worker '{}'.",
-                task.worker_id.as_deref().unwrap_or("")
-            )));
-        }
-        if task.suspended {
-            return Err(Error::Invalid(format!("External Task {id} is suspended")));
-        }
+        check_owner(id, task.worker_id.as_deref(), task.suspended, worker, verb)?;
         Ok(task)
     }
 
@@ -759,25 +782,26 @@ impl<'c, 's> Ctx<'c, 's> {
     /// Sets a worker's variables on the task's execution, global ones first.
     fn set_task_variables(
         &mut self,
-        task: &ExternalTask,
+        instance: &str,
+        exec: &str,
         variables: Variables,
         local: Variables,
     ) -> Result<()> {
-        let inst = self.inst(&task.process_instance_id)?;
+        let inst = self.inst(instance)?;
         for (name, value) in variables {
-            inst.set_variable(&task.execution_id, &name, value);
+            inst.set_variable(exec, &name, value);
         }
         for (name, value) in local {
-            inst.set_local(&task.execution_id, &name, value);
+            inst.set_local(exec, &name, value);
         }
         Ok(())
     }
 
     /// Checks the task's execution still waits for it.
-    fn waiting_exec(&mut self, task: &ExternalTask) -> Result<()> {
-        let inst = self.inst(&task.process_instance_id)?;
-        match inst.exec(&task.execution_id) {
-            Some(e) if e.wait == Wait::ExternalTask(task.id.clone()) => Ok(()),
+    fn waiting_exec(&mut self, task: &TaskKey) -> Result<()> {
+        let inst = self.inst(&task.instance)?;
+        match inst.exec(&task.exec) {
+            Some(e) if matches!(&e.wait, Wait::ExternalTask(t) if *t == task.id) => Ok(()),
             _ => Err(Error::Internal(format!(
                 "external task {} has no waiting execution",
                 task.id
@@ -792,12 +816,11 @@ impl<'c, 's> Ctx<'c, 's> {
         variables: Variables,
         local: Variables,
     ) -> Result<()> {
-        let task = self.owned_task(id, worker, "completed")?;
+        let task = self.owned_task_key(id, worker, "completed")?;
         self.waiting_exec(&task)?;
         self.delete_read_task(&task)?;
-        self.set_task_variables(&task, variables, local)?;
-        let exec = task.execution_id.clone();
-        self.step(&task.process_instance_id, |run| run.complete(&exec))
+        self.set_task_variables(&task.instance, &task.exec, variables, local)?;
+        self.step(&task.instance, |run| run.complete(&task.exec))
     }
 
     pub(crate) fn bpmn_error(
@@ -811,13 +834,12 @@ impl<'c, 's> Ctx<'c, 's> {
         if code.is_empty() {
             return Err(Error::Invalid("errorCode is required".into()));
         }
-        let task = self.owned_task(id, worker, "reported a BPMN error")?;
+        let task = self.owned_task_key(id, worker, "reported a BPMN error")?;
         self.waiting_exec(&task)?;
         self.delete_read_task(&task)?;
-        self.set_task_variables(&task, variables, Vec::new())?;
-        let exec = task.execution_id.clone();
-        self.step(&task.process_instance_id, |run| {
-            run.throw_error(&exec, code, message)
+        self.set_task_variables(&task.instance, &task.exec, variables, Vec::new())?;
+        self.step(&task.instance, |run| {
+            run.throw_error(&task.exec, code, message)
         })
     }
 
@@ -846,7 +868,12 @@ impl<'c, 's> Ctx<'c, 's> {
                 id
             ])?;
         if !f.variables.is_empty() || !f.local_variables.is_empty() {
-            self.set_task_variables(&task, f.variables, f.local_variables)?;
+            self.set_task_variables(
+                &task.process_instance_id,
+                &task.execution_id,
+                f.variables,
+                f.local_variables,
+            )?;
         }
         self.manage_incident(&task, f.retries, f.error_message.as_deref())?;
         self.tasks_changed = true;
@@ -1266,6 +1293,34 @@ fn as_written(mut inst: Instance) -> Option<Instance> {
     inst.rev = if inst.is_new { 1 } else { inst.rev + 1 };
     inst.is_new = false;
     Some(inst)
+}
+
+/// What completing a task (or throwing a BPMN error from it) needs of its row.
+struct TaskKey {
+    id: String,
+    instance: String,
+    exec: String,
+    retries: Option<i64>,
+}
+
+/// Checks that `worker` holds task `id` (locked by `owner`) and that it is active.
+fn check_owner(
+    id: &str,
+    owner: Option<&str>,
+    suspended: bool,
+    worker: &str,
+    verb: &str,
+) -> Result<()> {
+    if owner != Some(worker) {
+        return Err(Error::Invalid(format!(
+            "External Task {id} cannot be {verb} by worker '{worker}'. It is locked by worker '{}'.",
+            owner.unwrap_or("")
+        )));
+    }
+    if suspended {
+        return Err(Error::Invalid(format!("External Task {id} is suspended")));
+    }
+    Ok(())
 }
 
 struct IncidentRow<'a> {
