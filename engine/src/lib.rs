@@ -555,4 +555,55 @@ mod tests {
             .unwrap();
         assert_eq!(x(&engine, &inst.id).await, Some(Value::Integer(3)));
     }
+
+    #[tokio::test]
+    async fn completing_checks_the_task_and_its_worker() {
+        let engine = Engine::open(Config::memory()).unwrap();
+        engine
+            .deploy(NewDeployment {
+                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
+                ..NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        engine.start(StartInstance::by_key("p")).await.unwrap();
+        let err = engine
+            .complete("nope", "w", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "External task with id nope does not exist");
+        let tasks = engine
+            .fetch_and_lock(FetchAndLock {
+                worker_id: "w".into(),
+                max_tasks: 1,
+                use_priority: false,
+                topics: vec![TopicRequest {
+                    topic: "t".into(),
+                    lock_duration: 1000,
+                    ..TopicRequest::default()
+                }],
+            })
+            .await
+            .unwrap();
+        let id = &tasks[0].task.id;
+        let err = engine
+            .complete(id, "other", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "External Task {id} cannot be completed by worker 'other'. It is locked by worker 'w'."
+            )
+        );
+        engine
+            .complete(id, "w", Vec::new(), Vec::new())
+            .await
+            .unwrap();
+        let err = engine
+            .complete(id, "w", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
 }
