@@ -1262,8 +1262,13 @@ impl<'c, 's> Ctx<'c, 's> {
     }
 }
 
-/// Variables bigger than this in all (bytes) keep an instance out of the cache.
-const CACHED_VARIABLES_MAX: usize = 64 * 1024;
+/// An instance bigger than this (bytes, roughly: its variables' values and its
+/// executions) stays out of the cache, which thus holds at most about
+/// `CAPACITY` (4,096) times this: 32 MiB, as much as SQLite's page cache.
+const CACHED_INSTANCE_MAX: usize = 8 * 1024;
+
+/// About how many bytes an execution takes.
+const EXEC_SIZE: usize = 128;
 
 /// About how many bytes `value` takes.
 fn stored_size(value: &Value) -> usize {
@@ -1276,15 +1281,20 @@ fn stored_size(value: &Value) -> usize {
 }
 
 /// `inst` as the database now has it, just written by [`Ctx::write_instance`]: for the
-/// cache, unless it ended (its rows are gone) or its variables are big.
+/// cache, unless it ended (its rows are gone) or it is big.
 fn as_written(mut inst: Instance) -> Option<Instance> {
     if inst.ended.is_some() {
         return None;
     }
     inst.vars
         .retain(|v| v.state != VarState::Deleted && !v.gone);
-    let size: usize = inst.vars.iter().map(|v| stored_size(&v.value)).sum();
-    if size > CACHED_VARIABLES_MAX {
+    let size: usize = inst
+        .vars
+        .iter()
+        .map(|v| stored_size(&v.value))
+        .sum::<usize>()
+        + inst.execs.len() * EXEC_SIZE;
+    if size > CACHED_INSTANCE_MAX {
         return None;
     }
     for v in &mut inst.vars {

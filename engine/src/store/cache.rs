@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 
-/// Committed entries kept at most; beyond that, some are dropped.
-const CAPACITY: usize = 8192;
+/// Committed entries kept at most; beyond that, they are dropped.
+const CAPACITY: usize = 4096;
 
 /// Rows by id: committed, written by this group, written by the running command.
 #[derive(Debug)]
