@@ -10,6 +10,12 @@
 //!
 //! Optional arguments: a case name filter (`simple`, `fork`, `normal`, `nohistory`) and
 //! `--instances N` to scale every case.
+//!
+//! The single writer thread is the limit, so the last two columns say the most: how
+//! much of the wall time it was on a CPU, and its CPU time per instance. On a shared
+//! 2-core machine the wall-clock figures of one case vary by a quarter or more
+//! between runs (the README reports the best and the median of several); compare
+//! changes over several runs, alternating.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 //! instances it touches, runs the interpreter, and writes what changed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use baton_bpmn::model::{MappingSource, NodeKind, VariableMapping};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -15,41 +15,50 @@ use crate::runtime::{
     Binding, ChildSpec, Effect, EndState, Exec, HistoryEvent, Instance, Run, TaskSpec, VarState,
     Wait,
 };
+use crate::store::cache::Cache;
+use crate::store::history::{ActRow, Batch, Change, ProcRow};
 use crate::store::rows::{self, SqlOf, TASK_COLUMNS};
+use crate::store::stmts::Stmts;
 use crate::types::{
     DefinitionRef, ExternalTask, Failure, FetchAndLock, LockedTask, ProcessInstance, Variables,
 };
 use crate::value::Value;
 
 /// One command's view of the database and the instances it has loaded.
-pub(crate) struct Ctx<'c> {
+pub(crate) struct Ctx<'c, 's> {
     pub conn: &'c Connection,
+    /// The writer's hot statements.
+    pub stmts: &'c Stmts<'s>,
     pub shared: &'c Shared,
     pub now: i64,
     pub(crate) instances: HashMap<String, Instance>,
     /// Instances in the order they were first loaded, for writing back.
     pub(crate) order: Vec<String>,
     pub tasks_changed: bool,
-    /// The last history sequence number used per instance in this command.
-    /// Activity-instance history rows started in this command, written once at flush.
-    acts: Vec<ActRow>,
-    act_index: HashMap<String, usize>,
-    /// Process-instance history rows started in this command.
-    procs: Vec<ProcRow>,
+    /// This command's activity- and process-instance history, written with its group.
+    hist: &'c mut Batch,
+    /// The writer's cache of running instances.
+    cache: &'c mut Cache<Instance>,
 }
 
-impl<'c> Ctx<'c> {
-    pub(crate) fn new(conn: &'c Connection, shared: &'c Shared) -> Self {
+impl<'c, 's> Ctx<'c, 's> {
+    pub(crate) fn new(
+        conn: &'c Connection,
+        stmts: &'c Stmts<'s>,
+        hist: &'c mut Batch,
+        cache: &'c mut Cache<Instance>,
+        shared: &'c Shared,
+    ) -> Self {
         Ctx {
             conn,
+            stmts,
             shared,
             now: shared.clock.now(),
             instances: HashMap::new(),
             order: Vec::new(),
             tasks_changed: false,
-            acts: Vec::new(),
-            act_index: HashMap::new(),
-            procs: Vec::new(),
+            hist,
+            cache,
         }
     }
 
@@ -63,21 +72,32 @@ impl<'c> Ctx<'c> {
         load_graph(self.conn, &self.shared.cache, id)
     }
 
-    /// Resolves a definition reference to a definition id.
-    pub(crate) fn resolve(&self, def: &DefinitionRef) -> Result<String> {
+    /// Resolves a definition reference to a definition id, and whether that definition
+    /// is suspended (one query: starting an instance needs both).
+    pub(crate) fn resolve(&self, def: &DefinitionRef) -> Result<(String, bool)> {
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
         match def {
             DefinitionRef::Id(id) => {
-                let found: Option<String> = self
+                let found: Option<(String, bool)> = self
                     .conn
-                    .prepare_cached("SELECT id FROM process_definition WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
+                    .prepare_cached("SELECT id, suspended FROM process_definition WHERE id = ?1")?
+                    .query_row([id], row)
                     .optional()?;
                 found.ok_or_else(|| {
                     Error::NotFound(format!("No process definition found with id '{id}'"))
                 })
             }
             DefinitionRef::Key { key, tenant_id } => {
-                self.latest(key, tenant_id.as_deref())?.ok_or_else(|| {
+                let found: Option<(String, bool)> = self
+                    .stmts
+                    .get(
+                        "SELECT id, suspended FROM process_definition WHERE key = ?1 \
+                         AND tenant_id IS ?2 ORDER BY version DESC LIMIT 1",
+                    )?
+                    .borrow_mut()
+                    .query_row(params![key, tenant_id], row)
+                    .optional()?;
+                found.ok_or_else(|| {
                     // Camunda's wording, which clients show to users.
                     Error::NotFound(match tenant_id {
                         None => format!(
@@ -146,6 +166,11 @@ impl<'c> Ctx<'c> {
     /// Loads instance `id` (once per command).
     pub(crate) fn load(&mut self, id: &str) -> Result<()> {
         if self.instances.contains_key(id) {
+            return Ok(());
+        }
+        if let Some(inst) = self.cache.take(id) {
+            self.instances.insert(id.to_owned(), inst);
+            self.order.push(id.to_owned());
             return Ok(());
         }
         let row = self
@@ -237,20 +262,25 @@ impl<'c> Ctx<'c> {
         self.apply(id, fx)
     }
 
-    /// Creates and starts a new instance of `definition_id`.
+    /// Creates and starts a new instance of `definition_id`; `suspended` is whether that
+    /// definition is suspended, when the caller already read it.
     pub(crate) fn start_instance(
         &mut self,
         definition_id: &str,
+        suspended: Option<bool>,
         business_key: Option<String>,
         variables: Variables,
         super_ref: Option<(String, String)>,
         id: Option<String>,
     ) -> Result<ProcessInstance> {
         let graph = self.graph(definition_id)?;
-        let suspended: bool = self
-            .conn
-            .prepare_cached("SELECT suspended FROM process_definition WHERE id = ?1")?
-            .query_row([definition_id], |r| r.get(0))?;
+        let suspended = match suspended {
+            Some(s) => s,
+            None => self
+                .conn
+                .prepare_cached("SELECT suspended FROM process_definition WHERE id = ?1")?
+                .query_row([definition_id], |r| r.get(0))?,
+        };
         if suspended {
             return Err(Error::Invalid(format!(
                 "Process definition {definition_id} is suspended"
@@ -398,6 +428,7 @@ impl<'c> Ctx<'c> {
         };
         let started = self.start_instance(
             &def,
+            None,
             spec.business_key,
             spec.variables,
             Some((parent.to_owned(), spec.exec.clone())),
@@ -538,14 +569,12 @@ impl<'c> Ctx<'c> {
         let inst = self.inst(id)?;
         let g = inst.graph.clone();
         let (bk, tenant) = (inst.business_key.clone(), inst.tenant_id.clone());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
-                 activity_id, activity_instance_id, definition_id, definition_key, version_tag, \
-                 business_key, tenant_id, create_time) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
+        self.stmts.execute(
+            "INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
+             activity_id, activity_instance_id, definition_id, definition_key, version_tag, \
+             business_key, tenant_id, create_time) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
                 spec.id,
                 spec.topic,
                 spec.priority,
@@ -559,7 +588,8 @@ impl<'c> Ctx<'c> {
                 bk,
                 tenant,
                 self.now
-            ])?;
+            ],
+        )?;
         self.tasks_changed = true;
         Ok(())
     }
@@ -573,6 +603,16 @@ impl<'c> Ctx<'c> {
             .optional()?;
         if out_of_retries == Some(true) {
             self.resolve_task_incidents(task, "DELETED")?;
+        }
+        Ok(())
+    }
+
+    /// Deletes `task`, already read (a plain DELETE: RETURNING costs a temporary table).
+    fn delete_read_task(&mut self, task: &TaskKey) -> Result<()> {
+        self.stmts
+            .execute("DELETE FROM external_task WHERE id = ?1", [&task.id])?;
+        if task.retries == Some(0) {
+            self.resolve_task_incidents(&task.id, "DELETED")?;
         }
         Ok(())
     }
@@ -592,10 +632,12 @@ impl<'c> Ctx<'c> {
 
     /// The external task `id`, or a not-found error naming it.
     pub(crate) fn task(&self, id: &str) -> Result<(ExternalTask, Option<String>)> {
-        self.conn
-            .prepare_cached(&format!(
-                "SELECT {TASK_COLUMNS} FROM external_task WHERE id = ?1"
-            ))?
+        static BY_ID: OnceLock<String> = OnceLock::new();
+        let sql =
+            BY_ID.get_or_init(|| format!("SELECT {TASK_COLUMNS} FROM external_task WHERE id = ?1"));
+        self.stmts
+            .get(sql)?
+            .borrow_mut()
             .query_row([id], |r| Ok((rows::task_from(r)?, r.get(18)?)))
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("External task with id {id} does not exist")))
@@ -603,17 +645,40 @@ impl<'c> Ctx<'c> {
 
     /// The task `id`, checked to be locked by `worker` (as Camunda checks it: by worker id
     /// only, so the same worker may still act after its lock expired).
+    /// As [`Ctx::owned_task`], reading only what completing the task needs.
+    fn owned_task_key(&self, id: &str, worker: &str, verb: &str) -> Result<TaskKey> {
+        let row: Option<(Option<String>, bool, TaskKey)> = self
+            .stmts
+            .get(
+                "SELECT worker_id, suspended, retries, instance_id, execution_id \
+                 FROM external_task WHERE id = ?1",
+            )?
+            .borrow_mut()
+            .query_row([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    TaskKey {
+                        id: id.to_owned(),
+                        retries: r.get(2)?,
+                        instance: r.get(3)?,
+                        exec: r.get(4)?,
+                    },
+                ))
+            })
+            .optional()?;
+        let Some((owner, suspended, key)) = row else {
+            return Err(Error::NotFound(format!(
+                "External task with id {id} does not exist"
+            )));
+        };
+        check_owner(id, owner.as_deref(), suspended, worker, verb)?;
+        Ok(key)
+    }
+
     pub(crate) fn owned_task(&self, id: &str, worker: &str, verb: &str) -> Result<ExternalTask> {
         let (task, _) = self.task(id)?;
-        if task.worker_id.as_deref() != Some(worker) {
-            return Err(Error::Invalid(format!(
-                "External Task {id} cannot be {verb} by worker '{worker}'. It is locked by worker '{}'.",
-                task.worker_id.as_deref().unwrap_or("")
-            )));
-        }
-        if task.suspended {
-            return Err(Error::Invalid(format!("External Task {id} is suspended")));
-        }
+        check_owner(id, task.worker_id.as_deref(), task.suspended, worker, verb)?;
         Ok(task)
     }
 
@@ -715,11 +780,10 @@ impl<'c> Ctx<'c> {
         for (mut task, details, ti) in found {
             let topic = &req.topics[ti];
             let expiration = self.now.saturating_add(topic.lock_duration);
-            self.conn
-                .prepare_cached(
-                    "UPDATE external_task SET worker_id = ?1, lock_expiration = ?2 WHERE id = ?3",
-                )?
-                .execute(params![req.worker_id, expiration, task.id])?;
+            self.stmts.execute(
+                "UPDATE external_task SET worker_id = ?1, lock_expiration = ?2 WHERE id = ?3",
+                params![req.worker_id, expiration, task.id],
+            )?;
             task.worker_id = Some(req.worker_id.clone());
             task.lock_expiration_time = Some(expiration);
             let variables = match &topic.variables {
@@ -749,25 +813,26 @@ impl<'c> Ctx<'c> {
     /// Sets a worker's variables on the task's execution, global ones first.
     fn set_task_variables(
         &mut self,
-        task: &ExternalTask,
+        instance: &str,
+        exec: &str,
         variables: Variables,
         local: Variables,
     ) -> Result<()> {
-        let inst = self.inst(&task.process_instance_id)?;
+        let inst = self.inst(instance)?;
         for (name, value) in variables {
-            inst.set_variable(&task.execution_id, &name, value);
+            inst.set_variable(exec, &name, value);
         }
         for (name, value) in local {
-            inst.set_local(&task.execution_id, &name, value);
+            inst.set_local(exec, &name, value);
         }
         Ok(())
     }
 
     /// Checks the task's execution still waits for it.
-    fn waiting_exec(&mut self, task: &ExternalTask) -> Result<()> {
-        let inst = self.inst(&task.process_instance_id)?;
-        match inst.exec(&task.execution_id) {
-            Some(e) if e.wait == Wait::ExternalTask(task.id.clone()) => Ok(()),
+    fn waiting_exec(&mut self, task: &TaskKey) -> Result<()> {
+        let inst = self.inst(&task.instance)?;
+        match inst.exec(&task.exec) {
+            Some(e) if matches!(&e.wait, Wait::ExternalTask(t) if *t == task.id) => Ok(()),
             _ => Err(Error::Internal(format!(
                 "external task {} has no waiting execution",
                 task.id
@@ -782,12 +847,11 @@ impl<'c> Ctx<'c> {
         variables: Variables,
         local: Variables,
     ) -> Result<()> {
-        let task = self.owned_task(id, worker, "completed")?;
+        let task = self.owned_task_key(id, worker, "completed")?;
         self.waiting_exec(&task)?;
-        self.delete_task(id)?;
-        self.set_task_variables(&task, variables, local)?;
-        let exec = task.execution_id.clone();
-        self.step(&task.process_instance_id, |run| run.complete(&exec))
+        self.delete_read_task(&task)?;
+        self.set_task_variables(&task.instance, &task.exec, variables, local)?;
+        self.step(&task.instance, |run| run.complete(&task.exec))
     }
 
     pub(crate) fn bpmn_error(
@@ -801,13 +865,12 @@ impl<'c> Ctx<'c> {
         if code.is_empty() {
             return Err(Error::Invalid("errorCode is required".into()));
         }
-        let task = self.owned_task(id, worker, "reported a BPMN error")?;
+        let task = self.owned_task_key(id, worker, "reported a BPMN error")?;
         self.waiting_exec(&task)?;
-        self.delete_task(id)?;
-        self.set_task_variables(&task, variables, Vec::new())?;
-        let exec = task.execution_id.clone();
-        self.step(&task.process_instance_id, |run| {
-            run.throw_error(&exec, code, message)
+        self.delete_read_task(&task)?;
+        self.set_task_variables(&task.instance, &task.exec, variables, Vec::new())?;
+        self.step(&task.instance, |run| {
+            run.throw_error(&task.exec, code, message)
         })
     }
 
@@ -836,7 +899,12 @@ impl<'c> Ctx<'c> {
                 id
             ])?;
         if !f.variables.is_empty() || !f.local_variables.is_empty() {
-            self.set_task_variables(&task, f.variables, f.local_variables)?;
+            self.set_task_variables(
+                &task.process_instance_id,
+                &task.execution_id,
+                f.variables,
+                f.local_variables,
+            )?;
         }
         self.manage_incident(&task, f.retries, f.error_message.as_deref())?;
         self.tasks_changed = true;
@@ -971,8 +1039,7 @@ impl<'c> Ctx<'c> {
                     .node_id(&activity_id)
                     .and_then(|n| g.process.node(n).name.clone());
                 let seq = self.next_seq();
-                self.act_index.insert(act.clone(), self.acts.len());
-                self.acts.push(ActRow {
+                self.hist.start_activity(ActRow {
                     id: act,
                     parent,
                     activity_id,
@@ -996,41 +1063,17 @@ impl<'c> Ctx<'c> {
                 id: act,
                 canceled,
                 complete_scope,
-            } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.end = Some(now);
-                    row.canceled = canceled;
-                    row.complete_scope = complete_scope;
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET end_time = ?1, canceled = ?2, \
-                             complete_scope = ?3 WHERE id = ?4",
-                        )?
-                        .execute(params![now, canceled, complete_scope, act])?;
-                }
-            }
+            } => self.hist.change(Change::ActivityEnd {
+                id: act,
+                end: now,
+                canceled,
+                complete_scope,
+            }),
             HistoryEvent::ActivityCalled { id: act, called } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.called = Some(called);
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET called_instance_id = ?1 WHERE id = ?2",
-                        )?
-                        .execute(params![called, act])?;
-                }
+                self.hist.change(Change::ActivityCalled { id: act, called });
             }
             HistoryEvent::ActivityTask { id: act, task } => {
-                if let Some(row) = self.act_index.get(&act).map(|i| &mut self.acts[*i]) {
-                    row.task_id = Some(task);
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_activity_instance SET task_id = ?1 WHERE id = ?2",
-                        )?
-                        .execute(params![task, act])?;
-                }
+                self.hist.change(Change::ActivityTask { id: act, task });
             }
             HistoryEvent::ProcessStart { start_activity } => {
                 let inst = self.inst(id)?;
@@ -1042,7 +1085,7 @@ impl<'c> Ctx<'c> {
                     inst.tenant_id.clone(),
                     inst.start_time,
                 );
-                self.procs.push(ProcRow {
+                self.hist.start_process(ProcRow {
                     id: id.to_owned(),
                     business_key: bk,
                     definition_id: g.id.clone(),
@@ -1064,21 +1107,13 @@ impl<'c> Ctx<'c> {
                 state,
                 end_activity,
                 reason,
-            } => {
-                if let Some(row) = self.procs.iter_mut().find(|p| p.id == id) {
-                    row.end = Some(now);
-                    row.state = state.as_str();
-                    row.end_activity = end_activity;
-                    row.reason = reason;
-                } else {
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE hi_process_instance SET end_time = ?1, state = ?2, \
-                             end_activity_id = ?3, delete_reason = ?4 WHERE id = ?5",
-                        )?
-                        .execute(params![now, state.as_str(), end_activity, reason, id])?;
-                }
-            }
+            } => self.hist.change(Change::ProcessEnd {
+                id: id.to_owned(),
+                end: now,
+                state: state.as_str(),
+                end_activity,
+                reason,
+            }),
         }
         Ok(())
     }
@@ -1087,51 +1122,42 @@ impl<'c> Ctx<'c> {
 
     /// Writes every loaded instance back: its row, its variables, their history.
     pub(crate) fn flush(mut self) -> Result<bool> {
-        self.write_pending()?;
-        Ok(self.tasks_changed)
-    }
-
-    /// Writes the buffered history and the loaded instances now; the command goes on
-    /// with nothing loaded.
-    pub(crate) fn write_pending(&mut self) -> Result<()> {
-        self.write_history_rows()?;
         let order = std::mem::take(&mut self.order);
         for id in order {
             let Some(inst) = self.instances.remove(&id) else {
                 continue;
             };
             self.write_instance(&inst)?;
+            if let Some(inst) = as_written(inst) {
+                self.cache.stage(id, inst);
+            }
         }
-        Ok(())
+        Ok(self.tasks_changed)
     }
 
     fn write_instance(&self, inst: &Instance) -> Result<()> {
         let ended = inst.ended.is_some();
         if ended {
             if !inst.is_new {
-                self.conn
-                    .prepare_cached("DELETE FROM process_instance WHERE id = ?1")?
-                    .execute([&inst.id])?;
+                self.stmts
+                    .execute("DELETE FROM process_instance WHERE id = ?1", [&inst.id])?;
                 if !inst.vars.is_empty() {
                     self.conn
                         .prepare_cached("DELETE FROM variable WHERE instance_id = ?1")?
                         .execute([&inst.id])?;
                 }
-                self.conn
-                    .prepare_cached("DELETE FROM incident WHERE instance_id = ?1")?
-                    .execute([&inst.id])?;
+                self.stmts
+                    .execute("DELETE FROM incident WHERE instance_id = ?1", [&inst.id])?;
             }
         } else {
             let state = serde_json::to_string(&inst.execs)
                 .map_err(|e| Error::Internal(format!("cannot serialise instance state: {e}")))?;
             if inst.is_new {
-                self.conn
-                    .prepare_cached(
+                self.stmts.execute(
                         "INSERT INTO process_instance (id, definition_id, definition_key, business_key, \
                          super_instance_id, super_execution_id, root_instance_id, tenant_id, \
                          start_time, state, rev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
-                    )?
-                    .execute(params![
+                    params![
                         inst.id,
                         inst.graph.id,
                         inst.graph.key,
@@ -1142,14 +1168,13 @@ impl<'c> Ctx<'c> {
                         inst.tenant_id,
                         inst.start_time,
                         state
-                    ])?;
+                    ],
+                )?;
             } else {
-                let updated = self
-                    .conn
-                    .prepare_cached(
-                        "UPDATE process_instance SET state = ?1, rev = ?2 WHERE id = ?3 AND rev = ?4",
-                    )?
-                    .execute(params![state, inst.rev + 1, inst.id, inst.rev])?;
+                let updated = self.stmts.execute(
+                    "UPDATE process_instance SET state = ?1, rev = ?2 WHERE id = ?3 AND rev = ?4",
+                    params![state, inst.rev + 1, inst.id, inst.rev],
+                )?;
                 if updated != 1 {
                     return Err(Error::Internal(format!(
                         "instance {} changed under this command (revision {})",
@@ -1268,107 +1293,78 @@ impl<'c> Ctx<'c> {
     }
 }
 
-/// An activity-instance history row, written once when its command ends.
-struct ActRow {
+/// An instance bigger than this (bytes, roughly: its variables' values and its
+/// executions) stays out of the cache, which thus holds at most about
+/// `CAPACITY` (4,096) times this: 32 MiB, as much as SQLite's page cache.
+const CACHED_INSTANCE_MAX: usize = 8 * 1024;
+
+/// About how many bytes an execution takes.
+const EXEC_SIZE: usize = 128;
+
+/// About how many bytes `value` takes.
+fn stored_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) | Value::Json(s) | Value::Xml(s) => s.len(),
+        Value::Object { value, .. } => value.len(),
+        Value::Bytes(b) => b.len(),
+        _ => 8,
+    }
+}
+
+/// `inst` as the database now has it, just written by [`Ctx::write_instance`]: for the
+/// cache, unless it ended (its rows are gone) or it is big.
+fn as_written(mut inst: Instance) -> Option<Instance> {
+    if inst.ended.is_some() {
+        return None;
+    }
+    inst.vars
+        .retain(|v| v.state != VarState::Deleted && !v.gone);
+    let size: usize = inst
+        .vars
+        .iter()
+        .map(|v| stored_size(&v.value))
+        .sum::<usize>()
+        + inst.execs.len() * EXEC_SIZE;
+    if size > CACHED_INSTANCE_MAX {
+        return None;
+    }
+    for v in &mut inst.vars {
+        v.state = VarState::Clean;
+    }
+    inst.rev = if inst.is_new { 1 } else { inst.rev + 1 };
+    inst.is_new = false;
+    // The next command counts its own variable writes.
+    inst.var_writes = 0;
+    inst.conditions_seen = 0;
+    Some(inst)
+}
+
+/// What completing a task (or throwing a BPMN error from it) needs of its row.
+struct TaskKey {
     id: String,
-    parent: String,
-    activity_id: String,
-    name: Option<String>,
-    activity_type: &'static str,
     instance: String,
     exec: String,
-    definition_id: String,
-    definition_key: String,
-    task_id: Option<String>,
-    called: Option<String>,
-    start: i64,
-    end: Option<i64>,
-    canceled: bool,
-    complete_scope: bool,
-    seq: i64,
-    tenant: Option<String>,
+    retries: Option<i64>,
 }
 
-/// A process-instance history row, written once when its command ends.
-struct ProcRow {
-    id: String,
-    business_key: Option<String>,
-    definition_id: String,
-    definition_key: String,
-    version: i64,
-    name: Option<String>,
-    start: i64,
-    start_activity: Option<String>,
-    super_instance: Option<String>,
-    root: String,
-    tenant: Option<String>,
-    end: Option<i64>,
-    state: &'static str,
-    end_activity: Option<String>,
-    reason: Option<String>,
-}
-
-impl Ctx<'_> {
-    fn write_history_rows(&mut self) -> Result<()> {
-        for p in std::mem::take(&mut self.procs) {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO hi_process_instance (id, business_key, definition_id, \
-                     definition_key, definition_version, definition_name, start_time, \
-                     start_activity_id, super_instance_id, root_instance_id, tenant_id, state, \
-                     end_time, end_activity_id, delete_reason) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )?
-                .execute(params![
-                    p.id,
-                    p.business_key,
-                    p.definition_id,
-                    p.definition_key,
-                    p.version,
-                    p.name,
-                    p.start,
-                    p.start_activity,
-                    p.super_instance,
-                    p.root,
-                    p.tenant,
-                    p.state,
-                    p.end,
-                    p.end_activity,
-                    p.reason
-                ])?;
-        }
-        self.act_index.clear();
-        for a in std::mem::take(&mut self.acts) {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO hi_activity_instance (id, parent_id, activity_id, activity_name, \
-                     activity_type, instance_id, execution_id, definition_id, definition_key, \
-                     task_id, called_instance_id, start_time, end_time, canceled, complete_scope, \
-                     seq, tenant_id) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                )?
-                .execute(params![
-                    a.id,
-                    a.parent,
-                    a.activity_id,
-                    a.name,
-                    a.activity_type,
-                    a.instance,
-                    a.exec,
-                    a.definition_id,
-                    a.definition_key,
-                    a.task_id,
-                    a.called,
-                    a.start,
-                    a.end,
-                    a.canceled,
-                    a.complete_scope,
-                    a.seq,
-                    a.tenant
-                ])?;
-        }
-        Ok(())
+/// Checks that `worker` holds task `id` (locked by `owner`) and that it is active.
+fn check_owner(
+    id: &str,
+    owner: Option<&str>,
+    suspended: bool,
+    worker: &str,
+    verb: &str,
+) -> Result<()> {
+    if owner != Some(worker) {
+        return Err(Error::Invalid(format!(
+            "External Task {id} cannot be {verb} by worker '{worker}'. It is locked by worker '{}'.",
+            owner.unwrap_or("")
+        )));
     }
+    if suspended {
+        return Err(Error::Invalid(format!("External Task {id} is suspended")));
+    }
+    Ok(())
 }
 
 pub(crate) struct IncidentRow<'a> {

@@ -55,7 +55,7 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
 
 /// Stores a deployment and versions its processes.
 pub(crate) fn deploy(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut Ctx<'_, '_>,
     cache: &Cache,
     d: NewDeployment,
     mut parsed: Parsed,
@@ -200,7 +200,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// instances of its definitions are cancelled first and the history of every
 /// instance of them is removed, as Camunda's cascading delete does; without it, a
 /// running instance refuses the deletion.
-pub(crate) fn delete(ctx: &mut Ctx<'_>, cache: &Cache, id: &str, cascade: bool) -> Result<()> {
+pub(crate) fn delete(ctx: &mut Ctx<'_, '_>, cache: &Cache, id: &str, cascade: bool) -> Result<()> {
     let exists: Option<String> = ctx
         .conn
         .prepare_cached("SELECT id FROM deployment WHERE id = ?1")?
@@ -245,9 +245,8 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, cache: &Cache, id: &str, cascade: bool) 
             }
         }
     }
-    // Cancelled instances are written when the command flushes; write them now so
-    // their history exists before it is removed.
-    ctx.write_pending()?;
+    // The cancellations' history is written with the group, after the deletes
+    // below: it only updates rows, which are gone by then for these instances.
     for def in &definitions {
         if cascade {
             for table in [

@@ -119,7 +119,7 @@ fn retry_policy(cycle: Option<&str>) -> (i64, i64) {
     (retries, wait)
 }
 
-impl Ctx<'_> {
+impl Ctx<'_, '_> {
     // ----- arming and disarming -----
 
     /// Writes the subscription or job of `catcher`, owned by an execution of

@@ -27,6 +27,7 @@ mod events;
 mod expr;
 mod graph;
 mod handlers;
+mod id;
 mod query;
 mod runtime;
 mod store;
@@ -156,7 +157,7 @@ impl std::fmt::Debug for Engine {
 
 /// A fresh id (a time-ordered UUID, so new rows land at the end of their indexes).
 pub(crate) fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    id::new_id()
 }
 
 impl Engine {
@@ -230,13 +231,19 @@ impl Engine {
     async fn command<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Ctx<'_>) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Ctx<'_, '_>) -> Result<R> + Send + 'static,
     {
         let shared = self.inner.shared.clone();
         self.inner
             .store
             .write(move |tx| {
-                let mut ctx = Ctx::new(tx.conn, &shared);
+                let mut ctx = Ctx::new(
+                    tx.conn,
+                    tx.stmts,
+                    &mut tx.history,
+                    &mut tx.instances,
+                    &shared,
+                );
                 let result = f(&mut ctx)?;
                 if ctx.flush()? {
                     tx.tasks_changed = true;
@@ -288,8 +295,15 @@ impl Engine {
     /// one or one without a none start event.
     pub async fn start(&self, start: StartInstance) -> Result<ProcessInstance> {
         self.command(move |ctx| {
-            let def = ctx.resolve(&start.definition)?;
-            ctx.start_instance(&def, start.business_key, start.variables, None, None)
+            let (def, suspended) = ctx.resolve(&start.definition)?;
+            ctx.start_instance(
+                &def,
+                Some(suspended),
+                start.business_key,
+                start.variables,
+                None,
+                None,
+            )
         })
         .await
     }
@@ -534,5 +548,131 @@ impl Engine {
             ctx.step(&id, |run| run.variables_changed())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE_TASK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:serviceTask id="task" camunda:type="external" camunda:topic="t" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"#;
+
+    /// The variable `x` of instance `id`, as the next command sees it.
+    async fn x(engine: &Engine, id: &str) -> Option<Value> {
+        let id = id.to_owned();
+        engine
+            .command(move |ctx| Ok(ctx.inst(&id)?.variable(&id, "x").cloned()))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_command_that_fails_after_writing_an_instance_leaves_no_trace_in_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(Config::file(dir.path().join("b.db"))).unwrap();
+        engine
+            .deploy(NewDeployment {
+                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
+                ..NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        let inst = engine
+            .start(StartInstance::by_key("p").variable("x", 1))
+            .await
+            .unwrap();
+        assert_eq!(x(&engine, &inst.id).await, Some(Value::Integer(1)));
+
+        // Changes the instance, writes it (which stages it for the cache), then fails:
+        // the savepoint rolls the row back, and the cache must forget it too.
+        let shared = engine.inner.shared.clone();
+        let id = inst.id.clone();
+        let failed = engine
+            .inner
+            .store
+            .write(move |tx| {
+                let mut ctx = Ctx::new(
+                    tx.conn,
+                    tx.stmts,
+                    &mut tx.history,
+                    &mut tx.instances,
+                    &shared,
+                );
+                ctx.inst(&id)?.put(&id, "x", Value::Integer(2));
+                ctx.flush()?;
+                Err::<(), _>(Error::Invalid("failed after writing".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(x(&engine, &inst.id).await, Some(Value::Integer(1)));
+
+        // And a successful change is seen by the next command and by queries.
+        let id = inst.id.clone();
+        engine
+            .modify_variables(&id, None, vec![("x".into(), Value::Integer(3))], Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(x(&engine, &inst.id).await, Some(Value::Integer(3)));
+    }
+
+    #[tokio::test]
+    async fn completing_checks_the_task_and_its_worker() {
+        let engine = Engine::open(Config::memory()).unwrap();
+        engine
+            .deploy(NewDeployment {
+                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
+                ..NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        engine.start(StartInstance::by_key("p")).await.unwrap();
+        let err = engine
+            .complete("nope", "w", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "External task with id nope does not exist");
+        let tasks = engine
+            .fetch_and_lock(FetchAndLock {
+                worker_id: "w".into(),
+                max_tasks: 1,
+                use_priority: false,
+                topics: vec![TopicRequest {
+                    topic: "t".into(),
+                    lock_duration: 1000,
+                    ..TopicRequest::default()
+                }],
+            })
+            .await
+            .unwrap();
+        let id = &tasks[0].task.id;
+        let err = engine
+            .complete(id, "other", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "External Task {id} cannot be completed by worker 'other'. It is locked by worker 'w'."
+            )
+        );
+        engine
+            .complete(id, "w", Vec::new(), Vec::new())
+            .await
+            .unwrap();
+        let err = engine
+            .complete(id, "w", Vec::new(), Vec::new())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
     }
 }

@@ -6,16 +6,23 @@
 //! failing command is rolled back alone), commits the group in one transaction
 //! and only then answers the callers. An answer therefore always means "durable"
 //! (with `synchronous=FULL`), and a crash at any point leaves the database as of
-//! the last commit.
+//! the last commit. Activity- and process-instance history is the exception to
+//! "written in the command's savepoint": it is buffered per group and written
+//! just before COMMIT (see [`history`]); a failure there fails the whole group,
+//! as a failed COMMIT does.
 
+pub(crate) mod cache;
+pub(crate) mod history;
 pub(crate) mod rows;
+pub(crate) mod stmts;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
@@ -26,7 +33,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_fetch_order_index.sql"),
     include_str!("../../../migrations/0003_variable_update_index.sql"),
     include_str!("../../../migrations/0004_events_and_jobs.sql"),
+    include_str!("../../../migrations/0005_runtime_tables_without_rowid.sql"),
 ];
+
+/// WAL pages after which a commit copies them into the database file (SQLite's default
+/// is 1,000). Each checkpoint stalls the writer for its writes and an fsync of the
+/// database file; under load a group commit adds a hundred pages or more, so the
+/// default checkpoints every few groups. With 10,000 (a WAL of about 40 MB) they are
+/// ten times rarer and the pages written over and over in between are copied once.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// The most commands committed in one transaction.
 const MAX_GROUP: usize = 512;
@@ -52,16 +67,45 @@ pub enum Location {
 }
 
 /// The state of the writer's current transaction, visible to commands.
-pub(crate) struct Tx<'c> {
+pub(crate) struct Tx<'c, 's> {
     /// The write connection, inside a transaction and the command's savepoint.
     pub conn: &'c Connection,
+    /// The hot statements, prepared once on `conn`.
+    pub stmts: &'s stmts::Stmts<'c>,
     /// Set by a command that made external tasks fetchable.
     pub tasks_changed: bool,
+    /// The running command's activity- and process-instance history. It joins the
+    /// group's when the command's savepoint is released, and is dropped when it is
+    /// rolled back.
+    pub history: history::Batch,
+    /// The history of the group's successful commands, written just before COMMIT.
+    group_history: history::Batch,
+    /// The running instances as the writer last wrote them.
+    pub instances: cache::Cache<crate::runtime::Instance>,
+}
+
+impl Tx<'_, '_> {
+    /// Writes the group's buffered history now, in a savepoint of its own, so that a
+    /// query running on the write connection sees it.
+    fn write_history_now(&mut self) -> Result<()> {
+        if self.group_history.is_empty() {
+            return Ok(());
+        }
+        control(self.stmts, "SAVEPOINT history")?;
+        match self.group_history.write(self.stmts) {
+            Ok(()) => Ok(control(self.stmts, "RELEASE history")?),
+            Err(e) => {
+                let _ = control(self.stmts, "ROLLBACK TO history")
+                    .and_then(|()| control(self.stmts, "RELEASE history"));
+                Err(e)
+            }
+        }
+    }
 }
 
 type Finish = Box<dyn FnOnce(Result<()>) + Send>;
 /// A queued command; given no transaction (it could not be begun), it runs nothing.
-type Job = Box<dyn FnOnce(Option<&mut Tx<'_>>) -> Finish + Send>;
+type Job = Box<dyn FnOnce(Option<&mut Tx<'_, '_>>) -> Finish + Send>;
 
 /// The database: a writer thread and read connections.
 pub(crate) struct Store {
@@ -109,18 +153,27 @@ impl Store {
     pub(crate) async fn write<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<R> + Send + 'static,
+        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
+    {
+        self.submit(false, f).await
+    }
+
+    /// Runs `f` on the writer, first writing the group's buffered history when
+    /// `history_first` (for a query that must see it), and answers once committed.
+    async fn submit<R, F>(&self, history_first: bool, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
     {
         let (send, recv) = oneshot::channel();
-        let job: Job = Box::new(move |tx: Option<&mut Tx<'_>>| {
+        let job: Job = Box::new(move |tx: Option<&mut Tx<'_, '_>>| {
             let result = match tx {
                 Some(tx) => {
-                    let before = tx.tasks_changed;
-                    let result = run_in_savepoint(tx, f);
-                    if result.is_err() {
-                        tx.tasks_changed = before;
+                    if history_first {
+                        tx.write_history_now().and_then(|()| run_command(tx, f))
+                    } else {
+                        run_command(tx, f)
                     }
-                    result
                 }
                 // The commit result carries the reason.
                 None => Err(Error::Internal("the command did not run".into())),
@@ -145,7 +198,7 @@ impl Store {
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
         let Some(path) = self.path.clone() else {
-            return self.write(move |tx| f(tx.conn)).await;
+            return self.submit(true, move |tx| f(tx.conn)).await;
         };
         let conn = {
             let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
@@ -189,8 +242,31 @@ impl Drop for Store {
     }
 }
 
-fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>) -> Result<R> {
-    tx.conn.execute_batch("SAVEPOINT command")?;
+/// Runs one transaction-control statement, prepared once per connection (these run
+/// several times per command, and parsing them each time showed in profiles).
+fn control(stmts: &stmts::Stmts<'_>, sql: &'static str) -> rusqlite::Result<()> {
+    stmts.execute(sql, []).map(|_| ())
+}
+
+/// Runs `f` in its savepoint; its history joins the group's only if it succeeded.
+fn run_command<R>(tx: &mut Tx<'_, '_>, f: impl FnOnce(&mut Tx<'_, '_>) -> Result<R>) -> Result<R> {
+    let before = tx.tasks_changed;
+    let result = run_in_savepoint(tx, f);
+    if result.is_err() {
+        tx.tasks_changed = before;
+        tx.history.clear();
+    } else {
+        tx.group_history.absorb(&mut tx.history);
+    }
+    tx.instances.command_ended(result.is_ok());
+    result
+}
+
+fn run_in_savepoint<R>(
+    tx: &mut Tx<'_, '_>,
+    f: impl FnOnce(&mut Tx<'_, '_>) -> Result<R>,
+) -> Result<R> {
+    control(tx.stmts, "SAVEPOINT command")?;
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(tx))).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -201,10 +277,9 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
         Err(Error::Internal(format!("a command panicked: {what}")))
     });
     let end = if result.is_ok() {
-        tx.conn.execute_batch("RELEASE command")
+        control(tx.stmts, "RELEASE command")
     } else {
-        tx.conn
-            .execute_batch("ROLLBACK TO command; RELEASE command")
+        control(tx.stmts, "ROLLBACK TO command").and_then(|()| control(tx.stmts, "RELEASE command"))
     };
     match end {
         Ok(()) => result,
@@ -213,8 +288,17 @@ fn run_in_savepoint<R>(tx: &mut Tx<'_>, f: impl FnOnce(&mut Tx<'_>) -> Result<R>
 }
 
 fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(bool)) {
+    let stmts = stmts::Stmts::new(conn);
     let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
+    let mut tx = Tx {
+        conn,
+        stmts: &stmts,
+        tasks_changed: false,
+        history: history::Batch::default(),
+        group_history: history::Batch::default(),
+        instances: cache::Cache::default(),
+    };
     while let Ok(first) = jobs.recv() {
         group.push(first);
         while group.len() < MAX_GROUP {
@@ -223,11 +307,10 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 Err(_) => break,
             }
         }
-        let mut tx = Tx {
-            conn,
-            tasks_changed: false,
-        };
-        let begin = conn.execute_batch("BEGIN IMMEDIATE");
+        tx.tasks_changed = false;
+        tx.history.clear();
+        tx.group_history.clear();
+        let begin = control(&stmts, "BEGIN IMMEDIATE");
         if let Err(e) = begin {
             let err = Error::Storage(format!("cannot begin a transaction: {e}"));
             tracing::error!(%err, "a group of commands was refused");
@@ -239,11 +322,20 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         for job in group.drain(..) {
             finishers.push(job(Some(&mut tx)));
         }
-        let commit = conn.execute_batch("COMMIT").map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
-            Error::Storage(format!("commit failed: {e}"))
-        });
+        // The buffered history goes last, in the same transaction: if it cannot be
+        // written, the group is rolled back as if its COMMIT had failed.
+        let commit = tx
+            .group_history
+            .write(&stmts)
+            .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
+            .and_then(|()| {
+                control(&stmts, "COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")))
+            })
+            .inspect_err(|_| {
+                let _ = control(&stmts, "ROLLBACK");
+            });
         let committed = commit.is_ok();
+        tx.instances.group_ended(committed);
         for finish in finishers.drain(..) {
             finish(commit.clone());
         }
@@ -258,15 +350,51 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
     };
+    let temp_store = if sub_journal_spill(conn)? >= BIG_SPILL {
+        "DEFAULT"
+    } else {
+        "MEMORY"
+    };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {sync};
          PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -32000;
-         PRAGMA temp_store = MEMORY;"
+         PRAGMA temp_store = {temp_store};
+         PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(256);
+    // The writer's statements are cached and run with new parameters every time; without
+    // the planner stability guarantee, a statement whose plan looked at a bound value
+    // (fetch-and-lock's LIMIT) is prepared again on every run.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
+}
+
+/// The sub-journal spill size from which the writer leaves `temp_store` at its default.
+///
+/// Every command's savepoint copies the pages it changes into SQLite's sub-journal.
+/// With `temp_store=MEMORY` that is an in-memory file grown in 1 KiB pieces (five
+/// allocations per page, freed at every RELEASE). With the default `temp_store` it is
+/// an in-memory file grown in pieces of the spill size, written to a temporary file
+/// only beyond it; SQLite's default spill of 64 KiB is exceeded often enough to cost
+/// more than the small pieces, so the default `temp_store` is used only with a
+/// SQLite built with a larger spill (the workspace's `.cargo/config.toml` does that).
+const BIG_SPILL: i64 = 1 << 20;
+
+/// `SQLITE_STMTJRNL_SPILL` of the linked SQLite, from its compile options.
+fn sub_journal_spill(conn: &Connection) -> Result<i64> {
+    let option: Option<String> = conn
+        .query_row(
+            "SELECT compile_options FROM pragma_compile_options \
+             WHERE compile_options LIKE 'STMTJRNL_SPILL=%'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(option
+        .and_then(|o| o.trim_start_matches("STMTJRNL_SPILL=").parse().ok())
+        .unwrap_or(0))
 }
 
 fn open_reader(path: &Path) -> Result<Connection> {
@@ -367,6 +495,68 @@ mod tests {
             )
             .unwrap();
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn running_instances_and_tasks_survive_the_rebuild_of_their_tables() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.execute_batch("PRAGMA user_version = 2").unwrap();
+        conn.execute_batch(
+            "INSERT INTO process_instance (id, definition_id, definition_key, root_instance_id, \
+             start_time, state, rev) VALUES ('i1', 'd:1', 'd', 'i1', 5, '[]', 3);
+             INSERT INTO external_task (id, topic, priority, instance_id, execution_id, \
+             activity_id, activity_instance_id, definition_id, definition_key, create_time, \
+             worker_id) VALUES ('t1', 'step', 0, 'i1', 'e1', 'a', 'a:e1', 'd:1', 'd', 5, 'w');",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let (state, rev): (String, i64) = conn
+            .query_row(
+                "SELECT state, rev FROM process_instance WHERE id = 'i1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((state.as_str(), rev), ("[]", 3));
+        let worker: String = conn
+            .query_row(
+                "SELECT worker_id FROM external_task WHERE instance_id = 'i1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(worker, "w");
+        // Keyed by id alone now.
+        assert!(conn.prepare("SELECT rowid FROM external_task").is_err());
+    }
+
+    #[test]
+    fn the_workspace_builds_sqlite_for_the_writer() {
+        // `.cargo/config.toml` passes these to the bundled SQLite.
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(sub_journal_spill(&conn).unwrap(), BIG_SPILL);
+        let options: Vec<String> = conn
+            .prepare("SELECT compile_options FROM pragma_compile_options")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_LOOKASIDE=1200,500"),
+            "{options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        configure(&conn, Durability::Full).unwrap();
+        let temp_store: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp_store, 0, "default");
     }
 
     #[test]
