@@ -34,17 +34,17 @@ async fn ended_in_order(engine: &Engine) -> Vec<String> {
             ..HistoricInstanceQuery::default()
         })
         .await
-        .unwrap();
+        .expect("history");
     let mut fired = Vec::new();
     for h in done {
         let end = engine
             .historic_activities(&h.id)
             .await
-            .unwrap()
+            .expect("activities")
             .into_iter()
             .find(|a| a.activity_id == "end")
-            .unwrap();
-        fired.push((end.execution_id, h.business_key.unwrap()));
+            .expect("an ended instance passed its end event");
+        fired.push((end.execution_id, h.business_key.expect("a business key")));
     }
     fired.sort();
     fired.into_iter().map(|(_, key)| key).collect()

@@ -43,7 +43,7 @@ const SIG: &str = r#"<bpmn:signal id="Sig_Alarm" name="Alarm" />"#;
 
 async fn count(s: &Server, path: &str) -> u64 {
     let (_, body) = s.get(path).await;
-    body["count"].as_u64().unwrap()
+    body["count"].as_u64().expect("a count")
 }
 
 #[tokio::test]
