@@ -11,6 +11,8 @@
 //!   external task -> end (`POST /process-definition/key/…/start`) while `WORKERS`
 //!   workers long-poll `fetchAndLock` (maxTasks `BATCH`) and `complete` each task;
 //!   instances per second over the wall time until every task is completed;
+//! - **CPU per instance** of the server process and of this driver, which share the
+//!   machine's cores;
 //! - **wake-up latency**: one worker parks a long poll, the driver starts one
 //!   instance, and the time from sending the start to the poll's answer is taken;
 //!   repeated `SAMPLES` times, p50 and p99. It includes the start request itself,
@@ -184,6 +186,7 @@ async fn main() {
     let started = Arc::new(AtomicUsize::new(0));
     let completed = Arc::new(AtomicUsize::new(0));
     let cpu_before = cpu(pid);
+    let driver_before = cpu(std::process::id());
     let began = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..CLIENTS {
@@ -239,6 +242,7 @@ async fn main() {
     while set.join_next().await.is_some() {}
     let wall = began.elapsed();
     let server_cpu = cpu(pid).saturating_sub(cpu_before);
+    let driver_cpu = cpu(std::process::id()).saturating_sub(driver_before);
     let (load_rss, peak_rss) = memory(pid);
 
     println!("REST path: baton serve on loopback, database file, synchronous=FULL");
@@ -262,6 +266,10 @@ async fn main() {
     println!(
         "  server CPU per instance                  {:>9.0} µs",
         server_cpu.as_secs_f64() * 1e6 / instances as f64
+    );
+    println!(
+        "  load driver CPU per instance (same cores) {:>9.0} µs",
+        driver_cpu.as_secs_f64() * 1e6 / instances as f64
     );
     println!(
         "  wake-up (start sent -> long poll answered), {SAMPLES} samples  p50 {:.2} ms  p99 {:.2} ms",
