@@ -85,6 +85,8 @@
 
 use std::fmt;
 
+use crate::date::{civil_from_days, days_from_civil, days_in_month};
+
 /// Milliseconds in a second.
 const SECOND_MS: i64 = 1_000;
 /// Milliseconds in a minute.
@@ -247,56 +249,6 @@ impl Schedule {
 // ---------------------------------------------------------------------------------
 // Calendar arithmetic (proleptic Gregorian, UTC)
 // ---------------------------------------------------------------------------------
-
-/// Whether `year` has a February 29.
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// The number of days in `month` (1–12) of `year`.
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of the date `year-month-day`.
-///
-/// Counts in 400-year eras of 146 097 days, with years starting on March 1 so that
-/// the leap day is the last day of a year.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let (month, day) = (i64::from(month), i64::from(day));
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let march_month = (month + 9) % 12;
-    let day_of_year = (153 * march_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date `(year, month, day)` that is `days` days after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let march_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * march_month + 2) / 5 + 1;
-    let month = if march_month < 10 {
-        march_month + 3
-    } else {
-        march_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are small and positive by construction: day 1–31, month 1–12.
-    (year, month as u32, day as u32)
-}
 
 /// The day of the week of the day `days` after 1970-01-01 (a Thursday), numbered as
 /// Quartz does: 1 = Sunday … 7 = Saturday.
@@ -1398,6 +1350,7 @@ fn parse_day_of_week(field: &str) -> Result<Days, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::date::is_leap;
 
     /// The instant an ISO 8601 date-time names (through the module's own parser,
     /// itself checked against literal numbers in `date_times`).

@@ -1562,111 +1562,57 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Finds where an error thrown at `exec` is caught inside `inst`: the execution whose
-/// activity carries the catching boundary event, and that event. A boundary event with
-/// the error's code wins over a catch-all one on the same activity.
+/// Finds where an error thrown at `exec` is caught inside `inst`: the execution
+/// that holds the catcher (a scope with an error event subprocess, or an activity
+/// with an error boundary event), and the catching event. At each level the event
+/// subprocesses come before the boundary events, and a catcher naming the error's
+/// code before a catch-all one.
 pub(crate) fn find_catch(inst: &Instance, exec: &str, code: &str) -> Option<(String, NodeId)> {
-    let graph = &inst.graph;
-    let process = &graph.process;
-    // The error code a catching error event definition names, or `None` for a
-    // catch-all; `Some(None)` for any other definition.
-    let catches = |def: &EventDefinition| -> Option<Option<String>> {
-        match def {
-            EventDefinition::Error(d) => Some(d.error.as_ref().and_then(|e| e.error_code.clone())),
-            _ => None,
-        }
-    };
-    // The best catcher among `candidates`: the one naming `code`, else a catch-all.
-    let pick = |candidates: Vec<(NodeId, Option<String>)>| -> Option<NodeId> {
-        candidates
-            .iter()
-            .find(|(_, c)| c.as_deref() == Some(code))
-            .or_else(|| candidates.iter().find(|(_, c)| c.is_none()))
-            .map(|(n, _)| *n)
-    };
-    let mut cur = inst.exec(exec);
-    while let Some(e) = cur {
-        let node = graph.node_id(&e.activity);
-        // First the error event subprocesses of a scope the error passes through...
-        let scope = match (e.kind, node) {
-            (ExecKind::Root, _) => Some(None),
-            (ExecKind::Activity, Some(n))
-                if matches!(process.node(n).kind, NodeKind::SubProcess(_)) =>
-            {
-                Some(Some(n))
-            }
-            _ => None,
-        };
-        if let Some(scope) = scope {
-            let mut candidates = Vec::new();
-            for sub in process.children(scope) {
-                if !matches!(&process.node(sub).kind, NodeKind::SubProcess(sp) if sp.triggered_by_event)
-                {
-                    continue;
-                }
-                for start in process.start_events(Some(sub)) {
-                    if let NodeKind::StartEvent(se) = &process.node(start).kind {
-                        if let Some(c) = se.event.as_ref().and_then(catches) {
-                            candidates.push((start, c));
-                        }
-                    }
-                }
-            }
-            if let Some(start) = pick(candidates) {
-                return Some((e.id.clone(), start));
-            }
-        }
-        // ...then the error boundary events of the activity.
-        if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
-            if let Some(node) = node {
-                let candidates = process
-                    .node(node)
-                    .boundary_events
-                    .iter()
-                    .filter_map(|&b| match &process.node(b).kind {
-                        NodeKind::BoundaryEvent(be) => catches(&be.event).map(|c| (b, c)),
-                        _ => None,
-                    })
-                    .collect();
-                if let Some(b) = pick(candidates) {
-                    return Some((e.id.clone(), b));
-                }
-            }
-        }
-        cur = e.parent.as_deref().and_then(|p| inst.exec(p));
-    }
-    None
+    find_catcher(inst, inst.exec(exec), code, |def| match def {
+        EventDefinition::Error(d) => Some(d.error.as_ref().and_then(|e| e.error_code.clone())),
+        _ => None,
+    })
 }
 
-/// The catcher of an escalation with `code` thrown at `exec`: the nearest escalation
-/// event subprocess of an enclosing scope or escalation boundary event of an
-/// enclosing activity (not of the thrower itself), naming the code or catching all.
+/// The catcher of an escalation with `code` thrown at `exec`, as [`find_catch`] finds
+/// an error's, except that the thrower's own activity does not catch it.
 fn find_escalation_catch(inst: &Instance, exec: &str, code: &str) -> Option<(String, NodeId)> {
-    let graph = &inst.graph;
-    let process = &graph.process;
-    let catches = |def: &EventDefinition| -> Option<Option<String>> {
-        match def {
-            EventDefinition::Escalation(d) => Some(
-                d.escalation
-                    .as_ref()
-                    .and_then(|e| e.escalation_code.clone()),
-            ),
-            _ => None,
-        }
-    };
-    let pick = |candidates: Vec<(NodeId, Option<String>)>| -> Option<NodeId> {
-        candidates
-            .iter()
-            .find(|(_, c)| c.as_deref() == Some(code))
-            .or_else(|| candidates.iter().find(|(_, c)| c.is_none()))
-            .map(|(n, _)| *n)
-    };
-    let mut cur = inst
+    let parent = inst
         .exec(exec)
         .and_then(|e| e.parent.as_deref())
         .and_then(|p| inst.exec(p));
+    find_catcher(inst, parent, code, |def| match def {
+        EventDefinition::Escalation(d) => Some(
+            d.escalation
+                .as_ref()
+                .and_then(|e| e.escalation_code.clone()),
+        ),
+        _ => None,
+    })
+}
+
+/// Walks from `from` outwards to the first execution holding a catcher for `code`.
+/// `catches` says whether an event definition catches this kind of event, and with
+/// which code (`None` catches every code).
+fn find_catcher(
+    inst: &Instance,
+    from: Option<&Exec>,
+    code: &str,
+    catches: impl Fn(&EventDefinition) -> Option<Option<String>>,
+) -> Option<(String, NodeId)> {
+    let graph = &inst.graph;
+    let process = &graph.process;
+    let pick = |candidates: Vec<(NodeId, Option<String>)>| -> Option<NodeId> {
+        candidates
+            .iter()
+            .find(|(_, c)| c.as_deref() == Some(code))
+            .or_else(|| candidates.iter().find(|(_, c)| c.is_none()))
+            .map(|(n, _)| *n)
+    };
+    let mut cur = from;
     while let Some(e) = cur {
         let node = graph.node_id(&e.activity);
+        // First the event subprocesses of a scope the event passes through...
         let scope = match (e.kind, node) {
             (ExecKind::Root, _) => Some(None),
             (ExecKind::Activity, Some(n))
@@ -1685,7 +1631,7 @@ fn find_escalation_catch(inst: &Instance, exec: &str, code: &str) -> Option<(Str
                 }
                 for start in process.start_events(Some(sub)) {
                     if let NodeKind::StartEvent(se) = &process.node(start).kind {
-                        if let Some(c) = se.event.as_ref().and_then(catches) {
+                        if let Some(c) = se.event.as_ref().and_then(&catches) {
                             candidates.push((start, c));
                         }
                     }
@@ -1695,6 +1641,7 @@ fn find_escalation_catch(inst: &Instance, exec: &str, code: &str) -> Option<(Str
                 return Some((e.id.clone(), start));
             }
         }
+        // ...then the boundary events of the activity.
         if matches!(e.kind, ExecKind::Activity | ExecKind::MiBody) {
             if let Some(node) = node {
                 let candidates = process

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use baton_engine::{DefinitionQuery, DefinitionRef, ProcessDefinition, StartInstance, Value};
+use baton_engine::{DefinitionQuery, DefinitionRef, ProcessDefinition, StartInstance};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -265,23 +265,7 @@ async fn start(
         })?;
     let mut dto = InstanceDto::new(&instance, Some(&super::base_url(s, headers)));
     if req.with_variables_in_return {
-        let vars: Vec<(String, Value)> = if instance.ended {
-            s.engine
-                .historic_variables(&instance.id)
-                .await?
-                .into_iter()
-                .filter(|v| v.state == "CREATED")
-                .map(|v| (v.name, v.value))
-                .collect()
-        } else {
-            s.engine
-                .variables(&instance.id)
-                .await?
-                .into_iter()
-                .filter(|v| v.execution_id == instance.id)
-                .map(|v| (v.name, v.value))
-                .collect()
-        };
+        let vars = super::instance_variables(s, &instance).await?;
         dto = dto.with_variables(variables_out(&vars, true));
     }
     Ok(JsonOk(dto).into_response())

@@ -385,25 +385,12 @@ async fn unlock(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
     Ok(NoContent)
 }
 
-#[derive(Debug, Deserialize, Default)]
-struct RetriesRequest {
-    retries: Option<i64>,
-}
-
 async fn retries(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Body(req): Body<RetriesRequest>,
+    Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
-    let retries = req
-        .retries
-        .ok_or_else(|| ApiError::invalid("The number of retries cannot be null."))?;
-    if retries < 0 {
-        return Err(ApiError::invalid(format!(
-            "The number of retries cannot be negative: {retries}"
-        )));
-    }
-    s.engine.set_retries(&id, retries).await?;
+    s.engine.set_retries(&id, req.retries()?).await?;
     Ok(NoContent)
 }
 

@@ -116,20 +116,12 @@ async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Jso
     Ok(JsonOk(job.into()))
 }
 
-#[derive(Debug, Deserialize, Default)]
-struct RetriesRequest {
-    retries: Option<i64>,
-}
-
 async fn retries(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Body(req): Body<RetriesRequest>,
+    Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
-    let retries = req
-        .retries
-        .ok_or_else(|| ApiError::invalid("The number of retries cannot be null."))?;
-    s.engine.set_job_retries(&id, retries).await?;
+    s.engine.set_job_retries(&id, req.retries()?).await?;
     Ok(NoContent)
 }
 

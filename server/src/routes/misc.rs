@@ -165,37 +165,13 @@ async fn message(
             })),
         });
         if req.variables_in_result_enabled {
-            let vars = instance_variables(&s, instance).await?;
+            let vars = super::instance_variables(&s, instance).await?;
             entry["variables"] =
                 serde_json::to_value(variables_out(&vars, true)).unwrap_or(Json::Null);
         }
         out.push(entry);
     }
     Ok(JsonOk(out).into_response())
-}
-
-/// An instance's own variables, also once it ended.
-async fn instance_variables(
-    s: &AppState,
-    instance: &baton_engine::ProcessInstance,
-) -> ApiResult<Vec<(String, baton_engine::Value)>> {
-    Ok(if instance.ended {
-        s.engine
-            .historic_variables(&instance.id)
-            .await?
-            .into_iter()
-            .filter(|v| v.state == "CREATED")
-            .map(|v| (v.name, v.value))
-            .collect()
-    } else {
-        s.engine
-            .variables(&instance.id)
-            .await?
-            .into_iter()
-            .filter(|v| v.execution_id == instance.id)
-            .map(|v| (v.name, v.value))
-            .collect()
-    })
 }
 
 #[derive(Debug, Deserialize, Default)]

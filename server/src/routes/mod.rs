@@ -77,6 +77,45 @@ async fn wrong_method(method: Method, uri: Uri) -> impl IntoResponse {
     )
 }
 
+/// An instance's own variables (its root scope), also once it ended: what
+/// `withVariablesInReturn` and `variablesInResultEnabled` answer.
+pub(crate) async fn instance_variables(
+    s: &AppState,
+    instance: &baton_engine::ProcessInstance,
+) -> crate::error::ApiResult<Vec<(String, baton_engine::Value)>> {
+    Ok(if instance.ended {
+        s.engine
+            .historic_variables(&instance.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.state == "CREATED")
+            .map(|v| (v.name, v.value))
+            .collect()
+    } else {
+        s.engine
+            .variables(&instance.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.execution_id == instance.id)
+            .map(|v| (v.name, v.value))
+            .collect()
+    })
+}
+
+/// The body of `PUT …/retries`, for external tasks and jobs.
+#[derive(Debug, serde::Deserialize, Default)]
+pub(crate) struct RetriesRequest {
+    retries: Option<i64>,
+}
+
+impl RetriesRequest {
+    /// The retries, which must be given (the engine refuses negative ones).
+    pub(crate) fn retries(&self) -> crate::error::ApiResult<i64> {
+        self.retries
+            .ok_or_else(|| ApiError::invalid("The number of retries cannot be null."))
+    }
+}
+
 /// The URL of the API as the client reached it, for `links`.
 pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
