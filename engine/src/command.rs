@@ -35,6 +35,8 @@ pub(crate) struct Ctx<'c, 's> {
     /// Instances in the order they were first loaded, for writing back.
     pub(crate) order: Vec<String>,
     pub tasks_changed: bool,
+    /// Set by a command that created or changed jobs.
+    pub jobs_changed: bool,
     /// This command's activity- and process-instance history, written with its group.
     hist: &'c mut Batch,
     /// The writer's cache of running instances.
@@ -57,6 +59,7 @@ impl<'c, 's> Ctx<'c, 's> {
             instances: HashMap::new(),
             order: Vec::new(),
             tasks_changed: false,
+            jobs_changed: false,
             hist,
             cache,
         }
@@ -1120,8 +1123,9 @@ impl<'c, 's> Ctx<'c, 's> {
 
     // ----- writing back -----
 
-    /// Writes every loaded instance back: its row, its variables, their history.
-    pub(crate) fn flush(mut self) -> Result<bool> {
+    /// Writes every loaded instance back: its row, its variables, their history;
+    /// says what changed for waiters.
+    pub(crate) fn flush(mut self) -> Result<crate::store::Changed> {
         let order = std::mem::take(&mut self.order);
         for id in order {
             let Some(inst) = self.instances.remove(&id) else {
@@ -1132,7 +1136,10 @@ impl<'c, 's> Ctx<'c, 's> {
                 self.cache.stage(id, inst);
             }
         }
-        Ok(self.tasks_changed)
+        Ok(crate::store::Changed {
+            tasks: self.tasks_changed,
+            jobs: self.jobs_changed,
+        })
     }
 
     fn write_instance(&self, inst: &Instance) -> Result<()> {

@@ -223,8 +223,8 @@ impl Ctx<'_, '_> {
                 j.retry_cycle,
                 self.now
             ])?;
-        // Wakes the job executor (and long polls, which look and sleep again).
-        self.tasks_changed = true;
+        // Wakes the job executor.
+        self.jobs_changed = true;
         Ok(())
     }
 
@@ -754,7 +754,7 @@ impl Ctx<'_, '_> {
                         "UPDATE job SET due = ?1, fired = ?2, exception = NULL WHERE id = ?3",
                     )?
                     .execute(params![due, fired, job.id])?;
-                self.tasks_changed = true;
+                self.jobs_changed = true;
             }
             None => self.delete_job(&job.id)?,
         }
@@ -805,7 +805,7 @@ impl Ctx<'_, '_> {
                 incident,
                 job.id
             ])?;
-        self.tasks_changed = true;
+        self.jobs_changed = true;
         Ok(())
     }
 
@@ -829,7 +829,7 @@ impl Ctx<'_, '_> {
                  ELSE incident_id END WHERE id = ?2",
             )?
             .execute(params![retries, id])?;
-        self.tasks_changed = true;
+        self.jobs_changed = true;
         Ok(())
     }
 
@@ -839,7 +839,7 @@ impl Ctx<'_, '_> {
         self.conn
             .prepare_cached("UPDATE job SET due = ?1 WHERE id = ?2")?
             .execute(params![due, id])?;
-        self.tasks_changed = true;
+        self.jobs_changed = true;
         Ok(())
     }
 
@@ -1067,7 +1067,7 @@ impl Engine {
 pub(crate) fn spawn_job_executor(inner: Weak<Inner>) -> Option<tokio::task::JoinHandle<()>> {
     let handle = tokio::runtime::Handle::try_current().ok()?;
     Some(handle.spawn(async move {
-        let Some(mut changes) = inner.upgrade().map(|i| i.shared.task_events.subscribe()) else {
+        let Some(mut changes) = inner.upgrade().map(|i| i.shared.job_events.subscribe()) else {
             return;
         };
         loop {

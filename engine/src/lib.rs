@@ -119,6 +119,9 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) history: bool,
     pub(crate) task_events: watch::Sender<u64>,
+    /// Bumped after every commit that created or changed jobs; the job executor
+    /// waits on it.
+    pub(crate) job_events: watch::Sender<u64>,
     /// The last history sequence number given out (used by the writer only).
     pub(crate) hist_seq: std::sync::atomic::AtomicI64,
 }
@@ -168,11 +171,13 @@ impl Engine {
     /// [`Error::Storage`] when the database cannot be opened or migrated.
     pub fn open(config: Config) -> Result<Engine> {
         let (task_events, _) = watch::channel(0u64);
+        let (job_events, _) = watch::channel(0u64);
         let shared = Arc::new(Shared {
             cache: graph::Cache::default(),
             clock: config.clock.clone(),
             history: config.history,
             task_events,
+            job_events,
             hist_seq: std::sync::atomic::AtomicI64::new(0),
         });
         let notify = shared.clone();
@@ -189,9 +194,12 @@ impl Engine {
                     .store(last.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
                 Ok(())
             },
-            Box::new(move |tasks_changed| {
-                if tasks_changed {
+            Box::new(move |changed: store::Changed| {
+                if changed.tasks {
                     notify.task_events.send_modify(|v| *v = v.wrapping_add(1));
+                }
+                if changed.jobs {
+                    notify.job_events.send_modify(|v| *v = v.wrapping_add(1));
                 }
             }),
         )?;
@@ -245,9 +253,8 @@ impl Engine {
                     &shared,
                 );
                 let result = f(&mut ctx)?;
-                if ctx.flush()? {
-                    tx.tasks_changed = true;
-                }
+                let changed = ctx.flush()?;
+                tx.changed = tx.changed.or(changed);
                 Ok(result)
             })
             .await

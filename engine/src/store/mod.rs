@@ -67,13 +67,32 @@ pub enum Location {
 }
 
 /// The state of the writer's current transaction, visible to commands.
+/// What a group's commands changed that someone waits for, announced after its commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Changed {
+    /// External tasks may have become fetchable (long polls look again).
+    pub tasks: bool,
+    /// Jobs were created or changed (the job executor looks again).
+    pub jobs: bool,
+}
+
+impl Changed {
+    /// Both changes together.
+    pub(crate) fn or(self, other: Changed) -> Changed {
+        Changed {
+            tasks: self.tasks || other.tasks,
+            jobs: self.jobs || other.jobs,
+        }
+    }
+}
+
 pub(crate) struct Tx<'c, 's> {
     /// The write connection, inside a transaction and the command's savepoint.
     pub conn: &'c Connection,
     /// The hot statements, prepared once on `conn`.
     pub stmts: &'s stmts::Stmts<'c>,
-    /// Set by a command that made external tasks fetchable.
-    pub tasks_changed: bool,
+    /// What the group's commands changed that waiters care about.
+    pub changed: Changed,
     /// The running command's activity- and process-instance history. It joins the
     /// group's when the command's savepoint is released, and is dropped when it is
     /// rolled back.
@@ -118,12 +137,12 @@ pub(crate) struct Store {
 impl Store {
     /// Opens (creating and migrating) the database and starts the writer.
     /// `on_open` runs once on the write connection before the writer starts;
-    /// `on_commit(tasks_changed)` runs after every commit on the writer thread.
+    /// `on_commit(changed)` runs after every commit on the writer thread.
     pub(crate) fn open(
         location: &Location,
         durability: Durability,
         on_open: &dyn Fn(&Connection) -> Result<()>,
-        on_commit: Box<dyn Fn(bool) + Send>,
+        on_commit: Box<dyn Fn(Changed) + Send>,
     ) -> Result<Store> {
         let conn = match location {
             Location::File(path) => Connection::open(path),
@@ -250,10 +269,10 @@ fn control(stmts: &stmts::Stmts<'_>, sql: &'static str) -> rusqlite::Result<()> 
 
 /// Runs `f` in its savepoint; its history joins the group's only if it succeeded.
 fn run_command<R>(tx: &mut Tx<'_, '_>, f: impl FnOnce(&mut Tx<'_, '_>) -> Result<R>) -> Result<R> {
-    let before = tx.tasks_changed;
+    let before = tx.changed;
     let result = run_in_savepoint(tx, f);
     if result.is_err() {
-        tx.tasks_changed = before;
+        tx.changed = before;
         tx.history.clear();
     } else {
         tx.group_history.absorb(&mut tx.history);
@@ -287,14 +306,14 @@ fn run_in_savepoint<R>(
     }
 }
 
-fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(bool)) {
+fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(Changed)) {
     let stmts = stmts::Stmts::new(conn);
     let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
     let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
     let mut tx = Tx {
         conn,
         stmts: &stmts,
-        tasks_changed: false,
+        changed: Changed::default(),
         history: history::Batch::default(),
         group_history: history::Batch::default(),
         instances: cache::Cache::default(),
@@ -307,7 +326,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 Err(_) => break,
             }
         }
-        tx.tasks_changed = false;
+        tx.changed = Changed::default();
         tx.history.clear();
         tx.group_history.clear();
         let begin = control(&stmts, "BEGIN IMMEDIATE");
@@ -340,7 +359,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
             finish(commit.clone());
         }
         if committed {
-            on_commit(tx.tasks_changed);
+            on_commit(tx.changed);
         }
     }
 }
