@@ -36,12 +36,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0005_runtime_tables_without_rowid.sql"),
 ];
 
-/// WAL pages after which a commit copies them into the database file (SQLite's default
-/// is 1,000). Each checkpoint stalls the writer for its writes and an fsync of the
-/// database file; under load a group commit adds a hundred pages or more, so the
-/// default checkpoints every few groups. With 10,000 (a WAL of about 40 MB) they are
-/// ten times rarer and the pages written over and over in between are copied once.
+/// WAL pages after which the writer itself copies them into the database file: a
+/// backstop only. Checkpoints normally run on the checkpointer thread (see
+/// [`CHECKPOINT_EVERY`]), because a checkpoint on the writer stalls every waiting
+/// command for its page writes and the database file's fsync: with 10,000 pages that
+/// was 20 to 30 ms, which timers and long polls felt.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// How often the checkpointer thread copies the WAL into the database file
+/// (`PRAGMA wal_checkpoint(PASSIVE)`, on its own connection: it never blocks the
+/// writer, which goes on appending to the WAL meanwhile). Under load a hundred or so
+/// pages gather in between, well below [`WAL_CHECKPOINT_PAGES`].
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The most commands committed in one transaction.
 const MAX_GROUP: usize = 512;
@@ -132,6 +138,8 @@ pub(crate) struct Store {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
     path: Option<PathBuf>,
+    /// Dropping it stops the checkpointer thread (file databases only).
+    checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
 }
 
 impl Store {
@@ -157,6 +165,10 @@ impl Store {
             .name("baton-writer".into())
             .spawn(move || write_loop(&conn, &recv, &*on_commit))
             .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
+        let checkpointer = match location {
+            Location::File(path) => Some(spawn_checkpointer(path)?),
+            Location::Memory => None,
+        };
         Ok(Store {
             jobs: Mutex::new(Some(send)),
             writer: Mutex::new(Some(writer)),
@@ -165,6 +177,7 @@ impl Store {
                 Location::File(p) => Some(p.clone()),
                 Location::Memory => None,
             },
+            checkpointer: Mutex::new(checkpointer),
         })
     }
 
@@ -246,6 +259,15 @@ impl Store {
         self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        let checkpointer = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((stop, handle)) = checkpointer {
+            drop(stop);
             let _ = handle.join();
         }
         self.readers
@@ -414,6 +436,32 @@ fn sub_journal_spill(conn: &Connection) -> Result<i64> {
     Ok(option
         .and_then(|o| o.trim_start_matches("STMTJRNL_SPILL=").parse().ok())
         .unwrap_or(0))
+}
+
+/// Starts the thread that checkpoints the WAL every [`CHECKPOINT_EVERY`] on its own
+/// connection, until the sender it answers with is dropped.
+fn spawn_checkpointer(path: &Path) -> Result<(mpsc::Sender<()>, std::thread::JoinHandle<()>)> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::Storage(format!("cannot open the checkpoint connection: {e}")))?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let handle = std::thread::Builder::new()
+        .name("baton-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                // PASSIVE copies what no reader still needs and never waits for the
+                // writer; what it leaves is copied next time.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "a WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| Error::Internal(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok((stop, handle))
 }
 
 fn open_reader(path: &Path) -> Result<Connection> {
