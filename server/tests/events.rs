@@ -702,3 +702,51 @@ async fn escalations_are_caught_by_enclosing_boundaries_and_message_throws_are_e
     assert_eq!(why[0]["value"], "LATE");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_jobs_due_date_can_be_moved_and_message_results_carry_variables() {
+    let s = server_manual().await;
+    let body = format!(
+        r#"<bpmn:startEvent id="start" /><bpmn:intermediateCatchEvent id="wait">{}</bpmn:intermediateCatchEvent>{}<bpmn:endEvent id="end" />{}{}{}"#,
+        timer("timeDuration", "P30D"),
+        message_catch("reply", "Msg_Go"),
+        flow("f1", "start", "wait"),
+        flow("f2", "wait", "reply"),
+        flow("f3", "reply", "end")
+    );
+    s.deploy_model("due", &model_with("due", MSG, &body)).await;
+    let inst = s.start("due", json!({"a": {"value": 1}})).await;
+    let (_, jobs) = s.get(&format!("/job?processInstanceId={inst}")).await;
+    let id = jobs[0]["id"].as_str().unwrap().to_owned();
+    let (status, job) = s.get(&format!("/job/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(job["dueDate"], "2026-01-31T00:00:00.000+0000");
+    let (status, _) = s
+        .put(
+            &format!("/job/{id}/duedate"),
+            json!({"duedate": "2026-01-01T01:00:00.000+0000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    s.advance("PT1H").await;
+    assert_eq!(
+        count(&s, "/job/count").await,
+        0,
+        "fired at its new due date"
+    );
+    let (status, _) = s.get(&format!("/job/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, result) = s
+        .post(
+            "/message",
+            json!({"messageName": "Go", "resultEnabled": true, "variablesInResultEnabled": true,
+                   "processVariables": {"b": {"value": "two"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result[0]["variables"]["a"]["value"], 1);
+    assert_eq!(result[0]["variables"]["b"]["value"], "two");
+    assert_eq!(s.state(&inst).await, "COMPLETED");
+    s.shutdown().await;
+}
