@@ -30,6 +30,7 @@ use std::sync::Arc;
 use axum::body::Body as HttpBody;
 use axum::extract::Request;
 use axum::http::Uri;
+use axum::serve::ListenerExt;
 use baton_engine::Engine;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt as _;
@@ -61,9 +62,12 @@ impl Default for Options {
     }
 }
 
-/// What every handler shares.
-#[derive(Clone)]
-pub(crate) struct AppState {
+/// What every handler shares, behind one `Arc`: axum clones the state for each
+/// request.
+pub(crate) type AppState = Arc<Api>;
+
+/// The server's shared state.
+pub(crate) struct Api {
     pub(crate) engine: Engine,
     /// Permits for waiting long polls.
     pub(crate) polls: Arc<Semaphore>,
@@ -77,13 +81,13 @@ pub(crate) struct AppState {
 /// The API as a router, for embedding in an application's own axum server.
 /// `shutdown` answers waiting long polls when it turns true.
 pub fn router(engine: Engine, options: &Options, shutdown: watch::Receiver<bool>) -> axum::Router {
-    let state = AppState {
+    let state = Arc::new(Api {
         engine,
         polls: Arc::new(Semaphore::new(options.max_parked_polls)),
         shutdown,
         base_path: options.base_path.trim_end_matches('/').into(),
         manual_clock: options.manual_clock.clone(),
-    };
+    });
     routes::router(state, options)
 }
 
@@ -105,6 +109,12 @@ pub async fn serve(
     let base = options.base_path.trim_end_matches('/').to_owned();
     // Paths are normalised before routing, so the router sees one spelling.
     let service = app.map_request(move |req: Request<HttpBody>| normalise(req, &base));
+    // Answers go out at once rather than waiting for the previous segment's ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, tower::make::Shared::new(service))
         .with_graceful_shutdown(async move {
             signal.await;
