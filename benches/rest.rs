@@ -61,7 +61,12 @@ fn memory(pid: u32) -> (u64, u64) {
 
 /// CPU time (user + system) a process used so far.
 fn cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    cpu_of(&format!("/proc/{pid}/stat"))
+}
+
+/// User + system CPU time from a `stat` file of /proc.
+fn cpu_of(path: &str) -> Duration {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     // Fields after the command name, which is in parentheses.
     let rest = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -73,6 +78,21 @@ fn cpu(pid: u32) -> Duration {
     };
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// CPU time of the named thread of a process (the first one with that name).
+fn thread_cpu(pid: u32, name: &str) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            let tid = task.file_name().to_string_lossy().parse().unwrap_or(0);
+            return cpu_of(&format!("/proc/{pid}/task/{tid}/stat"));
+        }
+    }
+    Duration::ZERO
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -186,6 +206,7 @@ async fn main() {
     let started = Arc::new(AtomicUsize::new(0));
     let completed = Arc::new(AtomicUsize::new(0));
     let cpu_before = cpu(pid);
+    let writer_before = thread_cpu(pid, "baton-writer");
     let driver_before = cpu(std::process::id());
     let began = Instant::now();
     let mut set = tokio::task::JoinSet::new();
@@ -242,6 +263,7 @@ async fn main() {
     while set.join_next().await.is_some() {}
     let wall = began.elapsed();
     let server_cpu = cpu(pid).saturating_sub(cpu_before);
+    let writer_cpu = thread_cpu(pid, "baton-writer").saturating_sub(writer_before);
     let driver_cpu = cpu(std::process::id()).saturating_sub(driver_before);
     let (load_rss, peak_rss) = memory(pid);
 
@@ -266,6 +288,11 @@ async fn main() {
     println!(
         "  server CPU per instance                  {:>9.0} µs",
         server_cpu.as_secs_f64() * 1e6 / instances as f64
+    );
+    println!(
+        "    of which the writer thread             {:>9.0} µs (busy {:.0} % of the time)",
+        writer_cpu.as_secs_f64() * 1e6 / instances as f64,
+        writer_cpu.as_secs_f64() * 100.0 / wall.as_secs_f64()
     );
     println!(
         "  load driver CPU per instance (same cores) {:>9.0} µs",
