@@ -5,8 +5,14 @@
 //! comma-separated; a scalar takes its first value. Booleans are `true` or
 //! `false`, numbers are numbers, and anything else is a 400 naming the
 //! parameter. `sortBy` needs `sortOrder`.
+//!
+//! Each handler checks at the end that the request names no parameter Camunda
+//! documents for its endpoint and Baton never read ([`Params::refuse_unsupported`]):
+//! a filter that is silently ignored gives a wrong answer. Names Camunda does not
+//! know are ignored, as Camunda does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
@@ -15,9 +21,11 @@ use serde_json::Value as Json;
 use crate::error::{ApiError, ApiResult};
 
 /// A request's query parameters, by name, every value kept.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct Params {
     values: HashMap<String, Vec<String>>,
+    /// The names the handler asked for, given or not.
+    asked: Mutex<HashSet<String>>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
@@ -37,8 +45,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
 impl Params {
     /// The parameters of a JSON query body: arrays become lists, scalars single
-    /// values; nested objects are skipped (the handlers that take them read the
-    /// body themselves).
+    /// values; objects and arrays of objects (`variables`, `sorting`) are skipped:
+    /// the handlers that take them read the body themselves.
     pub(crate) fn from_json(body: &Json) -> ApiResult<Params> {
         let Some(map) = body.as_object() else {
             return Err(ApiError::invalid("The query body must be a JSON object"));
@@ -47,6 +55,7 @@ impl Params {
         for (name, value) in map {
             let list = match value {
                 Json::Null | Json::Object(_) => continue,
+                Json::Array(items) if items.iter().any(Json::is_object) => continue,
                 Json::Array(items) => items.iter().filter_map(scalar).collect(),
                 other => scalar(other).into_iter().collect(),
             };
@@ -55,10 +64,52 @@ impl Params {
         Ok(params)
     }
 
+    /// The values of `name`, noting that the handler reads it.
+    fn get(&self, name: &str) -> Option<&Vec<String>> {
+        let mut asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        if !asked.contains(name) {
+            asked.insert(name.to_owned());
+        }
+        self.values.get(name)
+    }
+
+    /// A 400 naming every parameter of `camunda` (what Camunda documents for
+    /// `endpoint`) that the request gives and the handler never read: Baton does not
+    /// support it, and ignoring it would answer a different question.
+    pub(crate) fn refuse_unsupported(&self, endpoint: &str, camunda: &[&str]) -> ApiResult<()> {
+        let asked = self.asked.lock().unwrap_or_else(|p| p.into_inner());
+        let mut unread: Vec<&str> = camunda
+            .iter()
+            .copied()
+            .filter(|name| self.values.contains_key(*name) && !asked.contains(*name))
+            .collect();
+        if unread.is_empty() {
+            return Ok(());
+        }
+        unread.sort_unstable();
+        let names = unread.join("', '");
+        let noun = if unread.len() == 1 {
+            "parameter"
+        } else {
+            "parameters"
+        };
+        Err(ApiError::invalid(format!(
+            "Baton does not support the query {noun} '{names}' of {endpoint}"
+        )))
+    }
+
+    /// Notes paging and sorting as read, for a count: Camunda's counts take the
+    /// list's parameters and ignore those four.
+    pub(crate) fn counting(self) -> Self {
+        for name in ["firstResult", "maxResults", "sortBy", "sortOrder"] {
+            self.get(name);
+        }
+        self
+    }
+
     /// The first value of `name`.
     pub(crate) fn str(&self, name: &str) -> Option<String> {
-        self.values
-            .get(name)
+        self.get(name)
             .and_then(|v| v.first())
             .filter(|v| !v.is_empty())
             .cloned()
@@ -66,8 +117,7 @@ impl Params {
 
     /// Every value of `name`, each split at commas.
     pub(crate) fn list(&self, name: &str) -> Vec<String> {
-        self.values
-            .get(name)
+        self.get(name)
             .into_iter()
             .flatten()
             .flat_map(|v| v.split(','))
@@ -102,6 +152,24 @@ impl Params {
                         "Cannot set query parameter '{name}' to value '{v}': not an integer"
                     ))
                 })
+            })
+            .transpose()
+    }
+
+    /// `name` as a Camunda date (`2026-11-21T10:00:00.000+0100`), in milliseconds
+    /// since the epoch, if given. An offset's `+` sent unencoded arrives as a
+    /// space, and is read as `+`.
+    pub(crate) fn time(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.str(name)
+            .map(|v| {
+                let parse = baton_engine::date::parse;
+                parse(&v)
+                    .or_else(|e| parse(&v.replace(' ', "+")).map_err(|_| e))
+                    .map_err(|e| {
+                        ApiError::invalid(format!(
+                            "Cannot set query parameter '{name}' to value '{v}': {e}"
+                        ))
+                    })
             })
             .transpose()
     }
@@ -229,11 +297,32 @@ mod tests {
     }
 
     #[test]
+    fn documented_parameters_the_handler_never_read_are_refused() {
+        let camunda = &["a", "b", "sortBy", "firstResult"];
+        let p = params(&[("a", "1"), ("b", "2"), ("unknown", "3")]);
+        p.str("a");
+        let err = format!("{:?}", p.refuse_unsupported("GET /x", camunda).unwrap_err());
+        assert!(err.contains("the query parameter 'b' of GET /x"), "{err}");
+        p.list("b");
+        assert!(
+            p.refuse_unsupported("GET /x", camunda).is_ok(),
+            "read, or unknown to Camunda"
+        );
+        let p = params(&[("sortBy", "id"), ("firstResult", "1")]).counting();
+        assert!(p.refuse_unsupported("GET /x/count", camunda).is_ok());
+    }
+
+    #[test]
     fn json_bodies_read_as_params() {
         let p = Params::from_json(&serde_json::json!({
-            "processInstanceIds": ["a", "b"], "active": true, "maxResults": 5, "sorting": {}
+            "processInstanceIds": ["a", "b"], "active": true, "maxResults": 5, "sorting": {},
+            "variables": [{"name": "x", "operator": "eq", "value": 1}]
         }))
         .unwrap();
+        assert!(
+            !p.values.contains_key("variables"),
+            "read by the handler from the body"
+        );
         assert_eq!(p.list("processInstanceIds"), ["a", "b"]);
         assert!(p.flag("active").unwrap());
         assert_eq!(p.int("maxResults").unwrap(), Some(5));

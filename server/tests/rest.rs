@@ -807,3 +807,198 @@ async fn a_long_poll_wakes_when_a_retry_timeout_runs_out() {
     assert_eq!(tasks[0]["errorMessage"], "try later");
     s.shutdown().await;
 }
+
+/// The ids in a list answer.
+fn ids(list: &Value) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|v| v["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn query_parameters_camunda_documents_filter_or_are_refused_by_name() {
+    let s = server_manual().await;
+    s.deploy_model("q", &tasks_model("q", &["t"])).await;
+    // `first` starts at 00:00 and ends at 01:00; `second` starts at 01:00 and runs on.
+    let (_, first) = s
+        .post(
+            "/process-definition/key/q/start",
+            json!({"businessKey": "a"}),
+        )
+        .await;
+    let first = first["id"].as_str().unwrap().to_owned();
+    s.advance("PT1H").await;
+    let (_, second) = s
+        .post(
+            "/process-definition/key/q/start",
+            json!({"businessKey": "b"}),
+        )
+        .await;
+    let second = second["id"].as_str().unwrap().to_owned();
+    let (_, tasks) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 10,
+                   "topics": [{"topicName": "t", "lockDuration": 600000}]}),
+        )
+        .await;
+    let task = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["processInstanceId"] == first.as_str())
+        .unwrap();
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{}/complete", task["id"].as_str().unwrap()),
+            json!({"workerId": "w"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let only = |id: &str| BTreeSet::from([id.to_owned()]);
+
+    // Time windows, with the offset's `+` encoded or sent bare (it arrives as a space).
+    let hist = "/history/process-instance";
+    let (_, list) = s
+        .get(&format!(
+            "{hist}?startedAfter=2026-01-01T00:30:00.000%2B0000"
+        ))
+        .await;
+    assert_eq!(ids(&list), only(&second));
+    let (_, list) = s
+        .get(&format!(
+            "{hist}?startedBefore=2026-01-01T00:30:00.000+0000"
+        ))
+        .await;
+    assert_eq!(ids(&list), only(&first));
+    let (_, list) = s
+        .get(&format!(
+            "{hist}?finishedAfter=2026-01-01T00:00:00.000%2B0000"
+        ))
+        .await;
+    assert_eq!(ids(&list), only(&first));
+    let (_, count) = s
+        .get(&format!(
+            "{hist}/count?processInstanceBusinessKeyIn=b,c&sortBy=startTime&firstResult=0"
+        ))
+        .await;
+    assert_eq!(count["count"], 1);
+    let (status, err) = s.get(&format!("{hist}?startedAfter=yesterday")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        err["message"].as_str().unwrap().contains("'startedAfter'"),
+        "{err}"
+    );
+
+    // A filter Camunda documents and Baton does not implement is a 400 naming it,
+    // in a list, a count and a POST query; a name Camunda does not know is ignored.
+    for (status, err) in [
+        s.get(&format!("{hist}?withIncidents=true&incidentType=x"))
+            .await,
+        s.get(&format!("{hist}/count?withIncidents=true&incidentType=x"))
+            .await,
+        s.post(hist, json!({"withIncidents": true, "incidentType": "x"}))
+            .await,
+    ] {
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(
+                "Baton does not support the query parameters 'incidentType', 'withIncidents' of "
+            ),
+            "{message}"
+        );
+    }
+    let (status, err) = s.get("/process-instance?incidentMessageLike=%25x%25").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        err["message"],
+        "Baton does not support the query parameter 'incidentMessageLike' of GET /process-instance"
+    );
+    let (status, list) = s
+        .get(&format!("{hist}?processInstanceId={first}&_=1767225600000"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&list), only(&first));
+
+    // Tenants and other filters read over the engine's answer.
+    let (_, list) = s.get(&format!("{hist}?withoutTenantId=true")).await;
+    assert_eq!(ids(&list).len(), 2);
+    let (_, list) = s.get(&format!("{hist}?tenantIdIn=x")).await;
+    assert_eq!(list, json!([]));
+    let (_, list) = s.get("/process-instance?processDefinitionKeyNotIn=q").await;
+    assert_eq!(list, json!([]));
+    let (_, list) = s
+        .get("/process-instance?rootProcessInstances=true&tenantIdIn=")
+        .await;
+    assert_eq!(ids(&list), only(&second));
+    let (status, list) = s
+        .get("/incident?incidentMessageLike=%25&incidentTimestampAfter=2026-01-01T00:00:00.000%2B0000")
+        .await;
+    assert_eq!((status, list), (StatusCode::OK, json!([])));
+
+    // Activity history: a definition filter narrows listed instances rather than
+    // being dropped; names and time windows filter too.
+    let acts = "/history/activity-instance";
+    let (_, list) = s
+        .get(&format!(
+            "{acts}?processInstanceIdIn={first},{second}&processDefinitionKey=other"
+        ))
+        .await;
+    assert_eq!(list, json!([]));
+    let (_, count) = s
+        .get(&format!(
+            "{acts}/count?processInstanceIdIn={first},{second}&processDefinitionKey=q"
+        ))
+        .await;
+    assert_eq!(
+        count["count"], 5,
+        "start, task and end of one; start and task of the other"
+    );
+    let (_, list) = s
+        .get(&format!(
+            "{acts}?processDefinitionKey=q&startedAfter=2026-01-01T00:30:00.000%2B0000"
+        ))
+        .await;
+    let passed: BTreeSet<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["processInstanceId"].as_str().unwrap().to_owned(),
+                a["activityId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        (first.clone(), "end"),
+        (second.clone(), "start"),
+        (second.clone(), "task0"),
+    ]
+    .into_iter()
+    .map(|(i, a)| (i, a.to_owned()))
+    .collect();
+    assert_eq!(passed, expected, "everything that began at 01:00");
+    let (_, list) = s
+        .get(&format!(
+            "{acts}?processInstanceId={first}&activityNameLike=Task%25"
+        ))
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let (_, list) = s
+        .get(&format!(
+            "{acts}?processInstanceId={first}&activityName=Task%201"
+        ))
+        .await;
+    assert_eq!(list, json!([]));
+
+    // The older names Camunda still takes for definitions.
+    let (_, list) = s.get("/process-definition?latest=true&ver=1").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let (_, list) = s.get("/process-definition?ver=2").await;
+    assert_eq!(list, json!([]));
+    s.shutdown().await;
+}

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 use super::deployment::like;
+use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, DefinitionDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
@@ -61,8 +62,9 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
         id: p.str("processDefinitionId"),
         key: p.str("key"),
         name: p.str("name"),
-        version: p.int("version")?,
-        latest_version: p.flag("latestVersion")?,
+        // `ver` and `latest` are the older names Camunda still takes.
+        version: p.int("version")?.or(p.int("ver")?),
+        latest_version: p.flag("latestVersion")? || p.flag("latest")?,
         deployment_id: p.str("deploymentId"),
         version_tag: p.str("versionTag"),
         tenant_ids: p.list("tenantIdIn"),
@@ -114,13 +116,15 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Defi
         },
         paging,
     );
+    p.refuse_unsupported("GET /process-definition", known::DEFINITION)?;
     Ok(JsonOk(page.iter().map(DefinitionDto::from).collect()))
 }
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: query(&s, &p).await?.len(),
-    }))
+    let p = p.counting();
+    let count = query(&s, &p).await?.len();
+    p.refuse_unsupported("GET /process-definition/count", known::DEFINITION)?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 /// The latest version of `key` in `tenant` (or without a tenant), or Camunda's 404.

@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use baton_engine::{Deployment, NewDeployment};
 
+use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, DeploymentDto, DeploymentWithDefinitionsDto};
 use crate::error::{ApiError, ApiResult};
@@ -149,6 +150,7 @@ async fn list(
         },
         paging,
     );
+    p.refuse_unsupported("GET /deployment", known::DEPLOYMENT)?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         page.iter()
@@ -158,9 +160,10 @@ async fn list(
 }
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: query(&s, &p).await?.len(),
-    }))
+    let p = p.counting();
+    let count = query(&s, &p).await?.len();
+    p.refuse_unsupported("GET /deployment/count", known::DEPLOYMENT)?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn one(

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use tokio::time::Instant;
 
+use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, ExternalTaskDto, LockedTaskDto};
 use crate::error::{ApiError, ApiResult};
@@ -504,6 +505,7 @@ async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTa
 
 async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
     let tasks = query(&s, &p, true).await?;
+    p.refuse_unsupported("GET /external-task", known::EXTERNAL_TASK)?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
 }
 
@@ -515,13 +517,14 @@ async fn list_post(
 ) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
     let p = merged(&body, &paging)?;
     let tasks = query(&s, &p, true).await?;
+    p.refuse_unsupported("POST /external-task", known::EXTERNAL_TASK)?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
 }
 
 async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: query(&s, &p, false).await?.len(),
-    }))
+    let count = query(&s, &p, false).await?.len();
+    p.refuse_unsupported("GET /external-task/count", known::EXTERNAL_TASK)?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn count_post(
@@ -529,9 +532,9 @@ async fn count_post(
     body: axum::body::Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?;
-    Ok(JsonOk(CountDto {
-        count: query(&s, &p, false).await?.len(),
-    }))
+    let count = query(&s, &p, false).await?.len();
+    p.refuse_unsupported("POST /external-task/count", known::EXTERNAL_TASK)?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 /// The filters of a JSON query body, with `firstResult` / `maxResults` from the

@@ -11,6 +11,7 @@ use baton_engine::{
 
 use super::deployment::like;
 use super::external_task::merged;
+use super::{Tenants, known};
 use crate::AppState;
 use crate::dto::{CountDto, HistoricActivityDto, HistoricInstanceDto, HistoricVariableDto};
 use crate::error::{ApiError, ApiResult};
@@ -59,8 +60,15 @@ async fn instance_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricProce
         ..HistoricInstanceQuery::default()
     };
     let ids = p.list("processInstanceIds");
+    let not_ids = p.list("processInstanceIdNotIn");
     let keys = p.list("processDefinitionKeyIn");
+    let not_keys = p.list("processDefinitionKeyNotIn");
+    let business_keys = p.list("processInstanceBusinessKeyIn");
     let business_like = p.str("processInstanceBusinessKeyLike");
+    let root = p.str("rootProcessInstanceId");
+    let roots_only = p.flag("rootProcessInstances")?;
+    let window = TimeWindow::read(p)?;
+    let tenants = Tenants::read(p)?;
     let states: Vec<String> = [
         "active",
         "completed",
@@ -89,13 +97,55 @@ async fn instance_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricProce
         .into_iter()
         .filter(|h| {
             (ids.is_empty() || ids.contains(&h.id))
+                && !not_ids.contains(&h.id)
                 && (keys.is_empty() || keys.contains(&h.process_definition_key))
+                && !not_keys.contains(&h.process_definition_key)
+                && (business_keys.is_empty()
+                    || h.business_key
+                        .as_ref()
+                        .is_some_and(|b| business_keys.contains(b)))
                 && business_like
                     .as_deref()
                     .is_none_or(|l| h.business_key.as_deref().is_some_and(|b| like(b, l)))
+                && root
+                    .as_deref()
+                    .is_none_or(|r| h.root_process_instance_id == r)
+                && (!roots_only || h.super_process_instance_id.is_none())
                 && (states.is_empty() || states.contains(&h.state))
+                && window.admits(h.start_time, h.end_time)
+                && tenants.admits(h.tenant_id.as_ref())
         })
         .collect())
+}
+
+/// `startedBefore`, `startedAfter`, `finishedBefore`, `finishedAfter`: Camunda's
+/// bounds are inclusive; an unfinished entry never matches a `finished…` bound.
+struct TimeWindow {
+    started_before: Option<i64>,
+    started_after: Option<i64>,
+    finished_before: Option<i64>,
+    finished_after: Option<i64>,
+}
+
+impl TimeWindow {
+    fn read(p: &Params) -> ApiResult<TimeWindow> {
+        Ok(TimeWindow {
+            started_before: p.time("startedBefore")?,
+            started_after: p.time("startedAfter")?,
+            finished_before: p.time("finishedBefore")?,
+            finished_after: p.time("finishedAfter")?,
+        })
+    }
+
+    fn admits(&self, start: i64, end: Option<i64>) -> bool {
+        let finished = |bound: Option<i64>, ok: fn(i64, i64) -> bool| {
+            bound.is_none_or(|b| end.is_some_and(|e| ok(e, b)))
+        };
+        self.started_before.is_none_or(|b| start <= b)
+            && self.started_after.is_none_or(|b| start >= b)
+            && finished(self.finished_before, |e, b| e <= b)
+            && finished(self.finished_after, |e, b| e >= b)
+    }
 }
 
 fn instance_page(
@@ -130,7 +180,9 @@ async fn instances_get(
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
     let all = instance_query(&s, &p).await?;
-    Ok(JsonOk(instance_page(all, &p)?))
+    let page = instance_page(all, &p)?;
+    p.refuse_unsupported("GET /history/process-instance", known::HISTORIC_INSTANCE)?;
+    Ok(JsonOk(page))
 }
 
 async fn instances_post(
@@ -140,23 +192,32 @@ async fn instances_post(
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
     let p = merged(&body, &query)?;
     let all = instance_query(&s, &p).await?;
-    Ok(JsonOk(instance_page(all, &p)?))
+    let page = instance_page(all, &p)?;
+    p.refuse_unsupported("POST /history/process-instance", known::HISTORIC_INSTANCE)?;
+    Ok(JsonOk(page))
 }
 
 async fn instance_count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: instance_query(&s, &p).await?.len(),
-    }))
+    let p = p.counting();
+    let count = instance_query(&s, &p).await?.len();
+    p.refuse_unsupported(
+        "GET /history/process-instance/count",
+        known::HISTORIC_INSTANCE,
+    )?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn instance_count_post(
     State(s): State<AppState>,
     body: Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
-    let p = merged(&body, &Params::default())?;
-    Ok(JsonOk(CountDto {
-        count: instance_query(&s, &p).await?.len(),
-    }))
+    let p = merged(&body, &Params::default())?.counting();
+    let count = instance_query(&s, &p).await?.len();
+    p.refuse_unsupported(
+        "POST /history/process-instance/count",
+        known::HISTORIC_INSTANCE,
+    )?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn instance(
@@ -182,21 +243,23 @@ async fn instance_ids(s: &AppState, p: &Params) -> ApiResult<Vec<String>> {
     if let Some(id) = p.str("processInstanceId") {
         ids.push(id);
     }
-    if ids.is_empty() {
-        let q = HistoricInstanceQuery {
-            definition_id: p.str("processDefinitionId"),
-            definition_key: p.str("processDefinitionKey"),
-            ..HistoricInstanceQuery::default()
-        };
-        ids = s
-            .engine
-            .historic_instances(q)
-            .await?
-            .into_iter()
-            .map(|h| h.id)
-            .collect();
+    let definition_id = p.str("processDefinitionId");
+    let definition_key = p.str("processDefinitionKey");
+    if !ids.is_empty() && definition_id.is_none() && definition_key.is_none() {
+        return Ok(ids);
     }
-    Ok(ids)
+    let q = HistoricInstanceQuery {
+        definition_id,
+        definition_key,
+        ..HistoricInstanceQuery::default()
+    };
+    Ok(s.engine
+        .historic_instances(q)
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .filter(|id| ids.is_empty() || ids.contains(id))
+        .collect())
 }
 
 const ACTIVITY_SORTS: &[&str] = &[
@@ -216,8 +279,13 @@ const ACTIVITY_SORTS: &[&str] = &[
 
 async fn activity_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricActivityInstance>> {
     let activity = p.str("activityId");
+    let activity_instance = p.str("activityInstanceId");
+    let name = p.str("activityName");
+    let name_like = p.str("activityNameLike");
     let kind = p.str("activityType");
     let execution = p.str("executionId");
+    let window = TimeWindow::read(p)?;
+    let tenants = Tenants::read(p)?;
     let finished = p.flag("finished")?;
     let unfinished = p.flag("unfinished")?;
     let canceled = p.flag("canceled")?;
@@ -231,6 +299,15 @@ async fn activity_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricActiv
                 .into_iter()
                 .filter(|a| {
                     activity.as_deref().is_none_or(|x| a.activity_id == x)
+                        && activity_instance.as_deref().is_none_or(|x| a.id == x)
+                        && name
+                            .as_deref()
+                            .is_none_or(|x| a.activity_name.as_deref() == Some(x))
+                        && name_like
+                            .as_deref()
+                            .is_none_or(|l| a.activity_name.as_deref().is_some_and(|n| like(n, l)))
+                        && window.admits(a.start_time, a.end_time)
+                        && tenants.admits(a.tenant_id.as_ref())
                         && kind.as_deref().is_none_or(|x| a.activity_type == x)
                         && execution.as_deref().is_none_or(|x| a.execution_id == x)
                         && (!finished || a.end_time.is_some())
@@ -271,17 +348,24 @@ async fn activities(
         },
         paging,
     );
+    p.refuse_unsupported("GET /history/activity-instance", known::HISTORIC_ACTIVITY)?;
     Ok(JsonOk(page.iter().map(HistoricActivityDto::from).collect()))
 }
 
 async fn activity_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: activity_query(&s, &p).await?.len(),
-    }))
+    let p = p.counting();
+    let count = activity_query(&s, &p).await?.len();
+    p.refuse_unsupported(
+        "GET /history/activity-instance/count",
+        known::HISTORIC_ACTIVITY,
+    )?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn variable_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricVariable>> {
     let name = p.str("variableName");
+    let names = p.list("variableNameIn");
+    let tenants = Tenants::read(p)?;
     let name_like = p.str("variableNameLike");
     let mut out = Vec::new();
     for id in instance_ids(s, p).await? {
@@ -292,6 +376,8 @@ async fn variable_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricVaria
                 .into_iter()
                 .filter(|v| {
                     name.as_deref().is_none_or(|n| v.name == n)
+                        && (names.is_empty() || names.contains(&v.name))
+                        && tenants.admits(v.tenant_id.as_ref())
                         && name_like.as_deref().is_none_or(|l| like(&v.name, l))
                 }),
         );
@@ -317,6 +403,7 @@ async fn variables(
         },
         paging,
     );
+    p.refuse_unsupported("GET /history/variable-instance", known::HISTORIC_VARIABLE)?;
     Ok(JsonOk(
         page.iter()
             .map(|v| HistoricVariableDto::new(v, deserialize))
@@ -325,7 +412,11 @@ async fn variables(
 }
 
 async fn variable_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: variable_query(&s, &p).await?.len(),
-    }))
+    let p = p.counting();
+    let count = variable_query(&s, &p).await?.len();
+    p.refuse_unsupported(
+        "GET /history/variable-instance/count",
+        known::HISTORIC_VARIABLE,
+    )?;
+    Ok(JsonOk(CountDto { count }))
 }

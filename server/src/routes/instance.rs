@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 
 use super::deployment::like;
 use super::external_task::merged;
+use super::known;
 use crate::AppState;
 use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
@@ -130,6 +131,9 @@ async fn query(
         ..InstanceQuery::default()
     };
     let keys = p.list("processDefinitionKeyIn");
+    let not_keys = p.list("processDefinitionKeyNotIn");
+    let roots_only = p.flag("rootProcessInstances")?;
+    let tenants = super::Tenants::read(p)?;
     let business_like = p.str("businessKeyLike");
     let suspended = p.bool("suspended")?;
     let active = p.bool("active")?;
@@ -137,6 +141,9 @@ async fn query(
     let mut out = Vec::new();
     for i in s.engine.instances(q).await? {
         let keep = (keys.is_empty() || keys.contains(&i.definition_key))
+            && !not_keys.contains(&i.definition_key)
+            && (!roots_only || i.super_instance_id.is_none())
+            && tenants.admits(i.tenant_id.as_ref())
             && business_like
                 .as_deref()
                 .is_none_or(|l| i.business_key.as_deref().is_some_and(|b| like(b, l)))
@@ -234,10 +241,11 @@ async fn list_get(
     p: Params,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
     let all = query(&s, &p, &query_filters(&p)?).await?;
+    let page = page(all, &p)?;
+    p.refuse_unsupported("GET /process-instance", known::INSTANCE)?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
-        page(all, &p)?
-            .iter()
+        page.iter()
             .map(|i| InstanceDto::new(i, Some(&base)))
             .collect(),
     ))
@@ -251,23 +259,27 @@ async fn list_post(
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
     let p = merged(&body, &query_params)?;
     let all = query(&s, &p, &body_filters(&body)?).await?;
+    let page = page(all, &p)?;
+    p.refuse_unsupported("POST /process-instance", known::INSTANCE)?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
-        page(all, &p)?
-            .iter()
+        page.iter()
             .map(|i| InstanceDto::new(i, Some(&base)))
             .collect(),
     ))
 }
 
 async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let p = p.counting();
     let count = query(&s, &p, &query_filters(&p)?).await?.len();
+    p.refuse_unsupported("GET /process-instance/count", known::INSTANCE)?;
     Ok(JsonOk(CountDto { count }))
 }
 
 async fn count_post(State(s): State<AppState>, body: Bytes) -> ApiResult<JsonOk<CountDto>> {
-    let p = merged(&body, &Params::default())?;
+    let p = merged(&body, &Params::default())?.counting();
     let count = query(&s, &p, &body_filters(&body)?).await?.len();
+    p.refuse_unsupported("POST /process-instance/count", known::INSTANCE)?;
     Ok(JsonOk(CountDto { count }))
 }
 

@@ -7,6 +7,7 @@ use baton_engine::{Job, JobQuery, date};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
+use super::known;
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
@@ -80,10 +81,49 @@ fn query(p: &Params) -> ApiResult<JobQuery> {
     })
 }
 
+/// The jobs a list or count names. Every job Baton has is a timer, so `timers=true`
+/// keeps them all and `messages=true` (async continuations) none.
+async fn jobs(s: &AppState, p: &Params) -> ApiResult<Vec<Job>> {
+    let q = query(p)?;
+    let ids = p.list("jobIds");
+    let instances = p.list("processInstanceIds");
+    let execution = p.str("executionId");
+    let messages = p.flag("messages")?;
+    p.flag("timers")?;
+    let suspended = p.flag("suspended")?;
+    let active = p.flag("active")?;
+    let with_exception = p.flag("withException")?;
+    let exception = p.str("exceptionMessage");
+    let tenants = super::Tenants::read(p)?;
+    Ok(s.engine
+        .jobs(q)
+        .await?
+        .into_iter()
+        .filter(|j| {
+            !messages
+                && (ids.is_empty() || ids.contains(&j.id))
+                && (instances.is_empty()
+                    || j.process_instance_id
+                        .as_ref()
+                        .is_some_and(|i| instances.contains(i)))
+                && execution
+                    .as_deref()
+                    .is_none_or(|e| j.execution_id.as_deref() == Some(e))
+                && (!suspended || j.suspended)
+                && (!active || !j.suspended)
+                && (!with_exception || j.exception_message.is_some())
+                && tenants.admits(j.tenant_id.as_ref())
+                && exception
+                    .as_deref()
+                    .is_none_or(|m| j.exception_message.as_deref() == Some(m))
+        })
+        .collect())
+}
+
 async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobDto>>> {
     let sorting = p.sorting(&["jobId", "jobDueDate", "jobRetries", "processInstanceId"])?;
     let paging = p.paging()?;
-    let jobs = s.engine.jobs(query(&p)?).await?;
+    let jobs = jobs(&s, &p).await?;
     let page = super::sort_and_page(
         jobs,
         sorting,
@@ -95,13 +135,15 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobD
         },
         paging,
     );
+    p.refuse_unsupported("GET /job", known::JOB)?;
     Ok(JsonOk(page.iter().map(JobDto::from).collect()))
 }
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    Ok(JsonOk(CountDto {
-        count: s.engine.jobs(query(&p)?).await?.len(),
-    }))
+    let p = p.counting();
+    let count = jobs(&s, &p).await?.len();
+    p.refuse_unsupported("GET /job/count", known::JOB)?;
+    Ok(JsonOk(CountDto { count }))
 }
 
 async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<JobDto>> {

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, IncidentDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
@@ -48,6 +49,51 @@ fn incident_query(p: &Params) -> IncidentQuery {
     }
 }
 
+/// The incidents a list or count names.
+async fn incidents_of(s: &AppState, p: &Params) -> ApiResult<Vec<baton_engine::Incident>> {
+    let tenants = super::Tenants::read(p)?;
+    let message = p.str("incidentMessage");
+    let message_like = p.str("incidentMessageLike");
+    let (after, before) = (
+        p.time("incidentTimestampAfter")?,
+        p.time("incidentTimestampBefore")?,
+    );
+    let keys = p.list("processDefinitionKeyIn");
+    let definition = p.str("processDefinitionId");
+    let execution = p.str("executionId");
+    Ok(s.engine
+        .incidents(incident_query(p))
+        .await?
+        .into_iter()
+        .filter(|i| {
+            tenants.admits(i.tenant_id.as_ref())
+                && message
+                    .as_deref()
+                    .is_none_or(|m| i.message.as_deref() == Some(m))
+                && message_like.as_deref().is_none_or(|l| {
+                    i.message
+                        .as_deref()
+                        .is_some_and(|m| super::deployment::like(m, l))
+                })
+                && after.is_none_or(|t| i.timestamp >= t)
+                && before.is_none_or(|t| i.timestamp <= t)
+                && (keys.is_empty()
+                    || keys
+                        .iter()
+                        .any(|k| definition_key_of(&i.process_definition_id) == k))
+                && definition
+                    .as_deref()
+                    .is_none_or(|d| i.process_definition_id == d)
+                && execution.as_deref().is_none_or(|e| i.execution_id == e)
+        })
+        .collect())
+}
+
+/// The key of a definition id (`key:version:uuid`).
+fn definition_key_of(id: &str) -> &str {
+    id.split(':').next().unwrap_or(id)
+}
+
 const INCIDENT_SORTS: &[&str] = &[
     "incidentId",
     "incidentMessage",
@@ -64,7 +110,7 @@ const INCIDENT_SORTS: &[&str] = &[
 async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<IncidentDto>>> {
     let sorting = p.sorting(INCIDENT_SORTS)?;
     let paging = p.paging()?;
-    let all = s.engine.incidents(incident_query(&p)).await?;
+    let all = incidents_of(&s, &p).await?;
     let page = super::sort_and_page(
         all,
         sorting,
@@ -82,11 +128,14 @@ async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec
         },
         paging,
     );
+    p.refuse_unsupported("GET /incident", known::INCIDENT)?;
     Ok(JsonOk(page.iter().map(IncidentDto::from).collect()))
 }
 
 async fn incident_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let count = s.engine.incidents(incident_query(&p)).await?.len();
+    let p = p.counting();
+    let count = incidents_of(&s, &p).await?.len();
+    p.refuse_unsupported("GET /incident/count", known::INCIDENT)?;
     Ok(JsonOk(CountDto { count }))
 }
 

@@ -6,6 +6,7 @@ mod external_task;
 mod history;
 mod instance;
 mod job;
+mod known;
 mod misc;
 
 use axum::Router;
@@ -144,4 +145,27 @@ pub(crate) fn sort_and_page<T, K: Ord>(
         .skip(first)
         .take(max.unwrap_or(usize::MAX))
         .collect()
+}
+
+/// `tenantIdIn` and `withoutTenantId` of a query, as a test on an entity's tenant:
+/// both must hold when both are given.
+pub(crate) struct Tenants {
+    ids: Vec<String>,
+    without: bool,
+}
+
+impl Tenants {
+    /// Reads both parameters.
+    pub(crate) fn read(p: &crate::params::Params) -> crate::error::ApiResult<Tenants> {
+        Ok(Tenants {
+            ids: p.list("tenantIdIn"),
+            without: p.flag("withoutTenantId")?,
+        })
+    }
+
+    /// Whether an entity of `tenant` passes.
+    pub(crate) fn admits(&self, tenant: Option<&String>) -> bool {
+        (self.ids.is_empty() || tenant.is_some_and(|t| self.ids.contains(t)))
+            && (!self.without || tenant.is_none())
+    }
 }
