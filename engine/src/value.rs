@@ -14,6 +14,9 @@ use crate::date;
 /// The serialization format of objects Baton serializes itself.
 pub const JSON_FORMAT: &str = "application/json";
 
+/// Java's serialization format, which Baton cannot read and refuses.
+const JAVA_SERIALIZED: &str = "application/x-java-serialized-object";
+
 /// A typed variable value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -174,6 +177,14 @@ impl Value {
                         .and_then(Json::as_str)
                         .map(str::to_owned)
                 };
+                let serialization_format = field("serializationDataFormat");
+                if serialization_format.as_deref() == Some(JAVA_SERIALIZED) {
+                    // Camunda refuses it too unless Java serialization is enabled.
+                    return Err(ValueError(format!(
+                        "the serialization format {JAVA_SERIALIZED} is prohibited: \
+                         Baton cannot read Java objects; send the object as JSON"
+                    )));
+                }
                 Value::Object {
                     value: match value {
                         Json::String(s) => s.clone(),
@@ -181,7 +192,7 @@ impl Value {
                         other => other.to_string(),
                     },
                     object_type_name: field("objectTypeName"),
-                    serialization_format: field("serializationDataFormat"),
+                    serialization_format,
                 }
             }
             _ => return Err(unknown_type(type_name)),
@@ -491,6 +502,13 @@ mod tests {
         let err = Value::from_typed(Some("Money"), &json!(1), None).unwrap_err();
         assert!(err.0.contains("Money"), "{err}");
         assert!(Value::from_typed(Some("Json"), &json!("{nope"), None).is_err());
+    }
+
+    #[test]
+    fn java_serialized_objects_are_refused() {
+        let info = json!({"serializationDataFormat": JAVA_SERIALIZED, "objectTypeName": "x.Y"});
+        let err = Value::from_typed(Some("Object"), &json!("rO0AB"), Some(&info)).unwrap_err();
+        assert!(err.0.contains("is prohibited"), "{err}");
     }
 
     #[test]

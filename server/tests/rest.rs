@@ -221,6 +221,9 @@ async fn variable_types_in_any_case_or_absent_and_dates_read_leniently() {
         json!({"x": {"value": "a", "type": "STRING"}}),
         json!({"x": {"value": 3.5, "type": "Integer"}}),
         json!({"x": {"value": "yesterday", "type": "Date"}}),
+        json!({"x": {"value": "rO0ABXQAAXg=", "type": "Object",
+                     "valueInfo": {"objectTypeName": "java.lang.String",
+                                   "serializationDataFormat": "application/x-java-serialized-object"}}}),
     ] {
         let (status, body) = s
             .post("/process-definition/key/v/start", json!({"variables": bad}))
