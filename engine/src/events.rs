@@ -6,7 +6,7 @@
 //! its token, a timer fires its step, and the subscriptions and jobs that go with
 //! them are written or removed, all in one commit.
 
-use baton_bpmn::model::{EventDefinition, NodeId, NodeKind, Timer};
+use baton_bpmn::model::{EventDefinition, Node, NodeId, NodeKind, Timer};
 use rusqlite::{OptionalExtension, params};
 
 use std::sync::Weak;
@@ -168,6 +168,29 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// The subscription of a message or signal start event of `graph`; `kind` names
+    /// what `name` is, for the error when the model gives none.
+    fn subscribe_start(
+        &mut self,
+        kind: &str,
+        name: Option<String>,
+        node: &Node,
+        graph: &Graph,
+    ) -> Result<()> {
+        let name = name.ok_or_else(|| {
+            Error::Invalid(format!("{kind} start event '{}' names no {kind}", node.id))
+        })?;
+        self.insert_subscription(
+            kind,
+            &name,
+            None,
+            None,
+            &node.id,
+            &graph.id,
+            graph.tenant_id.as_deref(),
+        )
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn insert_subscription(
         &mut self,
@@ -284,32 +307,10 @@ impl Ctx<'_, '_> {
             let n = process.node(node);
             match def {
                 EventDefinition::Message(m) => {
-                    let name = m.message.and_then(|m| m.name).ok_or_else(|| {
-                        Error::Invalid(format!("message start event '{}' names no message", n.id))
-                    })?;
-                    self.insert_subscription(
-                        "message",
-                        &name,
-                        None,
-                        None,
-                        &n.id,
-                        &graph.id,
-                        graph.tenant_id.as_deref(),
-                    )?;
+                    self.subscribe_start("message", m.message.and_then(|m| m.name), n, graph)?;
                 }
                 EventDefinition::Signal(s) => {
-                    let name = s.signal.and_then(|s| s.name).ok_or_else(|| {
-                        Error::Invalid(format!("signal start event '{}' names no signal", n.id))
-                    })?;
-                    self.insert_subscription(
-                        "signal",
-                        &name,
-                        None,
-                        None,
-                        &n.id,
-                        &graph.id,
-                        graph.tenant_id.as_deref(),
-                    )?;
+                    self.subscribe_start("signal", s.signal.and_then(|s| s.name), n, graph)?;
                 }
                 EventDefinition::Timer(t) => {
                     let (kind, text, tk) = match &t {
