@@ -875,7 +875,7 @@ impl Engine {
         if m.name.is_empty() {
             return Err(Error::Invalid("No message name given".into()));
         }
-        self.command(move |ctx| ctx.correlate(m)).await
+        self.command(move |ctx| ctx.correlate(m.clone())).await
     }
 
     /// Throws signal `name`: every execution waiting for it moves on and every
@@ -911,7 +911,7 @@ impl Engine {
             ctx.evaluate_start_conditions(
                 key.as_deref(),
                 &variables,
-                business_key,
+                business_key.clone(),
                 tenant_id.as_deref(),
             )
         })

@@ -236,10 +236,13 @@ impl Engine {
     }
 
     /// Runs `f` as one command: one savepoint in a group commit, answered when durable.
-    async fn command<R, F>(&self, f: F) -> Result<R>
+    ///
+    /// `f` may run more than once (see [`Store::write`]): it takes its inputs by
+    /// reference or clones them, and leaves nothing behind outside the transaction.
+    async fn command<R, F>(&self, mut f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Ctx<'_, '_>) -> Result<R> + Send + 'static,
+        F: FnMut(&mut Ctx<'_, '_>) -> Result<R> + Send + 'static,
     {
         let shared = self.inner.shared.clone();
         self.inner
@@ -275,8 +278,10 @@ impl Engine {
         })
         .await
         .map_err(|e| Error::Internal(format!("deployment parsing failed: {e}")))??;
-        self.command(move |ctx| deploy::deploy(ctx, &shared.cache, parsed.0, parsed.1))
-            .await
+        self.command(move |ctx| {
+            deploy::deploy(ctx, &shared.cache, parsed.0.clone(), parsed.1.clone())
+        })
+        .await
     }
 
     /// Deletes a deployment with its resources and process definitions. With
@@ -306,8 +311,8 @@ impl Engine {
             ctx.start_instance(
                 &def,
                 Some(suspended),
-                start.business_key,
-                start.variables,
+                start.business_key.clone(),
+                start.variables.clone(),
                 None,
                 None,
             )
@@ -342,8 +347,15 @@ impl Engine {
         local_variables: Variables,
     ) -> Result<()> {
         let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
-        self.command(move |ctx| ctx.complete(&task_id, &worker_id, variables, local_variables))
-            .await
+        self.command(move |ctx| {
+            ctx.complete(
+                &task_id,
+                &worker_id,
+                variables.clone(),
+                local_variables.clone(),
+            )
+        })
+        .await
     }
 
     /// Reports a failure of an external task: sets its retries and retry timeout; at
@@ -359,7 +371,7 @@ impl Engine {
         failure: Failure,
     ) -> Result<()> {
         let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
-        self.command(move |ctx| ctx.failure(&task_id, &worker_id, failure))
+        self.command(move |ctx| ctx.failure(&task_id, &worker_id, failure.clone()))
             .await
     }
 
@@ -383,7 +395,13 @@ impl Engine {
         );
         let message = error_message.map(str::to_owned);
         self.command(move |ctx| {
-            ctx.bpmn_error(&task_id, &worker_id, &code, message.as_deref(), variables)
+            ctx.bpmn_error(
+                &task_id,
+                &worker_id,
+                &code,
+                message.as_deref(),
+                variables.clone(),
+            )
         })
         .await
     }
@@ -518,7 +536,7 @@ impl Engine {
         let id = instance_id.to_owned();
         self.command(move |ctx| {
             ctx.step(&id, |run| {
-                run.cancel(runtime::EndState::ExternallyTerminated, reason);
+                run.cancel(runtime::EndState::ExternallyTerminated, reason.clone());
             })
         })
         .await
@@ -545,11 +563,11 @@ impl Engine {
                 return Err(Error::NotFound(format!("execution {exec} does not exist")));
             }
             let scope = inst.var_scope(&exec);
-            for (name, value) in set {
-                inst.put(&scope, &name, value);
+            for (name, value) in &set {
+                inst.put(&scope, name, value.clone());
             }
-            for name in remove {
-                inst.remove_var(&scope, &name);
+            for name in &remove {
+                inst.remove_var(&scope, name);
             }
             // Conditional events look at the new values.
             ctx.step(&id, |run| run.variables_changed())

@@ -18,8 +18,9 @@ pub(crate) mod stmts;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -128,9 +129,52 @@ impl Tx<'_, '_> {
     }
 }
 
-type Finish = Box<dyn FnOnce(Result<()>) + Send>;
-/// A queued command; given no transaction (it could not be begun), it runs nothing.
-type Job = Box<dyn FnOnce(Option<&mut Tx<'_, '_>>) -> Finish + Send>;
+/// A queued command as the writer sees it: it can run more than once, because
+/// SQLite rolls a whole transaction back on some errors (a full disk, an I/O error,
+/// no memory), and the writer then runs the group's other commands again in a new
+/// transaction rather than fail them with the one that lost it.
+trait Queued: Send {
+    /// Runs the command in the writer's transaction, keeping its result.
+    fn run(&mut self, tx: &mut Tx<'_, '_>);
+    /// Answers the caller: its result once the group's commit is known, or the commit's
+    /// error. A command that lost its transaction is given `Ok(())`: its own error is
+    /// its answer.
+    fn finish(self: Box<Self>, commit: Result<()>);
+}
+
+/// A command with its closure, its latest result and its caller's channel.
+struct Pending<R, F> {
+    f: F,
+    /// Writes the group's buffered history first (for a query that must see it).
+    history_first: bool,
+    result: Option<Result<R>>,
+    answer: oneshot::Sender<Result<R>>,
+}
+
+impl<R, F> Queued for Pending<R, F>
+where
+    R: Send,
+    F: FnMut(&mut Tx<'_, '_>) -> Result<R> + Send,
+{
+    fn run(&mut self, tx: &mut Tx<'_, '_>) {
+        let result = if self.history_first {
+            tx.write_history_now()
+                .and_then(|()| run_command(tx, &mut self.f))
+        } else {
+            run_command(tx, &mut self.f)
+        };
+        self.result = Some(result);
+    }
+
+    fn finish(self: Box<Self>, commit: Result<()>) {
+        let result = self
+            .result
+            .unwrap_or_else(|| Err(Error::Internal("the command did not run".into())));
+        let _ = self.answer.send(commit.and(result));
+    }
+}
+
+type Job = Box<dyn Queued>;
 
 /// The database: a writer thread and read connections.
 pub(crate) struct Store {
@@ -182,10 +226,13 @@ impl Store {
     }
 
     /// Runs `f` as one command on the writer and answers once it is committed.
+    ///
+    /// `f` runs once, unless an earlier command of its group made SQLite roll the
+    /// group's transaction back: it then runs again, from the start, in the next one.
     pub(crate) async fn write<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
+        F: FnMut(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
     {
         self.submit(false, f).await
     }
@@ -195,31 +242,21 @@ impl Store {
     async fn submit<R, F>(&self, history_first: bool, f: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
+        F: FnMut(&mut Tx<'_, '_>) -> Result<R> + Send + 'static,
     {
-        let (send, recv) = oneshot::channel();
-        let job: Job = Box::new(move |tx: Option<&mut Tx<'_, '_>>| {
-            let result = match tx {
-                Some(tx) => {
-                    if history_first {
-                        tx.write_history_now().and_then(|()| run_command(tx, f))
-                    } else {
-                        run_command(tx, f)
-                    }
-                }
-                // The commit result carries the reason.
-                None => Err(Error::Internal("the command did not run".into())),
-            };
-            Box::new(move |commit: Result<()>| {
-                let _ = send.send(commit.and(result));
-            })
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::new(Pending {
+            f,
+            history_first,
+            result: None,
+            answer,
         });
         {
             let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             let sender = jobs.as_ref().ok_or(Error::Closed)?;
             sender.send(job).map_err(|_| Error::Closed)?;
         }
-        recv.await.map_err(|_| Error::Closed)?
+        answered.await.map_err(|_| Error::Closed)?
     }
 
     /// Runs the read-only query `f` on a read connection (on the writer for an
@@ -230,7 +267,17 @@ impl Store {
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
         let Some(path) = self.path.clone() else {
-            return self.submit(true, move |tx| f(tx.conn)).await;
+            // A query changes nothing, so running it again after a lost transaction is
+            // harmless; it runs at most once.
+            let mut f = Some(f);
+            return self
+                .submit(true, move |tx| match f.take() {
+                    Some(f) => f(tx.conn),
+                    None => Err(Error::Storage(
+                        "the query's transaction was rolled back; ask again".into(),
+                    )),
+                })
+                .await;
         };
         let conn = {
             let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
@@ -322,16 +369,32 @@ fn run_in_savepoint<R>(
     } else {
         control(tx.stmts, "ROLLBACK TO command").and_then(|()| control(tx.stmts, "RELEASE command"))
     };
-    match end {
-        Ok(()) => result,
-        Err(e) => Err(e.into()),
+    match (result, end) {
+        (result, Ok(())) => result,
+        // The command's own error says more than "no such savepoint" after SQLite
+        // rolled the whole transaction back.
+        (Err(e), Err(_)) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
     }
 }
 
+/// How many times one group's transaction may be lost before the writer gives up on
+/// the group and fails its remaining commands with the last error. Each loss is
+/// blamed on the command that caused it, which is not run again, so this bounds the
+/// re-runs when storage itself is failing (a full disk fails every command).
+const MAX_LOST_TRANSACTIONS: usize = 3;
+
 fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(Changed)) {
+    // Nothing commits on the write connection but the writer's own COMMIT: should a
+    // command run on after SQLite rolled its transaction back, its statements would
+    // each commit on their own (autocommit), and a failed command would leave a trace.
+    let committing = Arc::new(AtomicBool::new(false));
+    let allowed = committing.clone();
+    if let Err(e) = conn.commit_hook(Some(move || !allowed.load(Ordering::Relaxed))) {
+        tracing::error!(error = %e, "cannot guard the write connection's commits");
+    }
     let stmts = stmts::Stmts::new(conn);
     let mut group: Vec<Job> = Vec::with_capacity(MAX_GROUP);
-    let mut finishers: Vec<Finish> = Vec::with_capacity(MAX_GROUP);
     let mut tx = Tx {
         conn,
         stmts: &stmts,
@@ -348,41 +411,105 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 Err(_) => break,
             }
         }
-        tx.changed = Changed::default();
-        tx.history.clear();
-        tx.group_history.clear();
-        let begin = control(&stmts, "BEGIN IMMEDIATE");
-        if let Err(e) = begin {
-            let err = Error::Storage(format!("cannot begin a transaction: {e}"));
-            tracing::error!(%err, "a group of commands was refused");
-            for job in group.drain(..) {
-                job(None)(Err(err.clone()));
-            }
-            continue;
-        }
-        for job in group.drain(..) {
-            finishers.push(job(Some(&mut tx)));
-        }
-        // The buffered history goes last, in the same transaction: if it cannot be
-        // written, the group is rolled back as if its COMMIT had failed.
-        let commit = tx
-            .group_history
-            .write(&stmts)
-            .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
-            .and_then(|()| {
-                control(&stmts, "COMMIT").map_err(|e| Error::Storage(format!("commit failed: {e}")))
-            })
-            .inspect_err(|_| {
-                let _ = control(&stmts, "ROLLBACK");
-            });
-        let committed = commit.is_ok();
-        tx.instances.group_ended(committed);
-        for finish in finishers.drain(..) {
-            finish(commit.clone());
+        let outcome = run_group(&mut tx, &mut group, &committing);
+        let committed = outcome.commit.is_ok();
+        for (job, lost) in group.drain(..).zip(outcome.lost) {
+            // A command that lost a transaction answers with its own error.
+            job.finish(if lost { Ok(()) } else { outcome.commit.clone() });
         }
         if committed {
             on_commit(tx.changed);
         }
+    }
+}
+
+/// How a group ended.
+struct Outcome {
+    /// The commit's result, for every command that did not lose a transaction.
+    commit: Result<()>,
+    /// By position in the group: whether the command made SQLite roll back the
+    /// group's transaction (it was then left out of the group).
+    lost: Vec<bool>,
+}
+
+/// Runs a group of commands in one transaction, each in its own savepoint, and
+/// commits it. A command that makes SQLite roll back the whole transaction is left
+/// out, and the others run again in a new one.
+fn run_group(tx: &mut Tx<'_, '_>, group: &mut [Job], committing: &AtomicBool) -> Outcome {
+    let mut lost = vec![false; group.len()];
+    let mut losses = 0;
+    'attempt: loop {
+        tx.changed = Changed::default();
+        tx.history.clear();
+        tx.group_history.clear();
+        if let Err(e) = control(tx.stmts, "BEGIN IMMEDIATE") {
+            let err = Error::Storage(format!("cannot begin a transaction: {e}"));
+            tracing::error!(%err, "a group of commands was refused");
+            return Outcome {
+                commit: Err(err),
+                lost,
+            };
+        }
+        for (i, job) in group.iter_mut().enumerate() {
+            if lost[i] {
+                continue;
+            }
+            job.run(tx);
+            if tx.conn.is_autocommit() {
+                // SQLite rolled the transaction back (SQLITE_FULL, an I/O error, no
+                // memory): everything the group did so far is gone. This command is
+                // answered with its error; the others run again.
+                lost[i] = true;
+                losses += 1;
+                tx.instances.group_ended(false);
+                tracing::error!(
+                    command = i,
+                    group = group.len(),
+                    "a command made SQLite roll back its group's transaction; \
+                     running the group's other commands again without it"
+                );
+                if losses >= MAX_LOST_TRANSACTIONS {
+                    let err = Error::Storage(
+                        "the database rolled back this command's transaction several times; \
+                         the storage may be failing (disk full?)"
+                            .into(),
+                    );
+                    return Outcome {
+                        commit: Err(err),
+                        lost,
+                    };
+                }
+                continue 'attempt;
+            }
+        }
+        // The buffered history goes last, in the same transaction: if it cannot be
+        // written, the group is rolled back as if its COMMIT had failed.
+        let commit = if tx.conn.is_autocommit() {
+            // Never expected (a lost transaction is caught after each command), but
+            // COMMIT would then say only "no transaction is active".
+            Err(Error::Storage("the transaction was rolled back".into()))
+        } else {
+            Ok(())
+        };
+        let commit = commit
+            .and_then(|()| {
+                tx.group_history
+                    .write(tx.stmts)
+                    .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
+            })
+            .and_then(|()| {
+                committing.store(true, Ordering::Relaxed);
+                let done = control(tx.stmts, "COMMIT");
+                committing.store(false, Ordering::Relaxed);
+                done.map_err(|e| Error::Storage(format!("commit failed: {e}")))
+            })
+            .inspect_err(|_| {
+                if !tx.conn.is_autocommit() {
+                    let _ = control(tx.stmts, "ROLLBACK");
+                }
+            });
+        tx.instances.group_ended(commit.is_ok());
+        return Outcome { commit, lost };
     }
 }
 
@@ -391,7 +518,7 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
     };
-    let temp_store = if sub_journal_spill(conn)? >= BIG_SPILL {
+    let temp_store = if GOOD_SPILL.contains(&sub_journal_spill(conn)?) {
         "DEFAULT"
     } else {
         "MEMORY"
@@ -412,7 +539,8 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
     Ok(())
 }
 
-/// The sub-journal spill size from which the writer leaves `temp_store` at its default.
+/// The sub-journal spill sizes with which the writer leaves `temp_store` at its
+/// default.
 ///
 /// Every command's savepoint copies the pages it changes into SQLite's sub-journal.
 /// With `temp_store=MEMORY` that is an in-memory file grown in 1 KiB pieces (five
@@ -421,7 +549,12 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
 /// only beyond it; SQLite's default spill of 64 KiB is exceeded often enough to cost
 /// more than the small pieces, so the default `temp_store` is used only with a
 /// SQLite built with a larger spill (the workspace's `.cargo/config.toml` does that).
-const BIG_SPILL: i64 = 1 << 20;
+///
+/// The spill must also stay below 128 KiB: spilling writes each in-memory piece in
+/// one call, and SQLite's unix layer cuts a write's length to its low 17 bits, so a
+/// larger piece is written short, taken for a full disk, and the whole transaction is
+/// rolled back. With such a build the writer keeps the sub-journal in memory.
+const GOOD_SPILL: std::ops::RangeInclusive<i64> = (96 << 10)..=((1 << 17) - 1);
 
 /// `SQLITE_STMTJRNL_SPILL` of the linked SQLite, from its compile options.
 fn sub_journal_spill(conn: &Connection) -> Result<i64> {
@@ -603,7 +736,7 @@ mod tests {
     fn the_workspace_builds_sqlite_for_the_writer() {
         // `.cargo/config.toml` passes these to the bundled SQLite.
         let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(sub_journal_spill(&conn).unwrap(), BIG_SPILL);
+        assert!(GOOD_SPILL.contains(&sub_journal_spill(&conn).unwrap()));
         let options: Vec<String> = conn
             .prepare("SELECT compile_options FROM pragma_compile_options")
             .unwrap()
@@ -624,6 +757,131 @@ mod tests {
             .query_row("PRAGMA temp_store", [], |r| r.get(0))
             .unwrap();
         assert_eq!(temp_store, 0, "default");
+    }
+
+    fn open_store(dir: &tempfile::TempDir) -> Store {
+        Store::open(
+            &Location::File(dir.path().join("s.db")),
+            Durability::Full,
+            &|_| Ok(()),
+            Box::new(|_| {}),
+        )
+        .unwrap()
+    }
+
+    /// Inserts a deployment row named `id`, counting its runs.
+    fn insert(
+        id: &'static str,
+        runs: &Arc<std::sync::atomic::AtomicUsize>,
+    ) -> impl FnMut(&mut Tx<'_, '_>) -> Result<()> + Send + 'static {
+        let runs = runs.clone();
+        move |tx| {
+            runs.fetch_add(1, Ordering::Relaxed);
+            tx.conn.execute(
+                "INSERT INTO deployment (id, deploy_time) VALUES (?1, 1)",
+                [id],
+            )?;
+            Ok(())
+        }
+    }
+
+    fn deployments(dir: &tempfile::TempDir) -> Vec<String> {
+        let conn = Connection::open(dir.path().join("s.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id FROM deployment ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_command_that_loses_the_transaction_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open_store(&dir));
+        // Holds the writer until the other commands are queued, so that they run as
+        // one group behind it.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let hold = Mutex::new(hold);
+        let blocker = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |_| {
+                        let _ = hold.lock().unwrap().recv();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (a_runs, b_runs, c_runs) = Default::default();
+        let a = tokio::spawn({
+            let (store, f) = (store.clone(), insert("a", &a_runs));
+            async move { store.write(f).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let b = tokio::spawn({
+            let store = store.clone();
+            let mut inserted = insert("b", &b_runs);
+            async move {
+                store
+                    .write(move |tx| {
+                        inserted(tx)?;
+                        // What SQLite does on a full disk or an I/O error: the whole
+                        // transaction is rolled back under the command.
+                        tx.conn.execute_batch("ROLLBACK")?;
+                        // A command that ignores it and writes on must not commit.
+                        let _ = tx.conn.execute(
+                            "INSERT INTO deployment (id, deploy_time) VALUES ('b2', 1)",
+                            [],
+                        );
+                        Err::<(), _>(Error::Storage("database or disk is full".into()))
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let c = tokio::spawn({
+            let (store, f) = (store.clone(), insert("c", &c_runs));
+            async move { store.write(f).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        a.await.unwrap().unwrap();
+        let err = b.await.unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "storage error: database or disk is full");
+        c.await.unwrap().unwrap();
+        // a ran before b lost the transaction, and again in the next one.
+        assert_eq!(a_runs.load(Ordering::Relaxed), 2);
+        assert_eq!(b_runs.load(Ordering::Relaxed), 1);
+        assert_eq!(c_runs.load(Ordering::Relaxed), 1);
+        store.close();
+        assert_eq!(deployments(&dir), ["a", "c"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nothing_commits_on_the_write_connection_but_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_store(&dir);
+        let refused = store
+            .write(|tx| {
+                tx.conn.execute(
+                    "INSERT INTO deployment (id, deploy_time) VALUES ('x', 1)",
+                    [],
+                )?;
+                // SQLite turns a COMMIT its commit hook refuses into a ROLLBACK.
+                tx.conn.execute_batch("COMMIT")?;
+                Ok(())
+            })
+            .await;
+        assert!(refused.is_err());
+        let runs = Arc::default();
+        store.write(insert("y", &runs)).await.unwrap();
+        store.close();
+        assert_eq!(deployments(&dir), ["y"]);
     }
 
     #[test]
