@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::Shared;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::runtime::state::Var;
+use crate::runtime::state::{Var, Vars};
 use crate::runtime::{
     Binding, ChildSpec, Effect, EndState, Exec, HistoryEvent, Instance, Run, TaskSpec, VarState,
     Wait,
@@ -232,7 +232,7 @@ impl<'c, 's> Ctx<'c, 's> {
             tenant_id: tenant,
             start_time: start,
             execs,
-            vars,
+            vars: Vars::loaded(vars),
             is_new: false,
             ended: None,
             rev,
@@ -331,7 +331,7 @@ impl<'c, 's> Ctx<'c, 's> {
             tenant_id: graph.tenant_id.clone(),
             start_time: self.now,
             execs: Vec::new(),
-            vars: Vec::new(),
+            vars: Vars::default(),
             is_new: true,
             ended: None,
             rev: 0,
@@ -1190,8 +1190,8 @@ impl<'c, 's> Ctx<'c, 's> {
                 }
             }
         }
-        for var in &inst.vars {
-            if var.state == VarState::Clean && !var.gone {
+        for var in inst.vars.iter() {
+            if (var.state == VarState::Clean && !var.gone) || var.state == VarState::Dropped {
                 continue;
             }
             let in_table = var.state != VarState::New;
@@ -1278,13 +1278,14 @@ impl<'c, 's> Ctx<'c, 's> {
                     .execute([&var.id])?;
                 return Ok(());
             }
-            VarState::Clean => return Ok(()),
+            VarState::Clean | VarState::Dropped => return Ok(()),
         }
         self.conn
             .prepare_cached(
                 "INSERT INTO hi_variable_update (variable_id, name, type, value, info, instance_id, \
                  execution_id, time, revision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-                 (SELECT COUNT(*) FROM hi_variable_update WHERE variable_id = ?1))",
+                 CASE WHEN ?9 THEN 0 ELSE \
+                 (SELECT COUNT(*) FROM hi_variable_update WHERE variable_id = ?1) END)",
             )?
             .execute(params![
                 var.id,
@@ -1294,7 +1295,9 @@ impl<'c, 's> Ctx<'c, 's> {
                 info,
                 inst.id,
                 var.scope,
-                self.now
+                self.now,
+                // A new variable's id is new: it has no updates yet.
+                var.state == VarState::New
             ])?;
         Ok(())
     }
@@ -1308,35 +1311,21 @@ const CACHED_INSTANCE_MAX: usize = 8 * 1024;
 /// About how many bytes an execution takes.
 const EXEC_SIZE: usize = 128;
 
-/// About how many bytes `value` takes.
-fn stored_size(value: &Value) -> usize {
-    match value {
-        Value::String(s) | Value::Json(s) | Value::Xml(s) => s.len(),
-        Value::Object { value, .. } => value.len(),
-        Value::Bytes(b) => b.len(),
-        _ => 8,
-    }
-}
-
 /// `inst` as the database now has it, just written by [`Ctx::write_instance`]: for the
 /// cache, unless it ended (its rows are gone) or it is big.
 fn as_written(mut inst: Instance) -> Option<Instance> {
     if inst.ended.is_some() {
         return None;
     }
-    inst.vars
-        .retain(|v| v.state != VarState::Deleted && !v.gone);
+    inst.vars.written();
     let size: usize = inst
         .vars
         .iter()
-        .map(|v| stored_size(&v.value))
+        .map(|v| v.value.stored_bytes())
         .sum::<usize>()
         + inst.execs.len() * EXEC_SIZE;
     if size > CACHED_INSTANCE_MAX {
         return None;
-    }
-    for v in &mut inst.vars {
-        v.state = VarState::Clean;
     }
     inst.rev = if inst.is_new { 1 } else { inst.rev + 1 };
     inst.is_new = false;

@@ -871,10 +871,20 @@ impl Engine {
     ///
     /// [`Error::Invalid`] naming the message when nothing matches, or more than one
     /// thing does without `all`; nothing changes then.
+    /// Also [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
     pub async fn correlate_message(&self, m: MessageCorrelation) -> Result<Vec<CorrelationResult>> {
         if m.name.is_empty() {
             return Err(Error::Invalid("No message name given".into()));
         }
+        crate::limits::check(
+            &[
+                &m.process_variables,
+                &m.process_variables_local,
+                &m.correlation_keys,
+                &m.local_correlation_keys,
+            ],
+            0,
+        )?;
         self.command(move |ctx| ctx.correlate(m.clone())).await
     }
 
@@ -884,10 +894,12 @@ impl Engine {
     /// # Errors
     ///
     /// [`Error::Invalid`] for an empty name.
+    /// Also [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
     pub async fn signal(&self, name: &str, variables: Variables) -> Result<()> {
         if name.is_empty() {
             return Err(Error::Invalid("No signal name given".into()));
         }
+        crate::limits::check(&[&variables], 0)?;
         let name = name.to_owned();
         self.command(move |ctx| ctx.broadcast(&name, &variables))
             .await
@@ -900,6 +912,7 @@ impl Engine {
     /// # Errors
     ///
     /// [`Error::Invalid`] when no condition holds, or one cannot be evaluated.
+    /// Also [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
     pub async fn evaluate_conditions(
         &self,
         key: Option<String>,
@@ -907,6 +920,7 @@ impl Engine {
         business_key: Option<String>,
         tenant_id: Option<String>,
     ) -> Result<Vec<ProcessInstance>> {
+        crate::limits::check(&[&variables], 0)?;
         self.command(move |ctx| {
             ctx.evaluate_start_conditions(
                 key.as_deref(),

@@ -28,6 +28,7 @@ mod expr;
 mod graph;
 mod handlers;
 mod id;
+pub mod limits;
 mod query;
 mod runtime;
 mod store;
@@ -305,7 +306,9 @@ impl Engine {
     ///
     /// [`Error::NotFound`] for an unknown definition, [`Error::Invalid`] for a suspended
     /// one or one without a none start event.
+    /// Also [`Error::Invalid`] past the [`limits`] on variables.
     pub async fn start(&self, start: StartInstance) -> Result<ProcessInstance> {
+        limits::check(&[&start.variables], 0)?;
         self.command(move |ctx| {
             let (def, suspended) = ctx.resolve(&start.definition)?;
             ctx.start_instance(
@@ -339,6 +342,7 @@ impl Engine {
     ///
     /// [`Error::NotFound`] for an unknown task, [`Error::Invalid`] when another worker
     /// holds it.
+    /// Also [`Error::Invalid`] past the [`limits`] on variables.
     pub async fn complete(
         &self,
         task_id: &str,
@@ -346,6 +350,7 @@ impl Engine {
         variables: Variables,
         local_variables: Variables,
     ) -> Result<()> {
+        limits::check(&[&variables, &local_variables], 0)?;
         let (task_id, worker_id) = (task_id.to_owned(), worker_id.to_owned());
         self.command(move |ctx| {
             ctx.complete(
@@ -380,6 +385,7 @@ impl Engine {
     /// # Errors
     ///
     /// As [`Engine::complete`], and [`Error::Invalid`] for an empty error code.
+    /// Also [`Error::Invalid`] past the [`limits`] on variables.
     pub async fn handle_bpmn_error(
         &self,
         task_id: &str,
@@ -388,6 +394,7 @@ impl Engine {
         error_message: Option<&str>,
         variables: Variables,
     ) -> Result<()> {
+        limits::check(&[&variables], 0)?;
         let (task_id, worker_id, code) = (
             task_id.to_owned(),
             worker_id.to_owned(),
@@ -548,6 +555,7 @@ impl Engine {
     /// # Errors
     ///
     /// [`Error::NotFound`] for an unknown instance or execution.
+    /// Also [`Error::Invalid`] past the [`limits`] on variables.
     pub async fn modify_variables(
         &self,
         instance_id: &str,
@@ -555,6 +563,7 @@ impl Engine {
         set: Variables,
         remove: Vec<String>,
     ) -> Result<()> {
+        limits::check(&[&set], remove.len())?;
         let id = instance_id.to_owned();
         let exec = execution_id.map_or_else(|| id.clone(), str::to_owned);
         self.command(move |ctx| {
@@ -648,6 +657,67 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(x(&engine, &inst.id).await, Some(Value::Integer(3)));
+    }
+
+    #[tokio::test]
+    async fn variables_set_deleted_and_set_again_in_one_command_few_or_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(Config::file(dir.path().join("b.db"))).unwrap();
+        engine
+            .deploy(NewDeployment {
+                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
+                ..NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        // 3 variables are found by looking at each; 100 through the index.
+        for n in [3, 100] {
+            let start = (0..n).fold(StartInstance::by_key("p"), |s, i| {
+                s.variable(format!("v{i}"), i64::from(i))
+            });
+            let id = engine.start(start).await.unwrap().id;
+            // One command: a new variable set, then deleted (nothing to write), and an
+            // existing one deleted; the next sets it again.
+            let names = |vars: &[VariableInstance]| {
+                let mut names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
+                names.sort();
+                names
+            };
+            let before = engine.variables(&id).await.unwrap();
+            engine
+                .modify_variables(
+                    &id,
+                    None,
+                    vec![("fresh".into(), Value::Integer(1))],
+                    vec!["fresh".into(), "v1".into()],
+                )
+                .await
+                .unwrap();
+            engine
+                .modify_variables(&id, None, vec![("v1".into(), Value::Long(-1))], vec![])
+                .await
+                .unwrap();
+            let after = engine.variables(&id).await.unwrap();
+            assert_eq!(names(&after), names(&before), "{n}");
+            let v1 = |vars: &[VariableInstance]| {
+                vars.iter()
+                    .find(|v| v.name == "v1")
+                    .map(|v| (v.id.clone(), v.value.clone()))
+            };
+            assert_eq!(v1(&after).unwrap().1, Value::Long(-1));
+            assert_ne!(
+                v1(&after).unwrap().0,
+                v1(&before).unwrap().0,
+                "a new variable"
+            );
+            let history = engine.historic_variables(&id).await.unwrap();
+            assert!(history.iter().all(|h| h.name != "fresh"), "{n}");
+            assert_eq!(
+                history.len(),
+                n as usize + 1,
+                "{n}: the deleted v1 and the new"
+            );
+        }
     }
 
     #[tokio::test]

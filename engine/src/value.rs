@@ -59,6 +59,17 @@ pub enum Value {
 pub struct ValueError(pub String);
 
 impl Value {
+    /// The bytes its value takes when stored (text and bytes at their length, every
+    /// other type as 8).
+    pub fn stored_bytes(&self) -> usize {
+        match self {
+            Value::String(s) | Value::Json(s) | Value::Xml(s) => s.len(),
+            Value::Object { value, .. } => value.len(),
+            Value::Bytes(b) => b.len(),
+            _ => 8,
+        }
+    }
+
     /// Camunda's name of the value's type: `String`, `Integer`, `Json`...
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -206,3 +206,67 @@ async fn correlating_a_message_to_four_thousand_waiting_instances_commits() {
         assert_eq!(s.state(id).await, "COMPLETED");
     }
 }
+
+#[tokio::test]
+async fn past_the_limits_a_command_is_a_400_naming_them_and_changes_nothing() {
+    let s = large_server().await;
+    let (status, body) = s
+        .post(
+            "/process-definition/key/large/start",
+            json!({ "variables": variables(20_001) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["message"].as_str().expect("a message");
+    assert!(message.contains("at most 20000 variables"), "{message}");
+    assert!(message.contains("this one has 20001"), "{message}");
+
+    let id = s.start("large", variables(10_000)).await;
+    let tasks = s.fetch("w", "large-work").await;
+    let task = tasks[0]["id"].as_str().expect("a task id").to_owned();
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{task}/complete"),
+            json!({"workerId": "w", "variables": variables(10_000), "localVariables": variables(10_001)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("a message")
+            .contains("this one has 20001")
+    );
+
+    let big = "x".repeat(8 * 1024 * 1024 + 1);
+    let (status, body) = s
+        .post(
+            &format!("/process-instance/{id}/variables"),
+            json!({"modifications": {"document": {"value": big, "type": "String"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["message"].as_str().expect("a message");
+    assert!(
+        message.contains("Variable 'document' has 8388609 bytes"),
+        "{message}"
+    );
+    assert_eq!(variable_count(&s, &id).await, 10_000, "nothing changed");
+    let (_, running) = s
+        .get("/process-instance/count?processDefinitionKey=large")
+        .await;
+    assert_eq!(running["count"], 1, "the refused start left nothing");
+    let (_, started) = s
+        .get("/history/process-instance/count?processDefinitionKey=large")
+        .await;
+    assert_eq!(started["count"], 1, "nor any history");
+    // Within the limits, the same task completes.
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{task}/complete"),
+            json!({"workerId": "w", "variables": variables(10_000), "localVariables": variables(10_000)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(s.state(&id).await, "COMPLETED");
+}

@@ -7,6 +7,7 @@
 //! row, keyed by element ids rather than node indexes so that a stored instance
 //! survives an upgrade of the parser.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,8 @@ pub(crate) enum VarState {
     Updated,
     /// Loaded, then removed.
     Deleted,
+    /// Created in this command, then removed in it: nothing to write anywhere.
+    Dropped,
 }
 
 /// A variable of a running instance.
@@ -130,7 +133,89 @@ pub(crate) struct Var {
 
 impl Var {
     fn live(&self) -> bool {
-        self.state != VarState::Deleted && !self.gone
+        !matches!(self.state, VarState::Deleted | VarState::Dropped) && !self.gone
+    }
+}
+
+/// Up to this many variables an instance finds a name by looking at each; beyond,
+/// through an index, so that a command setting thousands of variables costs what
+/// its data costs rather than the square of it.
+const SCAN_MAX: usize = 32;
+
+/// The variables of an instance, in the order they were loaded or created, with at
+/// most one entry per scope and name (live or not).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vars {
+    list: Vec<Var>,
+    /// Positions in `list` by scope and name, once `list` is longer than [`SCAN_MAX`].
+    index: Option<HashMap<String, HashMap<String, usize>>>,
+}
+
+impl Vars {
+    /// The variables of an instance as loaded from its rows.
+    pub(crate) fn loaded(list: Vec<Var>) -> Vars {
+        let mut vars = Vars { list, index: None };
+        vars.reindex();
+        vars
+    }
+
+    /// Every entry, live or not.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Var> {
+        self.list.iter()
+    }
+
+    /// Whether there are no entries.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The entry for `name` in exactly `scope`, live or not.
+    fn position(&self, scope: &str, name: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(scope)?.get(name).copied(),
+            None => self
+                .list
+                .iter()
+                .position(|v| v.scope == scope && v.name == name),
+        }
+    }
+
+    fn push(&mut self, var: Var) {
+        if let Some(index) = &mut self.index {
+            index
+                .entry(var.scope.clone())
+                .or_default()
+                .insert(var.name.clone(), self.list.len());
+        }
+        self.list.push(var);
+        if self.index.is_none() && self.list.len() > SCAN_MAX {
+            self.reindex();
+        }
+    }
+
+    fn reindex(&mut self) {
+        if self.list.len() <= SCAN_MAX {
+            self.index = None;
+            return;
+        }
+        let mut index: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (i, v) in self.list.iter().enumerate() {
+            index
+                .entry(v.scope.clone())
+                .or_default()
+                .insert(v.name.clone(), i);
+        }
+        self.index = Some(index);
+    }
+
+    /// Keeps only what the database now holds, every entry clean: after the
+    /// instance was written.
+    pub(crate) fn written(&mut self) {
+        self.list.retain(Var::live);
+        for v in &mut self.list {
+            v.state = VarState::Clean;
+        }
+        self.reindex();
     }
 }
 
@@ -154,7 +239,7 @@ pub(crate) struct Instance {
     /// The execution tree; the root comes first.
     pub execs: Vec<Exec>,
     /// Its variables.
-    pub vars: Vec<Var>,
+    pub vars: Vars,
     /// Whether it was created by this command.
     pub is_new: bool,
     /// How it ended, once it has.
@@ -238,8 +323,8 @@ impl Instance {
 
     fn var_index(&self, scope: &str, name: &str) -> Option<usize> {
         self.vars
-            .iter()
-            .position(|v| v.scope == scope && v.name == name && v.live())
+            .position(scope, name)
+            .filter(|&i| self.vars.list[i].live())
     }
 
     /// The variable `name` as seen from execution `id`.
@@ -247,25 +332,26 @@ impl Instance {
         self.scope_chain(id)
             .into_iter()
             .find_map(|s| self.var_index(s, name))
-            .map(|i| &self.vars[i].value)
+            .map(|i| &self.vars.list[i].value)
     }
 
     /// The variable `name` if it is local to `id`'s scope.
     pub(crate) fn local_variable(&self, id: &str, name: &str) -> Option<&Value> {
         let scope = self.var_scope(id);
-        self.var_index(&scope, name).map(|i| &self.vars[i].value)
+        self.var_index(&scope, name)
+            .map(|i| &self.vars.list[i].value)
     }
 
     /// Every variable visible from `id`, nearest scope first wins.
     pub(crate) fn visible_variables(&self, id: &str) -> Vec<(String, Value)> {
         let mut out: Vec<(String, Value)> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for scope in self.scope_chain(id) {
-            for v in self
-                .vars
-                .iter()
-                .filter(|v| v.scope == scope && v.state != VarState::Deleted)
-            {
-                if !out.iter().any(|(n, _)| *n == v.name) {
+            // A variable whose scope ended in this command is still seen from it.
+            for v in self.vars.iter().filter(|v| {
+                v.scope == scope && !matches!(v.state, VarState::Deleted | VarState::Dropped)
+            }) {
+                if seen.insert(v.name.as_str()) {
                     out.push((v.name.clone(), v.value.clone()));
                 }
             }
@@ -308,24 +394,15 @@ impl Instance {
     /// Sets `name` in exactly `scope`.
     pub(crate) fn put(&mut self, scope: &str, name: &str, value: Value) {
         self.var_writes += 1;
-        if let Some(i) = self.var_index(scope, name) {
-            let var = &mut self.vars[i];
+        if let Some(i) = self.vars.position(scope, name) {
+            let var = &mut self.vars.list[i];
             var.value = value;
-            if var.state == VarState::Clean {
-                var.state = VarState::Updated;
-            }
-            return;
-        }
-        // A variable deleted earlier in this command comes back under its old id.
-        if let Some(var) = self
-            .vars
-            .iter_mut()
-            .find(|v| v.scope == scope && v.name == name && !v.live())
-        {
-            var.value = value;
-            if var.state != VarState::New {
-                var.state = VarState::Updated;
-            }
+            var.state = match var.state {
+                VarState::Clean | VarState::Updated => VarState::Updated,
+                VarState::New | VarState::Dropped => VarState::New,
+                // A variable deleted earlier in this command comes back under its old id.
+                VarState::Deleted => VarState::Updated,
+            };
             var.gone = false;
             return;
         }
@@ -343,12 +420,13 @@ impl Instance {
     pub(crate) fn remove_var(&mut self, scope: &str, name: &str) -> bool {
         self.var_writes += 1;
         match self.var_index(scope, name) {
-            Some(i) if self.vars[i].state == VarState::New => {
-                self.vars.remove(i);
-                true
-            }
             Some(i) => {
-                self.vars[i].state = VarState::Deleted;
+                let var = &mut self.vars.list[i];
+                var.state = if var.state == VarState::New {
+                    VarState::Dropped
+                } else {
+                    VarState::Deleted
+                };
                 true
             }
             None => false,
@@ -357,7 +435,7 @@ impl Instance {
 
     /// Drops every variable local to exactly `scope` (when it ends). History keeps them.
     pub(crate) fn drop_scope_vars(&mut self, scope: &str) {
-        for v in self.vars.iter_mut().filter(|v| v.scope == scope) {
+        for v in self.vars.list.iter_mut().filter(|v| v.scope == scope) {
             v.gone = true;
         }
     }
