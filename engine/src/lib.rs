@@ -224,6 +224,13 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Waits until the engine stops working for good, and answers why: its database
+    /// file was deleted or replaced by another file while it ran. From then on every
+    /// call fails with that error; nothing more is written. `baton serve` exits on it.
+    pub async fn failed(&self) -> Error {
+        self.inner.store.stopped().await
+    }
+
     /// The engine's clock reading, in milliseconds since the epoch.
     pub fn now(&self) -> i64 {
         self.inner.shared.clock.now()

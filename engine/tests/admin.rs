@@ -103,3 +103,58 @@ async fn lock_without_fetching() {
         .unwrap();
     assert!(!running(&engine, &inst).await);
 }
+
+#[tokio::test]
+async fn a_database_file_replaced_under_the_engine_stops_it_and_stays_untouched() {
+    let (engine, dir) = engine();
+    deploy(&engine, &[("a.bpmn", &one_task("a"))]).await;
+    start(&engine, "a", &[]).await;
+    let path = dir.path().join("baton.db");
+
+    // Another file takes the database's name, as a restore copied over it would.
+    let other = dir.path().join("restored.db");
+    std::fs::write(&other, b"another database").unwrap();
+    std::fs::rename(&other, &path).unwrap();
+
+    let err = engine
+        .start(baton_engine::StartInstance::by_key("a"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Storage(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("baton.db was replaced by another file"),
+        "{err}"
+    );
+    let failed = tokio::time::timeout(std::time::Duration::from_secs(5), engine.failed())
+        .await
+        .expect("failed() resolves");
+    assert_eq!(failed.to_string(), err.to_string());
+    // Every call fails from now on, queries too.
+    let err = engine
+        .instances(InstanceQuery::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("was replaced"), "{err}");
+    drop(engine);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"another database",
+        "the file now at the path is not written"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_engine_notices_its_database_file_deleted() {
+    let (engine, dir) = engine();
+    deploy(&engine, &[("a.bpmn", &one_task("a"))]).await;
+    std::fs::remove_file(dir.path().join("baton.db")).unwrap();
+    // No command runs: the checkpointer's look finds it.
+    let failed = tokio::time::timeout(std::time::Duration::from_secs(5), engine.failed())
+        .await
+        .expect("failed() resolves without any call");
+    assert!(
+        failed.to_string().contains("baton.db was deleted"),
+        "{failed}"
+    );
+}

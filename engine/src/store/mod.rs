@@ -12,6 +12,7 @@
 //! as a failed COMMIT does.
 
 pub(crate) mod cache;
+pub(crate) mod guard;
 pub(crate) mod history;
 pub(crate) mod rows;
 pub(crate) mod stmts;
@@ -180,10 +181,17 @@ type Job = Box<dyn Queued>;
 pub(crate) struct Store {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Idle read connections; at most as many as `read_permits` has permits.
     readers: Mutex<Vec<Connection>>,
+    /// One permit per read connection: a query waits for one (in arrival order), so
+    /// a burst of queries never opens more connections, page caches and threads than
+    /// this.
+    read_permits: tokio::sync::Semaphore,
     path: Option<PathBuf>,
     /// Dropping it stops the checkpointer thread (file databases only).
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
+    /// Whether the database file is still the one opened.
+    guard: Arc<guard::Guard>,
 }
 
 impl Store {
@@ -204,25 +212,36 @@ impl Store {
         configure(&conn, durability)?;
         migrate(&conn)?;
         on_open(&conn)?;
+        let path = match location {
+            Location::File(p) => Some(p.clone()),
+            Location::Memory => None,
+        };
+        let guard = Arc::new(guard::Guard::new(path.as_deref())?);
         let (send, recv) = mpsc::channel::<Job>();
+        let writer_guard = guard.clone();
         let writer = std::thread::Builder::new()
             .name("baton-writer".into())
-            .spawn(move || write_loop(&conn, &recv, &*on_commit))
+            .spawn(move || write_loop(&conn, &recv, &*on_commit, &writer_guard))
             .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
-        let checkpointer = match location {
-            Location::File(path) => Some(spawn_checkpointer(path)?),
-            Location::Memory => None,
+        let checkpointer = match &path {
+            Some(path) => Some(spawn_checkpointer(path, guard.clone())?),
+            None => None,
         };
         Ok(Store {
             jobs: Mutex::new(Some(send)),
             writer: Mutex::new(Some(writer)),
             readers: Mutex::new(Vec::new()),
-            path: match location {
-                Location::File(p) => Some(p.clone()),
-                Location::Memory => None,
-            },
+            read_permits: tokio::sync::Semaphore::new(readers()),
+            path,
             checkpointer: Mutex::new(checkpointer),
+            guard,
         })
+    }
+
+    /// Waits until the store stops for good (its database file was replaced or
+    /// deleted), and answers why.
+    pub(crate) async fn stopped(&self) -> Error {
+        self.guard.stopped().await
     }
 
     /// Runs `f` as one command on the writer and answers once it is committed.
@@ -266,6 +285,9 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
+        // Also a cheap look at the database file: a read connection opened after it
+        // was replaced would read the new one.
+        self.guard.check()?;
         let Some(path) = self.path.clone() else {
             // A query changes nothing, so running it again after a lost transaction is
             // harmless; it runs at most once.
@@ -279,30 +301,37 @@ impl Store {
                 })
                 .await;
         };
+        let _permit = self
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|_| Error::Closed)?;
         let conn = {
             let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
             readers.pop()
         };
-        let conn = match conn {
-            Some(c) => c,
-            None => open_reader(&path)?,
-        };
         let (conn, result) = tokio::task::spawn_blocking(move || {
+            let conn = match conn {
+                Some(c) => c,
+                None => open_reader(&path)?,
+            };
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
                 .unwrap_or_else(|_| Err(Error::Internal("a query panicked".into())));
-            (conn, result)
+            Ok::<_, Error>((conn, result))
         })
         .await
-        .map_err(|e| Error::Internal(format!("query task failed: {e}")))?;
-        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < 8 {
-            readers.push(conn);
-        }
+        .map_err(|e| Error::Internal(format!("query task failed: {e}")))??;
+        // Held with a permit, so the pool never outgrows the permits.
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
         result
     }
 
     /// Stops the writer after the commands already queued, and waits for it.
     pub(crate) fn close(&self) {
+        self.read_permits.close();
         self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
@@ -384,7 +413,12 @@ fn run_in_savepoint<R>(
 /// re-runs when storage itself is failing (a full disk fails every command).
 const MAX_LOST_TRANSACTIONS: usize = 3;
 
-fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(Changed)) {
+fn write_loop(
+    conn: &Connection,
+    jobs: &mpsc::Receiver<Job>,
+    on_commit: &dyn Fn(Changed),
+    guard: &guard::Guard,
+) {
     // Nothing commits on the write connection but the writer's own COMMIT: should a
     // command run on after SQLite rolled its transaction back, its statements would
     // each commit on their own (autocommit), and a failed command would leave a trace.
@@ -411,7 +445,7 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
                 Err(_) => break,
             }
         }
-        let outcome = run_group(&mut tx, &mut group, &committing);
+        let outcome = run_group(&mut tx, &mut group, &committing, guard);
         let committed = outcome.commit.is_ok();
         for (job, lost) in group.drain(..).zip(outcome.lost) {
             // A command that lost a transaction answers with its own error.
@@ -420,6 +454,13 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Job>, on_commit: &dyn Fn(
         if committed {
             on_commit(tx.changed);
         }
+    }
+    drop(tx);
+    drop(stmts);
+    if guard.fault().is_some() {
+        // The path now names another database: closing must neither checkpoint into
+        // the old file nor delete the WAL file, whose name the new database owns now.
+        let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
     }
 }
 
@@ -435,8 +476,19 @@ struct Outcome {
 /// Runs a group of commands in one transaction, each in its own savepoint, and
 /// commits it. A command that makes SQLite roll back the whole transaction is left
 /// out, and the others run again in a new one.
-fn run_group(tx: &mut Tx<'_, '_>, group: &mut [Job], committing: &AtomicBool) -> Outcome {
+fn run_group(
+    tx: &mut Tx<'_, '_>,
+    group: &mut [Job],
+    committing: &AtomicBool,
+    guard: &guard::Guard,
+) -> Outcome {
     let mut lost = vec![false; group.len()];
+    if let Some(fault) = guard.fault() {
+        return Outcome {
+            commit: Err(fault),
+            lost,
+        };
+    }
     let mut losses = 0;
     'attempt: loop {
         tx.changed = Changed::default();
@@ -497,6 +549,9 @@ fn run_group(tx: &mut Tx<'_, '_>, group: &mut [Job], committing: &AtomicBool) ->
                     .write(tx.stmts)
                     .map_err(|e| Error::Storage(format!("cannot write the history: {e}")))
             })
+            // The last look before the data becomes durable: in the file still named
+            // by the path, or nowhere.
+            .and_then(|()| guard.check())
             .and_then(|()| {
                 committing.store(true, Ordering::Relaxed);
                 let done = control(tx.stmts, "COMMIT");
@@ -573,7 +628,10 @@ fn sub_journal_spill(conn: &Connection) -> Result<i64> {
 
 /// Starts the thread that checkpoints the WAL every [`CHECKPOINT_EVERY`] on its own
 /// connection, until the sender it answers with is dropped.
-fn spawn_checkpointer(path: &Path) -> Result<(mpsc::Sender<()>, std::thread::JoinHandle<()>)> {
+fn spawn_checkpointer(
+    path: &Path,
+    guard: Arc<guard::Guard>,
+) -> Result<(mpsc::Sender<()>, std::thread::JoinHandle<()>)> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -584,8 +642,18 @@ fn spawn_checkpointer(path: &Path) -> Result<(mpsc::Sender<()>, std::thread::Joi
     let handle = std::thread::Builder::new()
         .name("baton-checkpoint".into())
         .spawn(move || {
+            let mut replaced = false;
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
             {
+                if replaced {
+                    continue;
+                }
+                // Also the idle engine's look at its database file.
+                if guard.check().is_err() {
+                    let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+                    replaced = true;
+                    continue;
+                }
                 // PASSIVE copies what no reader still needs and never waits for the
                 // writer; what it leaves is copied next time.
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
@@ -597,13 +665,28 @@ fn spawn_checkpointer(path: &Path) -> Result<(mpsc::Sender<()>, std::thread::Joi
     Ok((stop, handle))
 }
 
+/// How many read connections there are at most: twice the cores, between 4 and 16.
+/// SQLite reads in parallel with the writer and with each other, but more queries at
+/// once than the cores can run only hold more memory (each holds its page cache and
+/// its answer) without answering sooner.
+fn readers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(4, |n| n.get() * 2)
+        .clamp(4, 16)
+}
+
+/// The page cache of each read connection, in KiB (the writer's is 32 MiB).
+const READER_CACHE_KIB: u32 = 4 * 1024;
+
 fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| Error::Storage(format!("cannot open a read connection: {e}")))?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    conn.execute_batch(&format!(
+        "PRAGMA busy_timeout = 5000; PRAGMA cache_size = -{READER_CACHE_KIB};"
+    ))?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
