@@ -31,6 +31,15 @@ use proptest::test_runner::Config as ProptestConfig;
 /// nothing that 512 did not.
 const CASES: u32 = 512;
 
+/// [`CASES`], or `BATON_MUTATION_CASES` for a longer run (the README's reliability
+/// section).
+fn cases() -> u32 {
+    std::env::var("BATON_MUTATION_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CASES)
+}
+
 /// One real model the mutations start from.
 struct Seed {
     /// The path under `test_data/`, for failure messages.
@@ -720,7 +729,7 @@ fn check(bytes: &[u8], result: &Result<Parsed, Error>) -> Result<(), String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: CASES,
+        cases: cases(),
         // Nothing is written into the source tree; a failure prints the
         // seed and the mutations, which reproduce it.
         failure_persistence: None,
