@@ -28,6 +28,7 @@ mod expr;
 mod graph;
 mod handlers;
 mod id;
+mod list;
 mod query;
 mod runtime;
 mod store;
