@@ -707,6 +707,20 @@ impl<'c, 's> Ctx<'c, 's> {
             );
             let mut args: Vec<Box<dyn rusqlite::ToSql>> =
                 vec![Box::new(topic.topic.clone()), Box::new(self.now)];
+            // However long the lists, each stays one statement parameter or a few
+            // (see crate::list).
+            for (list, column) in [
+                (&topic.process_definition_ids, "definition_id"),
+                (&topic.process_definition_keys, "definition_key"),
+                (&topic.tenant_ids, "tenant_id"),
+            ] {
+                if !list.is_empty() {
+                    let (clause, params) = crate::list::in_list(column, list, args.len() + 1);
+                    sql.push_str(" AND ");
+                    sql.push_str(&clause);
+                    args.extend(params.into_iter().map(|p| p as Box<dyn rusqlite::ToSql>));
+                }
+            }
             let mut arg = |sql: &mut String, clause: &str, value: Box<dyn rusqlite::ToSql>| {
                 args.push(value);
                 sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -725,22 +739,6 @@ impl<'c, 's> Ctx<'c, 's> {
             }
             if topic.without_tenant_id {
                 sql.push_str(" AND tenant_id IS NULL");
-            }
-            for (list, column) in [
-                (&topic.process_definition_ids, "definition_id"),
-                (&topic.process_definition_keys, "definition_key"),
-                (&topic.tenant_ids, "tenant_id"),
-            ] {
-                if !list.is_empty() {
-                    sql.push_str(&format!(" AND {column} IN ("));
-                    for (i, v) in list.iter().enumerate() {
-                        if i > 0 {
-                            sql.push(',');
-                        }
-                        arg(&mut sql, "?", Box::new(v.clone()));
-                    }
-                    sql.push(')');
-                }
             }
             for (name, value) in &topic.process_variables {
                 arg(

@@ -29,6 +29,7 @@ mod graph;
 mod handlers;
 mod id;
 pub mod limits;
+mod list;
 mod query;
 mod runtime;
 mod store;

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use crate::Engine;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
+use crate::list;
 use crate::runtime::{Exec, ExecKind, activity_type};
 use crate::store::rows::{
     self, DEFINITION_COLUMNS, HI_ACTIVITY_COLUMNS, HI_INSTANCE_COLUMNS, INCIDENT_COLUMNS,
@@ -41,19 +42,15 @@ impl Filter {
         self.raw(&clause.replace('?', &format!("?{n}")));
     }
 
+    /// `column` is one of `values`, however many (see [`crate::list`]); an empty
+    /// list filters nothing.
     fn any(&mut self, column: &str, values: &[String]) {
         if values.is_empty() {
             return;
         }
-        let mut list = String::new();
-        for v in values {
-            self.args.push(Box::new(v.clone()));
-            if !list.is_empty() {
-                list.push(',');
-            }
-            list.push_str(&format!("?{}", self.args.len()));
-        }
-        self.raw(&format!("{column} IN ({list})"));
+        let (clause, params) = list::in_list(column, values, self.args.len() + 1);
+        self.args.extend(params);
+        self.raw(&clause);
     }
 
     fn page(&mut self, first: usize, max: Option<usize>) {

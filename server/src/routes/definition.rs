@@ -71,8 +71,8 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
         without_tenant_id: p.flag("withoutTenantId")?,
         ..DefinitionQuery::default()
     };
-    let ids = p.list("processDefinitionIdIn");
-    let keys = p.list("keysIn");
+    let ids = p.set("processDefinitionIdIn");
+    let keys = p.set("keysIn");
     let (key_like, name_like, tag_like) =
         (p.str("keyLike"), p.str("nameLike"), p.str("versionTagLike"));
     let suspended = p.bool("suspended")?;

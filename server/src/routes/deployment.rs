@@ -93,7 +93,7 @@ const SORTS: &[&str] = &["id", "name", "deploymentTime", "tenantId"];
 async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<Deployment>> {
     let name_like = p.str("nameLike");
     let source = p.str("source");
-    let tenants = p.list("tenantIdIn");
+    let tenants = p.set("tenantIdIn");
     let without_tenant = p.flag("withoutTenantId")?;
     let all = s.engine.deployments(p.str("id"), p.str("name")).await?;
     Ok(all

@@ -469,7 +469,7 @@ async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTa
         first_result: 0,
         max_results: None,
     };
-    let activities = p.list("activityIdIn");
+    let activities = p.set("activityIdIn");
     let suspended = p.bool("suspended")?;
     let active = p.bool("active")?;
     let all: Vec<ExternalTask> = s

@@ -1,6 +1,8 @@
 //! `/history`: process instances, activity instances and variables, also after
 //! their instances ended.
 
+use std::collections::HashSet;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -59,11 +61,11 @@ async fn instance_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricProce
         super_instance_id: p.str("superProcessInstanceId"),
         ..HistoricInstanceQuery::default()
     };
-    let ids = p.list("processInstanceIds");
-    let not_ids = p.list("processInstanceIdNotIn");
-    let keys = p.list("processDefinitionKeyIn");
-    let not_keys = p.list("processDefinitionKeyNotIn");
-    let business_keys = p.list("processInstanceBusinessKeyIn");
+    let ids = p.set("processInstanceIds");
+    let not_ids = p.set("processInstanceIdNotIn");
+    let keys = p.set("processDefinitionKeyIn");
+    let not_keys = p.set("processDefinitionKeyNotIn");
+    let business_keys = p.set("processInstanceBusinessKeyIn");
     let business_like = p.str("processInstanceBusinessKeyLike");
     let root = p.str("rootProcessInstanceId");
     let roots_only = p.flag("rootProcessInstances")?;
@@ -253,6 +255,7 @@ async fn instance_ids(s: &AppState, p: &Params) -> ApiResult<Vec<String>> {
         definition_key,
         ..HistoricInstanceQuery::default()
     };
+    let ids: HashSet<String> = ids.into_iter().collect();
     Ok(s.engine
         .historic_instances(q)
         .await?
@@ -364,7 +367,7 @@ async fn activity_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonO
 
 async fn variable_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricVariable>> {
     let name = p.str("variableName");
-    let names = p.list("variableNameIn");
+    let names = p.set("variableNameIn");
     let tenants = Tenants::read(p)?;
     let name_like = p.str("variableNameLike");
     let mut out = Vec::new();

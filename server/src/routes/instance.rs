@@ -130,14 +130,14 @@ async fn query(
         with_incident: p.flag("withIncident")?,
         ..InstanceQuery::default()
     };
-    let keys = p.list("processDefinitionKeyIn");
-    let not_keys = p.list("processDefinitionKeyNotIn");
+    let keys = p.set("processDefinitionKeyIn");
+    let not_keys = p.set("processDefinitionKeyNotIn");
     let roots_only = p.flag("rootProcessInstances")?;
     let tenants = super::Tenants::read(p)?;
     let business_like = p.str("businessKeyLike");
     let suspended = p.bool("suspended")?;
     let active = p.bool("active")?;
-    let activities = p.list("activityIdIn");
+    let activities = p.set("activityIdIn");
     let mut out = Vec::new();
     for i in s.engine.instances(q).await? {
         let keep = (keys.is_empty() || keys.contains(&i.definition_key))

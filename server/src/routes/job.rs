@@ -85,8 +85,8 @@ fn query(p: &Params) -> ApiResult<JobQuery> {
 /// keeps them all and `messages=true` (async continuations) none.
 async fn jobs(s: &AppState, p: &Params) -> ApiResult<Vec<Job>> {
     let q = query(p)?;
-    let ids = p.list("jobIds");
-    let instances = p.list("processInstanceIds");
+    let ids = p.set("jobIds");
+    let instances = p.set("processInstanceIds");
     let execution = p.str("executionId");
     let messages = p.flag("messages")?;
     p.flag("timers")?;

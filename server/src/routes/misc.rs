@@ -58,7 +58,7 @@ async fn incidents_of(s: &AppState, p: &Params) -> ApiResult<Vec<baton_engine::I
         p.time("incidentTimestampAfter")?,
         p.time("incidentTimestampBefore")?,
     );
-    let keys = p.list("processDefinitionKeyIn");
+    let keys = p.set("processDefinitionKeyIn");
     let definition = p.str("processDefinitionId");
     let execution = p.str("executionId");
     Ok(s.engine
@@ -77,10 +77,7 @@ async fn incidents_of(s: &AppState, p: &Params) -> ApiResult<Vec<baton_engine::I
                 })
                 && after.is_none_or(|t| i.timestamp >= t)
                 && before.is_none_or(|t| i.timestamp <= t)
-                && (keys.is_empty()
-                    || keys
-                        .iter()
-                        .any(|k| definition_key_of(&i.process_definition_id) == k))
+                && (keys.is_empty() || keys.contains(definition_key_of(&i.process_definition_id)))
                 && definition
                     .as_deref()
                     .is_none_or(|d| i.process_definition_id == d)

@@ -150,7 +150,7 @@ pub(crate) fn sort_and_page<T, K: Ord>(
 /// `tenantIdIn` and `withoutTenantId` of a query, as a test on an entity's tenant:
 /// both must hold when both are given.
 pub(crate) struct Tenants {
-    ids: Vec<String>,
+    ids: std::collections::HashSet<String>,
     without: bool,
 }
 
@@ -158,7 +158,7 @@ impl Tenants {
     /// Reads both parameters.
     pub(crate) fn read(p: &crate::params::Params) -> crate::error::ApiResult<Tenants> {
         Ok(Tenants {
-            ids: p.list("tenantIdIn"),
+            ids: p.set("tenantIdIn"),
             without: p.flag("withoutTenantId")?,
         })
     }
