@@ -24,7 +24,8 @@
 //! the end of the answer is the first flush of the socket after hyper dropped
 //! the answer's body ([`Answer`]), so an answer still being written is never
 //! cut by an eviction or a shutdown. All of these run inside the connection's
-//! task, which also holds the timer ([`run`]).
+//! task while it polls hyper, and after each poll the task looks at the phase
+//! and keeps its one timer no later than the phase's deadline ([`run`]).
 //!
 //! Connections are capped ([`Registry`]) below the process's open-files limit.
 //! At the cap, the connection that has been idle or stuck in a head the longest
@@ -166,8 +167,8 @@ struct Conn {
     /// Set when hyper is done with an answer's body; the first flush after it
     /// has handed the whole answer to the socket, and makes the connection idle.
     answered: AtomicBool,
-    /// Wakes the connection's task when its phase changes or it is evicted.
-    changed: Notify,
+    /// Wakes the connection's task when it is evicted.
+    evict: Notify,
     registry: Arc<Registry>,
 }
 
@@ -190,10 +191,10 @@ impl Conn {
         }
     }
 
-    /// Enters `phase` now and wakes the task to re-arm its timer.
+    /// Enters `phase` now. Every phase change happens while the connection's
+    /// task polls hyper, and the task looks at the phase after each such poll.
     fn enter(&self, phase: Phase) {
         self.store(phase, self.registry.now_ms());
-        self.changed.notify_one();
     }
 
     /// A read from the socket was tried, and brought bytes or not.
@@ -354,7 +355,7 @@ impl Registry {
                         evicted: AtomicBool::new(false),
                         evicted_state: AtomicU64::new(0),
                         answered: AtomicBool::new(false),
-                        changed: Notify::new(),
+                        evict: Notify::new(),
                         registry: Arc::clone(self),
                     });
                     inner.conns.insert(id, Arc::clone(&conn));
@@ -377,7 +378,7 @@ impl Registry {
                             let victim = Arc::clone(victim);
                             victim.evicted_state.store(word, Ordering::SeqCst);
                             victim.evicted.store(true, Ordering::SeqCst);
-                            victim.changed.notify_one();
+                            victim.evict.notify_one();
                             inner.evicting += 1;
                         }
                         Choice::WaitUntil(at) => {
@@ -528,52 +529,77 @@ async fn run(
     // The bounds are kept here, per phase; see the module's comment.
     builder.header_read_timeout(None);
     let mut connection = pin!(builder.serve_connection(io, service));
-    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
+    let mut evicted = pin!(conn.evict.notified());
+    let mut stopping = pin!(stop.changed());
     let mut draining = false;
-    loop {
-        let deadline = conn.deadline(&bounds);
-        if let Some(at) = deadline {
-            if at != timer.deadline() {
-                timer.as_mut().reset(at);
+    // The timer is never later than the current phase's deadline: it is reset
+    // when a deadline comes earlier, and when it fires early (the phase moved
+    // on), it is set again. So a request costs no timer operation.
+    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
+    let mut armed = false;
+    let end = std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = connection.as_mut().poll(cx) {
+            return Poll::Ready(End::Done(done));
+        }
+        // Every phase change happened in that poll: look at the phase now.
+        if !draining && stopping.as_mut().poll(cx).is_ready() {
+            draining = true;
+            if conn.phase() != Phase::Busy {
+                return Poll::Ready(End::Stopped);
+            }
+            connection.as_mut().graceful_shutdown();
+            if let Poll::Ready(done) = connection.as_mut().poll(cx) {
+                return Poll::Ready(End::Done(done));
             }
         }
-        tokio::select! {
-            biased;
-            done = connection.as_mut() => {
-                if let Err(e) = done {
-                    tracing::debug!(error = %e, "connection ended with an error");
+        while evicted.as_mut().poll(cx).is_ready() {
+            evicted.set(conn.evict.notified());
+            if conn.evicted.load(Ordering::SeqCst) {
+                // hyper was polled just above: if the head had arrived (the
+                // task was late, not the client), the connection moved on, and
+                // stays.
+                if conn.state.load(Ordering::SeqCst) == conn.evicted_state.load(Ordering::SeqCst) {
+                    return Poll::Ready(End::Evicted);
                 }
-                return;
-            }
-            () = conn.changed.notified() => {
-                if conn.evicted.load(Ordering::SeqCst) {
-                    // The connection was polled first in this very pass: if its
-                    // head had arrived (the task was late, not the client), it
-                    // has moved on, and stays.
-                    if conn.state.load(Ordering::SeqCst)
-                        == conn.evicted_state.load(Ordering::SeqCst)
-                    {
-                        tracing::debug!("connection closed to make room for a new one");
-                        return;
-                    }
-                    conn.registry.decline(&conn);
-                }
-            }
-            () = &mut timer, if deadline.is_some() => {
-                if conn.deadline(&bounds).is_some_and(|at| at <= Instant::now()) {
-                    tracing::debug!(phase = ?conn.phase(), "connection timed out");
-                    return;
-                }
-            }
-            _ = stop.changed(), if !draining => {
-                draining = true;
-                if conn.phase() != Phase::Busy {
-                    return;
-                }
-                connection.as_mut().graceful_shutdown();
+                conn.registry.decline(&conn);
             }
         }
+        loop {
+            let deadline = conn.deadline(&bounds);
+            if let Some(at) = deadline {
+                if !armed || at < timer.deadline() {
+                    timer.as_mut().reset(at);
+                    armed = true;
+                }
+            }
+            if !armed || timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            armed = false;
+            if deadline.is_some_and(|at| at <= Instant::now()) {
+                return Poll::Ready(End::TimedOut(conn.phase()));
+            }
+        }
+    })
+    .await;
+    match end {
+        End::Done(Ok(())) | End::Stopped => {}
+        End::Done(Err(e)) => tracing::debug!(error = %e, "connection ended with an error"),
+        End::Evicted => tracing::debug!("connection closed to make room for a new one"),
+        End::TimedOut(phase) => tracing::debug!(?phase, "connection timed out"),
     }
+}
+
+/// Why [`run`] ended.
+enum End {
+    /// hyper finished the connection.
+    Done(Result<(), hyper::Error>),
+    /// Closed at shutdown, between requests.
+    Stopped,
+    /// Closed to make room for a new connection.
+    Evicted,
+    /// Closed when its phase's bound ran out.
+    TimedOut(Phase),
 }
 
 /// The socket, noting the reads that move its connection's phase.
@@ -815,7 +841,7 @@ mod tests {
             evicted: AtomicBool::new(false),
             evicted_state: AtomicU64::new(0),
             answered: AtomicBool::new(false),
-            changed: Notify::new(),
+            evict: Notify::new(),
             registry: Arc::clone(registry),
         });
         let mut inner = registry.lock();
