@@ -700,6 +700,11 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Service {
                 Some(bound)
                     if stalled.load(Ordering::SeqCst) && !response.status().is_success() =>
                 {
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        bound_ms = bound.as_millis(),
+                        "a request body stopped arriving: answered 408 instead"
+                    );
                     stalled_body(bound)
                 }
                 _ => response,
