@@ -1,9 +1,10 @@
 //! `baton serve`: the engine behind the Camunda-compatible REST API.
 
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use std::sync::Arc;
@@ -41,6 +42,48 @@ pub(crate) struct Serve {
     /// so tests of timer processes run in milliseconds.
     #[arg(long, env = "BATON_CLOCK", value_enum, default_value_t = ClockArg::System)]
     clock: ClockArg,
+    /// How long a client has to send a request's head (request line and headers),
+    /// from connecting or from the request's first byte; `0` for no bound.
+    #[arg(long, env = "BATON_HEADER_TIMEOUT", value_name = "DURATION", default_value = "20s", value_parser = duration)]
+    header_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request; `0` for no
+    /// bound.
+    #[arg(long, env = "BATON_IDLE_TIMEOUT", value_name = "DURATION", default_value = "120s", value_parser = duration)]
+    idle_timeout: Duration,
+    /// How long a request body may pause while it is read before the request is
+    /// answered 408; `0` for no bound.
+    #[arg(long, env = "BATON_BODY_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+    /// The most connections served at once (never more than the open-files
+    /// limit less 64).
+    #[arg(long, env = "BATON_MAX_CONNECTIONS", default_value = "10000")]
+    max_connections: NonZeroUsize,
+}
+
+/// Reads a duration: a whole number with `ms`, `s` or `m` after it, or alone
+/// for seconds (`500ms`, `20s`, `2m`, `20`).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 20s or 2m"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        _ => Err(format!(
+            "`{text}` is not a duration such as 500ms, 20s or 2m"
+        )),
+    }
+}
+
+/// `None` for zero: no bound.
+fn bound(d: Duration) -> Option<Duration> {
+    (!d.is_zero()).then_some(d)
 }
 
 /// `--clock`.
@@ -85,6 +128,9 @@ impl Serve {
     }
 
     async fn serve(self, started: Instant) -> anyhow::Result<()> {
+        // Connections are capped below the open-files limit: raise it as far as
+        // the system allows first (the server logs the limit it then works with).
+        server::raise_open_files_limit();
         let base = if self.db == ":memory:" {
             Config::memory()
         } else {
@@ -108,13 +154,15 @@ impl Serve {
             deploy(&engine, &self.deploy).await?;
         }
         let addr = SocketAddr::new(self.bind, self.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = listen(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("no local address")?;
         let options = Options {
             base_path: normalise_base(&self.base_path),
             manual_clock: manual,
+            header_timeout: bound(self.header_timeout),
+            idle_timeout: bound(self.idle_timeout),
+            body_timeout: bound(self.body_timeout),
+            max_connections: self.max_connections.get(),
             ..Options::default()
         };
         // Tests and scripts read this line to learn the address.
@@ -131,6 +179,21 @@ impl Serve {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// A listener on `addr` with a listen queue of 1,024 (the standard library's is
+/// 128): when every connection is busy at the connection cap, new ones wait
+/// there, and a burst of connections is not dropped.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// `/engine-rest`, whatever slashes were given.
@@ -248,5 +311,40 @@ async fn deploy(engine: &Engine, paths: &[PathBuf]) -> anyhow::Result<()> {
             bail!("{resource} is not a valid model; nothing was deployed")
         }
         Err(e) => Err(e).context("the deployment failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_a_unit_or_as_seconds() {
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(duration("15"), Ok(Duration::from_secs(15)));
+        assert_eq!(duration("0"), Ok(Duration::ZERO));
+        assert!(duration("1h").is_err());
+        assert!(duration("s").is_err());
+        assert!(duration("-1s").is_err());
+        assert_eq!(bound(Duration::ZERO), None);
+    }
+
+    #[derive(clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        serve: Serve,
+    }
+
+    #[test]
+    fn the_flags_defaults_are_the_servers() {
+        use clap::Parser as _;
+        let serve = Command::parse_from(["baton"]).serve;
+        let defaults = Options::default();
+        assert_eq!(bound(serve.header_timeout), defaults.header_timeout);
+        assert_eq!(bound(serve.idle_timeout), defaults.idle_timeout);
+        assert_eq!(bound(serve.body_timeout), defaults.body_timeout);
+        assert_eq!(serve.max_connections.get(), defaults.max_connections);
     }
 }

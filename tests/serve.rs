@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
 const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -30,8 +30,25 @@ struct Served {
 
 /// Starts `baton serve` with `args` and `envs`, and waits for its address line.
 async fn serve(args: &[&str], envs: &[(&str, &str)]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .arg("serve")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command.arg("serve");
+    start(command, args, envs).await
+}
+
+/// Starts `baton serve` as [`serve`] does, but allowed only `files` open files
+/// (`ulimit -n`, both the soft and the hard limit).
+async fn serve_with_file_limit(files: u32, args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(r#"ulimit -n {files} && exec "$0" serve "$@""#))
+        .arg(env!("CARGO_BIN_EXE_baton"));
+    start(command, args, envs).await
+}
+
+/// Runs `command` with `args` and `envs` and waits for its address line.
+async fn start(mut command: Command, args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut child = command
         .args(args)
         .envs(envs.iter().copied())
         .env_remove("BATON_PORT")
@@ -204,4 +221,85 @@ async fn an_invalid_model_to_deploy_stops_it_with_the_problem() {
         .expect("baton runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+}
+
+#[tokio::test]
+async fn slow_connections_under_a_low_file_limit_neither_starve_others_nor_stay_open() {
+    // Bounds of 3 s: a normal request must be answered well before any slow
+    // connection could have timed out, so only making room for it can answer it.
+    let bound = Duration::from_secs(3);
+    let baton = serve_with_file_limit(
+        256,
+        &[
+            "--port",
+            "0",
+            "--db",
+            ":memory:",
+            "--header-timeout",
+            "3s",
+            "--idle-timeout",
+            "3s",
+        ],
+        &[("BATON_BODY_TIMEOUT", "3s")],
+    )
+    .await;
+    let addr = baton
+        .url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .expect("an address")
+        .to_owned();
+    // 360 connections, far more than 256 open files (and few enough that all of
+    // them fit in the kernel's backlog of a server that stopped accepting): 100
+    // stop in the middle of a body, 130 in the middle of a header, 130 send
+    // nothing.
+    let mut slow = Vec::new();
+    for i in 0..360 {
+        let mut tcp = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::net::TcpStream::connect(&addr),
+        )
+        .await
+        .expect("the server takes connections")
+        .expect("a connection");
+        let sent: &[u8] = match i {
+            0..100 => {
+                b"POST /engine-rest/signal HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\": "
+            }
+            100..230 => b"GET /engine-rest/version HTTP/1.1\r\nHost: bat",
+            _ => b"",
+        };
+        tcp.write_all(sent).await.expect("sent");
+        slow.push((i < 100, tcp));
+    }
+
+    // A normal request is answered at once.
+    let answer = tokio::time::timeout(
+        bound * 2 / 3,
+        reqwest::get(format!("{}/version", baton.url)),
+    )
+    .await
+    .expect("a normal request is answered while the slow connections are open")
+    .expect("GET /version");
+    assert_eq!(answer.status(), 200);
+
+    // Every slow connection is closed, those with half a body after a 408.
+    let mut closing = tokio::task::JoinSet::new();
+    for (half_body, mut tcp) in slow {
+        closing.spawn(async move {
+            let mut received = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(20), tcp.read_to_end(&mut received)).await;
+            assert!(read.is_ok(), "a slow connection is still open after 20 s");
+            if half_body {
+                let text = String::from_utf8_lossy(&received);
+                assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
+            }
+        });
+    }
+    while let Some(done) = closing.join_next().await {
+        done.expect("a slow connection");
+    }
+    let (status, stderr) = baton.terminate().await;
+    assert!(status.success(), "exit {status}: {stderr}");
 }

@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod conn;
 mod dto;
 mod error;
 mod json;
@@ -26,18 +27,22 @@ mod vars;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body as HttpBody;
 use axum::extract::Request;
 use axum::http::Uri;
-use axum::serve::ListenerExt;
 use baton_engine::Engine;
 use tokio::sync::{Semaphore, watch};
-use tower::ServiceExt as _;
 
 pub use baton_engine as engine;
 
 /// How the server answers.
+///
+/// The bounds on connections (`header_timeout`, `idle_timeout`, `body_timeout`,
+/// `max_connections`) are about the client sending, never about the server's
+/// answer taking time: a long poll waits its whole `asyncResponseTimeout`. They
+/// apply to [`serve`]; an application serving [`router`] itself brings its own.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Where the API lives: `/engine-rest` by default.
@@ -49,6 +54,34 @@ pub struct Options {
     pub max_parked_polls: usize,
     /// The engine's clock, when it is a manual one: `POST /baton/clock` moves it.
     pub manual_clock: Option<Arc<baton_engine::ManualClock>>,
+    /// How long a client has to send a request's whole head (request line and
+    /// headers), counted from the accept on a new connection and from the first
+    /// byte on a kept-alive one; then the connection is closed. 20 s by default,
+    /// the value of Tomcat's shipped `connectionTimeout` (what Camunda ran
+    /// behind): a real client sends its head in one or two segments, and a
+    /// thousand silent sockets are recycled within the minute. `None`: no bound.
+    pub header_timeout: Option<Duration>,
+    /// How long a kept-alive connection may wait for its next request before it
+    /// is closed. 120 s by default: longer than the idle timeouts of common
+    /// client connection pools (Node's 4 s, .NET's 60 s, Go's 90 s), so that the
+    /// client, not the server, usually closes first and no request races a
+    /// close; idle connections cost no file descriptors that are needed, since at
+    /// [`Options::max_connections`] they are closed to make room. `None`: no bound.
+    pub idle_timeout: Option<Duration>,
+    /// How long a request body may go without a byte arriving while its handler
+    /// waits for more; then the request is answered 408 and the connection
+    /// closed. The bound is on each pause, not on the whole body (as nginx's
+    /// `client_body_timeout` and Tomcat's), so a large deployment on a slow
+    /// link still arrives. 30 s by default: clients send the body right after the
+    /// head, and 30 s of silence means the sender is gone. `None`: no bound.
+    pub body_timeout: Option<Duration>,
+    /// The most connections served at once; [`serve`] also keeps it 64 below the
+    /// process's open-files limit, for the database and the runtime. At the cap,
+    /// the connection idle or stuck in a head the longest is closed to make room
+    /// for a new one; when every connection is in the middle of a request, new
+    /// ones wait in the kernel's listen queue until one ends. 10,000 by default,
+    /// which bounds the memory connections hold (tens of kilobytes each).
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -58,8 +91,20 @@ impl Default for Options {
             max_body_bytes: 16 * 1024 * 1024,
             max_parked_polls: 200,
             manual_clock: None,
+            header_timeout: Some(Duration::from_secs(20)),
+            idle_timeout: Some(Duration::from_secs(120)),
+            body_timeout: Some(Duration::from_secs(30)),
+            max_connections: 10_000,
         }
     }
+}
+
+/// Raises this process's soft limit on open files to its hard limit, as
+/// servers commonly do at start, and returns the soft limit now in force
+/// (`None` when unlimited or unknown). [`serve`] never changes the process's
+/// limits itself; `baton serve` calls this first.
+pub fn raise_open_files_limit() -> Option<u64> {
+    conn::raise_open_files_limit()
 }
 
 /// What every handler shares, behind one `Arc`: axum clones the state for each
@@ -92,12 +137,17 @@ pub fn router(engine: Engine, options: &Options, shutdown: watch::Receiver<bool>
 }
 
 /// Serves the API on `listener` until `signal` completes, then shuts down
-/// gracefully: waiting long polls answer `[]`, requests in flight finish, and
-/// the call returns once every connection is closed.
+/// gracefully: waiting long polls answer `[]`, requests in flight finish, idle
+/// connections close, and the call returns once every connection is closed.
+///
+/// Connections are served over HTTP/1.1 with the bounds and the cap of
+/// [`Options`]. An error accepting a connection (such as running out of file
+/// descriptors) is logged, and accepting resumes after a pause that grows from
+/// 50 ms to 1 s while the errors go on.
 ///
 /// # Errors
 ///
-/// An I/O error from the listener.
+/// None today: the `Result` is kept for errors a future listener may report.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     engine: Engine,
@@ -105,29 +155,37 @@ pub async fn serve(
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let app = router(engine, &options, stopped);
-    let base = options.base_path.trim_end_matches('/').to_owned();
-    // Paths are normalised before routing, so the router sees one spelling.
-    let service = app.map_request(move |req: Request<HttpBody>| normalise(req, &base));
-    // Answers go out at once rather than waiting for the previous segment's ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, tower::make::Shared::new(service))
-        .with_graceful_shutdown(async move {
-            signal.await;
-            tracing::info!("shutting down: answering long polls, finishing requests");
-            stop.send_replace(true);
-        })
-        .await
+    let app = conn::App {
+        router: router(engine, &options, stopped),
+        base: options.base_path.trim_end_matches('/').into(),
+    };
+    let (cap, files) = conn::connection_cap(options.max_connections);
+    tracing::info!(
+        max_connections = cap,
+        open_files_limit = files,
+        "serving at most {cap} connections at once"
+    );
+    let bounds = conn::Bounds {
+        header: options.header_timeout,
+        idle: options.idle_timeout,
+        body: options.body_timeout,
+    };
+    conn::serve(
+        listener,
+        app,
+        bounds,
+        conn::Registry::new(cap),
+        stop,
+        signal,
+    )
+    .await;
+    Ok(())
 }
 
 /// Rewrites the request path: doubled slashes become one, a trailing slash goes,
 /// and `{base}/engine/default/…` becomes `{base}/…` (Camunda's alias for the
 /// default engine).
-fn normalise(mut req: Request<HttpBody>, base: &str) -> Request<HttpBody> {
+pub(crate) fn normalise(mut req: Request<HttpBody>, base: &str) -> Request<HttpBody> {
     let uri = req.uri();
     let path = uri.path();
     let mut clean = String::with_capacity(path.len());

@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use baton_server::Options;
 use common::*;
@@ -1003,5 +1004,147 @@ async fn query_parameters_camunda_documents_filter_or_are_refused_by_name() {
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     let (_, list) = s.get("/process-definition?ver=2").await;
     assert_eq!(list, json!([]));
+    s.shutdown().await;
+}
+
+/// A whole `POST path` request with a JSON body, as raw bytes.
+fn raw_post(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST /engine-rest{path} HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+const GET_VERSION: &[u8] = b"GET /engine-rest/version HTTP/1.1\r\nHost: baton\r\n\r\n";
+
+#[tokio::test]
+async fn silent_and_half_sent_heads_are_closed_after_the_header_bound() {
+    let s = server_with(Options {
+        header_timeout: Some(Duration::from_millis(500)),
+        idle_timeout: Some(Duration::from_secs(60)),
+        ..Options::default()
+    })
+    .await;
+    let mut silent = Raw::connect(s.addr).await;
+    let mut half = Raw::connect(s.addr).await;
+    half.send(b"GET /engine-rest/version HTTP/1.1\r\nHost: ba")
+        .await;
+    // A connection kept alive after a request that starts another and stops
+    // halfway is under the header bound again, not the idle one.
+    let mut again = Raw::connect(s.addr).await;
+    again.send(GET_VERSION).await;
+    assert_eq!(again.response().await.expect("an answer").status, 200);
+    again.send(b"GET /engine-rest/version HTTP/1.1\r\n").await;
+    for c in [&mut silent, &mut half, &mut again] {
+        c.closed_within(Duration::from_secs(10)).await;
+    }
+    // Meanwhile the server answers as ever.
+    let (status, _) = s.get("/version").await;
+    assert_eq!(status, StatusCode::OK);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_idle_bound() {
+    let idle = Duration::from_millis(500);
+    let s = server_with(Options {
+        idle_timeout: Some(idle),
+        header_timeout: Some(Duration::from_secs(60)),
+        ..Options::default()
+    })
+    .await;
+    let mut c = Raw::connect(s.addr).await;
+    // Kept alive: two requests on one connection.
+    for _ in 0..2 {
+        c.send(GET_VERSION).await;
+        let answer = c.response().await.expect("an answer");
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json()["version"], "7.24.0");
+    }
+    let waited = c.closed_within(Duration::from_secs(10)).await;
+    assert!(
+        waited >= idle / 2,
+        "closed after {waited:?}, before the idle bound"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stalled_request_body_is_answered_408_and_its_connection_closed() {
+    let bound = Duration::from_secs(1);
+    let s = server_with(Options {
+        body_timeout: Some(bound),
+        ..Options::default()
+    })
+    .await;
+    let mut c = Raw::connect(s.addr).await;
+    c.send(b"POST /engine-rest/message HTTP/1.1\r\nHost: baton\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"messageName\": ")
+        .await;
+    let answer = c.response().await.expect("an answer before the close");
+    assert_eq!(answer.status, 408);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("connection"), Some("close"));
+    let body = answer.json();
+    assert_eq!(body["type"], "InvalidRequestException", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("body"), "{body}");
+    c.closed_within(Duration::from_secs(10)).await;
+
+    // A body that arrives slowly, but never pausing for the bound, is read whole:
+    // the bound is on silence, not on the whole body.
+    let mut c = Raw::connect(s.addr).await;
+    let request = raw_post("/signal", &json!({"name": "slowly-sent"}).to_string());
+    let (head, body) = request.split_at(request.len() - 15);
+    c.send(head).await;
+    for byte in body {
+        tokio::time::sleep(bound / 10).await;
+        c.send(&[*byte]).await;
+    }
+    let answer = c.response().await.expect("an answer");
+    assert_eq!(
+        answer.status,
+        204,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_poll_outlasts_the_connection_bounds() {
+    let bound = Duration::from_millis(300);
+    let s = server_with(Options {
+        header_timeout: Some(bound),
+        idle_timeout: Some(bound),
+        body_timeout: Some(bound),
+        ..Options::default()
+    })
+    .await;
+    s.deploy_model("lp", &tasks_model("lp", &["slow"])).await;
+    let poll = |topic: &str, timeout: u64| {
+        raw_post(
+            "/external-task/fetchAndLock",
+            &json!({"workerId": "w", "maxTasks": 1, "asyncResponseTimeout": timeout,
+                    "topics": [{"topicName": topic, "lockDuration": 60_000}]})
+            .to_string(),
+        )
+    };
+    // One poll ends empty at its timeout, five bounds later; the other gets the
+    // task started after four bounds.
+    let mut empty = Raw::connect(s.addr).await;
+    empty.send(&poll("nothing", 1500)).await;
+    let mut fed = Raw::connect(s.addr).await;
+    fed.send(&poll("slow", 10_000)).await;
+    tokio::time::sleep(bound * 4).await;
+    let instance = s.start("lp", json!({})).await;
+    let answer = fed.response().await.expect("the poll answers");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()[0]["processInstanceId"], instance.as_str());
+    let answer = empty.response().await.expect("the poll answers");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json(), json!([]));
+    // Idle afterwards, both connections are closed.
+    fed.closed_within(Duration::from_secs(10)).await;
+    empty.closed_within(Duration::from_secs(10)).await;
     s.shutdown().await;
 }

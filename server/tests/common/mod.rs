@@ -15,6 +15,8 @@ use tokio::task::JoinHandle;
 pub struct Server {
     /// `http://127.0.0.1:PORT/engine-rest`.
     pub url: String,
+    /// The address it listens on, for raw connections.
+    pub addr: std::net::SocketAddr,
     /// A client with no default headers.
     pub http: Client,
     stop: Option<oneshot::Sender<()>>,
@@ -55,6 +57,7 @@ pub async fn server_with(options: Options) -> Server {
     }));
     Server {
         url: format!("http://{addr}{base}"),
+        addr,
         http: Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
@@ -210,6 +213,124 @@ impl Server {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body.as_array().unwrap().clone()
+    }
+}
+
+/// A bare TCP connection to a server, to send exactly the bytes a test needs
+/// (half a request, say) and to see when the server closes it.
+pub struct Raw {
+    stream: tokio::net::TcpStream,
+    /// Bytes received and not yet consumed.
+    buf: Vec<u8>,
+}
+
+/// One response read from a [`Raw`] connection.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// The status code.
+    pub status: u16,
+    /// The header lines, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body, by `Content-Length`.
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The value of header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+impl Raw {
+    /// Opens a connection to `addr`.
+    pub async fn connect(addr: std::net::SocketAddr) -> Raw {
+        Raw {
+            stream: tokio::net::TcpStream::connect(addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends `bytes` as they are.
+    pub async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// Reads more bytes; false once the server closed the connection (or reset it).
+    async fn fill(&mut self) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0u8; 4096];
+        match self.stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+        }
+    }
+
+    /// Reads one response, or `None` if the connection closes before a whole one
+    /// arrived. Panics if nothing happens within 10 s.
+    pub async fn response(&mut self) -> Option<RawResponse> {
+        tokio::time::timeout(Duration::from_secs(10), self.read_response())
+            .await
+            .expect("a response or a close within 10 s")
+    }
+
+    async fn read_response(&mut self) -> Option<RawResponse> {
+        let head_end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            if !self.fill().await {
+                return None;
+            }
+        };
+        let head = String::from_utf8(self.buf[..head_end].to_vec()).unwrap();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap();
+        let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .map(|l| {
+                let (n, v) = l.split_once(':').unwrap();
+                (n.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        while self.buf.len() < head_end + 4 + length {
+            if !self.fill().await {
+                return None;
+            }
+        }
+        let body = self.buf[head_end + 4..head_end + 4 + length].to_vec();
+        self.buf.drain(..head_end + 4 + length);
+        Some(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Waits until the server closes the connection, discarding anything it sends
+    /// first; panics if it is still open after `limit`. Returns how long it took.
+    pub async fn closed_within(&mut self, limit: Duration) -> Duration {
+        let began = std::time::Instant::now();
+        tokio::time::timeout(limit, async { while self.fill().await {} })
+            .await
+            .unwrap_or_else(|_| panic!("the server kept the connection open for {limit:?}"));
+        began.elapsed()
     }
 }
 
