@@ -173,9 +173,24 @@ impl Serve {
             ready_ms = started.elapsed().as_secs_f64() * 1000.0,
             "ready"
         );
-        server::serve(listener, engine, options, shutdown_signal())
+        // The server stops at SIGINT or SIGTERM, or when the engine stops for good
+        // (its database file was replaced or deleted): then with that error.
+        let watched = engine.clone();
+        let (fault, faulted) = tokio::sync::oneshot::channel();
+        let stop = async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                e = watched.failed() => {
+                    let _ = fault.send(e);
+                }
+            }
+        };
+        server::serve(listener, engine, options, stop)
             .await
             .context("the server failed")?;
+        if let Ok(e) = faulted.await {
+            return Err(anyhow::Error::new(e).context("stopped"));
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -303,3 +303,51 @@ async fn slow_connections_under_a_low_file_limit_neither_starve_others_nor_stay_
     let (status, stderr) = baton.terminate().await;
     assert!(status.success(), "exit {status}: {stderr}");
 }
+
+#[tokio::test]
+async fn a_database_file_replaced_under_it_stops_it_with_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_model(dir.path(), "served.bpmn", MODEL);
+    let db = dir.path().join("b.db");
+    let mut served = serve(
+        &[
+            "--port",
+            "0",
+            "--db",
+            db.to_str().expect("a UTF-8 path"),
+            "--deploy",
+            dir.path()
+                .join("served.bpmn")
+                .to_str()
+                .expect("a UTF-8 path"),
+        ],
+        &[],
+    )
+    .await;
+    let started = served
+        .post("/process-definition/key/served/start", json!({}))
+        .await;
+    assert!(started["id"].is_string(), "{started}");
+
+    // A backup moved into place over the live file: another file, same name.
+    let restored = dir.path().join("restored.db");
+    std::fs::write(&restored, b"a restored database").expect("a file");
+    std::fs::rename(&restored, &db).expect("moved over the database");
+
+    // Idle, it notices within its 50 ms look, and exits.
+    let status = tokio::time::timeout(Duration::from_secs(20), served.child.wait())
+        .await
+        .expect("baton stops by itself")
+        .expect("an exit status");
+    assert_eq!(status.code(), Some(1), "an error exit");
+    let mut err = String::new();
+    if let Some(mut e) = served.child.stderr.take() {
+        e.read_to_string(&mut err).await.expect("stderr");
+    }
+    assert!(err.contains("b.db was replaced by another file"), "{err}");
+    assert_eq!(
+        std::fs::read(&db).expect("the new file"),
+        b"a restored database",
+        "the file now at the path is not written"
+    );
+}
