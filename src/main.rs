@@ -9,6 +9,10 @@ mod serve;
 /// mimalloc instead of the system allocator: the engine's writer thread frees much of
 /// what the HTTP threads allocated (requests, variables), and glibc's allocator spends
 /// a quarter of the writer's time on such cross-thread frees and its arena locks.
+/// Built with its `override` feature, it also serves C's `malloc` and `free`, so
+/// SQLite's own allocations (the writer's in-memory savepoint journal above all, a few
+/// small pieces for every page a command changes) take mimalloc's fast path too, and
+/// what a burst of queries freed goes back to the system the same way.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -113,12 +113,14 @@ struct Row {
     took: Duration,
     writer: Duration,
     starts: Vec<Duration>,
+    /// Why the large command failed, if it did.
+    failed: Option<String>,
 }
 
 /// Runs `large` while a client starts small instances one after another.
 async fn measure<F>(engine: &Engine, name: String, large: F) -> Row
 where
-    F: std::future::Future<Output = ()>,
+    F: std::future::Future<Output = baton_engine::Result<()>>,
 {
     let stop = Arc::new(AtomicBool::new(false));
     let small = tokio::spawn({
@@ -139,7 +141,7 @@ where
     tokio::time::sleep(Duration::from_millis(20)).await;
     let cpu = writer_cpu();
     let at = Instant::now();
-    large.await;
+    let failed = large.await.err().map(|e| e.to_string());
     let took = at.elapsed();
     let writer = writer_cpu().saturating_sub(cpu);
     stop.store(true, Ordering::Relaxed);
@@ -150,6 +152,7 @@ where
         took,
         writer,
         starts,
+        failed,
     }
 }
 
@@ -182,9 +185,9 @@ fn main() {
                         variables: vars("a", n),
                         ..StartInstance::by_key("task")
                     })
-                    .await
-                    .expect("start")
+                    .await?
                     .id;
+                Ok(())
             })
             .await,
         );
@@ -193,17 +196,13 @@ fn main() {
                 engine
                     .modify_variables(&id, None, vars("b", n), Vec::new())
                     .await
-                    .expect("set");
             })
             .await,
         );
         rows.push(
             measure(&engine, format!("delete {n} variables"), async {
                 let names = (0..n).map(|i| format!("b{i}")).collect();
-                engine
-                    .modify_variables(&id, None, Vec::new(), names)
-                    .await
-                    .expect("delete");
+                engine.modify_variables(&id, None, Vec::new(), names).await
             })
             .await,
         );
@@ -216,7 +215,6 @@ fn main() {
                     engine
                         .complete(&task, "w", vars("c", n), vars("d", n))
                         .await
-                        .expect("complete");
                 },
             )
             .await,
@@ -234,9 +232,7 @@ fn main() {
             measure(
                 &engine,
                 format!("delete an instance with {n} variables"),
-                async {
-                    engine.delete_instance(&id, None).await.expect("delete");
-                },
+                async { engine.delete_instance(&id, None).await },
             )
             .await,
         );
@@ -259,9 +255,9 @@ fn main() {
                             all: true,
                             ..MessageCorrelation::default()
                         })
-                        .await
-                        .expect("correlate");
+                        .await?;
                     assert_eq!(reached.len(), waiting);
+                    Ok(())
                 },
             )
             .await,
@@ -279,10 +275,14 @@ fn main() {
             .copied()
             .unwrap_or_default();
         let max = r.starts.last().copied().unwrap_or_default();
+        let took = match &r.failed {
+            Some(e) => format!("failed after {}: {e}", ms(r.took)),
+            None => ms(r.took),
+        };
         println!(
             "| {} | {} | {} | {} | {} | {} |",
             r.name,
-            ms(r.took),
+            took,
             ms(r.writer),
             r.starts.len(),
             ms(p50),

@@ -24,7 +24,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
@@ -568,22 +568,30 @@ fn run_group(
     }
 }
 
+/// Sets up the write connection.
+///
+/// `temp_store = MEMORY` keeps the writer's sub-journal in memory. Every command's
+/// savepoint copies the pages it changes into it. With the default `temp_store` it is
+/// an in-memory file only up to SQLite's spill size (`SQLITE_STMTJRNL_SPILL`) and a
+/// temporary file beyond, and it stays a file until the group's transaction ends: each
+/// later page copy is then a write system call (with a 124 KiB spill, the REST bench's
+/// writer spent 16 % of its time in those writes). A spill of 128 KiB
+/// or more is worse: SQLite's unix layer cuts a write's length to its low 17 bits,
+/// so spilling the in-memory part wrote it short, took that for a full disk, and
+/// rolled back the whole transaction (with 1 MiB, every command whose savepoint changed
+/// more than 1 MiB of pages). In memory it costs a few small allocations per page,
+/// bounded by the limits on a command (`limits.rs`).
 fn configure(conn: &Connection, durability: Durability) -> Result<()> {
     let sync = match durability {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
-    };
-    let temp_store = if GOOD_SPILL.contains(&sub_journal_spill(conn)?) {
-        "DEFAULT"
-    } else {
-        "MEMORY"
     };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {sync};
          PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -32000;
-         PRAGMA temp_store = {temp_store};
+         PRAGMA temp_store = MEMORY;
          PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(256);
@@ -592,38 +600,6 @@ fn configure(conn: &Connection, durability: Durability) -> Result<()> {
     // (fetch-and-lock's LIMIT) is prepared again on every run.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
-}
-
-/// The sub-journal spill sizes with which the writer leaves `temp_store` at its
-/// default.
-///
-/// Every command's savepoint copies the pages it changes into SQLite's sub-journal.
-/// With `temp_store=MEMORY` that is an in-memory file grown in 1 KiB pieces (five
-/// allocations per page, freed at every RELEASE). With the default `temp_store` it is
-/// an in-memory file grown in pieces of the spill size, written to a temporary file
-/// only beyond it; SQLite's default spill of 64 KiB is exceeded often enough to cost
-/// more than the small pieces, so the default `temp_store` is used only with a
-/// SQLite built with a larger spill (the workspace's `.cargo/config.toml` does that).
-///
-/// The spill must also stay below 128 KiB: spilling writes each in-memory piece in
-/// one call, and SQLite's unix layer cuts a write's length to its low 17 bits, so a
-/// larger piece is written short, taken for a full disk, and the whole transaction is
-/// rolled back. With such a build the writer keeps the sub-journal in memory.
-const GOOD_SPILL: std::ops::RangeInclusive<i64> = (96 << 10)..=((1 << 17) - 1);
-
-/// `SQLITE_STMTJRNL_SPILL` of the linked SQLite, from its compile options.
-fn sub_journal_spill(conn: &Connection) -> Result<i64> {
-    let option: Option<String> = conn
-        .query_row(
-            "SELECT compile_options FROM pragma_compile_options \
-             WHERE compile_options LIKE 'STMTJRNL_SPILL=%'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(option
-        .and_then(|o| o.trim_start_matches("STMTJRNL_SPILL=").parse().ok())
-        .unwrap_or(0))
 }
 
 /// Starts the thread that checkpoints the WAL every [`CHECKPOINT_EVERY`] on its own
@@ -819,7 +795,6 @@ mod tests {
     fn the_workspace_builds_sqlite_for_the_writer() {
         // `.cargo/config.toml` passes these to the bundled SQLite.
         let conn = Connection::open_in_memory().unwrap();
-        assert!(GOOD_SPILL.contains(&sub_journal_spill(&conn).unwrap()));
         let options: Vec<String> = conn
             .prepare("SELECT compile_options FROM pragma_compile_options")
             .unwrap()
@@ -839,7 +814,7 @@ mod tests {
         let temp_store: i64 = conn
             .query_row("PRAGMA temp_store", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(temp_store, 0, "default");
+        assert_eq!(temp_store, 2, "the sub-journal stays in memory");
     }
 
     fn open_store(dir: &tempfile::TempDir) -> Store {
