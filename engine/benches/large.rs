@@ -5,7 +5,9 @@
 //! small client starts instances of a one-task process in a closed loop beside it.
 //! The table prints the large command's own time, the writer's CPU time during it,
 //! and the small starts' latency while it ran (the longest says how long the writer
-//! was held). Optional argument: `--vars N` (default 10,000) scales every case.
+//! was held), and how many of them failed (with the command, if they shared its group
+//! when it lost the transaction). Optional argument: `--vars N` (default 10,000)
+//! scales every case.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +117,8 @@ struct Row {
     starts: Vec<Duration>,
     /// Why the large command failed, if it did.
     failed: Option<String>,
+    /// Small starts that failed beside it.
+    starts_failed: usize,
 }
 
 /// Runs `large` while a client starts small instances one after another.
@@ -126,16 +130,15 @@ where
     let small = tokio::spawn({
         let (engine, stop) = (engine.clone(), stop.clone());
         async move {
-            let mut latencies = Vec::new();
+            let (mut latencies, mut failed) = (Vec::new(), 0);
             while !stop.load(Ordering::Relaxed) {
                 let at = Instant::now();
-                engine
-                    .start(StartInstance::by_key("small"))
-                    .await
-                    .expect("small start");
-                latencies.push(at.elapsed());
+                match engine.start(StartInstance::by_key("small")).await {
+                    Ok(_) => latencies.push(at.elapsed()),
+                    Err(_) => failed += 1,
+                }
             }
-            latencies
+            (latencies, failed)
         }
     });
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -145,7 +148,7 @@ where
     let took = at.elapsed();
     let writer = writer_cpu().saturating_sub(cpu);
     stop.store(true, Ordering::Relaxed);
-    let mut starts = small.await.expect("small starts");
+    let (mut starts, starts_failed) = small.await.expect("small starts");
     starts.sort();
     Row {
         name,
@@ -153,6 +156,7 @@ where
         writer,
         starts,
         failed,
+        starts_failed,
     }
 }
 
@@ -265,7 +269,7 @@ fn main() {
         rows
     });
     println!(
-        "| large command | took | writer CPU | small starts beside it | start p50 | start max |"
+        "| large command | took | writer CPU | small starts beside it (failed) | start p50 | start max |"
     );
     println!("| --- | --- | --- | --- | --- | --- |");
     for r in rows {
@@ -280,11 +284,12 @@ fn main() {
             None => ms(r.took),
         };
         println!(
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} ({}) | {} | {} |",
             r.name,
             took,
             ms(r.writer),
             r.starts.len(),
+            r.starts_failed,
             ms(p50),
             ms(max)
         );

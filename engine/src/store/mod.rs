@@ -14,6 +14,7 @@
 pub(crate) mod cache;
 pub(crate) mod guard;
 pub(crate) mod history;
+pub(crate) mod readers;
 pub(crate) mod rows;
 pub(crate) mod stmts;
 
@@ -181,13 +182,8 @@ type Job = Box<dyn Queued>;
 pub(crate) struct Store {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Idle read connections; at most as many as `read_permits` has permits.
-    readers: Mutex<Vec<Connection>>,
-    /// One permit per read connection: a query waits for one (in arrival order), so
-    /// a burst of queries never opens more connections, page caches and threads than
-    /// this.
-    read_permits: tokio::sync::Semaphore,
-    path: Option<PathBuf>,
+    /// The read threads, for a database file (an in-memory one is read on the writer).
+    readers: Option<readers::Readers>,
     /// Dropping it stops the checkpointer thread (file databases only).
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     /// Whether the database file is still the one opened.
@@ -230,9 +226,9 @@ impl Store {
         Ok(Store {
             jobs: Mutex::new(Some(send)),
             writer: Mutex::new(Some(writer)),
-            readers: Mutex::new(Vec::new()),
-            read_permits: tokio::sync::Semaphore::new(readers()),
-            path,
+            readers: path
+                .as_deref()
+                .map(|p| readers::Readers::new(p, readers::bound())),
             checkpointer: Mutex::new(checkpointer),
             guard,
         })
@@ -288,7 +284,7 @@ impl Store {
         // Also a cheap look at the database file: a read connection opened after it
         // was replaced would read the new one.
         self.guard.check()?;
-        let Some(path) = self.path.clone() else {
+        let Some(readers) = &self.readers else {
             // A query changes nothing, so running it again after a lost transaction is
             // harmless; it runs at most once.
             let mut f = Some(f);
@@ -301,37 +297,11 @@ impl Store {
                 })
                 .await;
         };
-        let _permit = self
-            .read_permits
-            .acquire()
-            .await
-            .map_err(|_| Error::Closed)?;
-        let conn = {
-            let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-            readers.pop()
-        };
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let conn = match conn {
-                Some(c) => c,
-                None => open_reader(&path)?,
-            };
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
-                .unwrap_or_else(|_| Err(Error::Internal("a query panicked".into())));
-            Ok::<_, Error>((conn, result))
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("query task failed: {e}")))??;
-        // Held with a permit, so the pool never outgrows the permits.
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(conn);
-        result
+        readers.read(f).await
     }
 
     /// Stops the writer after the commands already queued, and waits for it.
     pub(crate) fn close(&self) {
-        self.read_permits.close();
         self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
@@ -346,10 +316,9 @@ impl Store {
             drop(stop);
             let _ = handle.join();
         }
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
     }
 }
 
@@ -639,32 +608,6 @@ fn spawn_checkpointer(
         })
         .map_err(|e| Error::Internal(format!("cannot start the checkpoint thread: {e}")))?;
     Ok((stop, handle))
-}
-
-/// How many read connections there are at most: twice the cores, between 4 and 16.
-/// SQLite reads in parallel with the writer and with each other, but more queries at
-/// once than the cores can run only hold more memory (each holds its page cache and
-/// its answer) without answering sooner.
-fn readers() -> usize {
-    std::thread::available_parallelism()
-        .map_or(4, |n| n.get() * 2)
-        .clamp(4, 16)
-}
-
-/// The page cache of each read connection, in KiB (the writer's is 32 MiB).
-const READER_CACHE_KIB: u32 = 4 * 1024;
-
-fn open_reader(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| Error::Storage(format!("cannot open a read connection: {e}")))?;
-    conn.execute_batch(&format!(
-        "PRAGMA busy_timeout = 5000; PRAGMA cache_size = -{READER_CACHE_KIB};"
-    ))?;
-    conn.set_prepared_statement_cache_capacity(128);
-    Ok(conn)
 }
 
 /// Applies the migrations the database has not seen, in one transaction, and records
