@@ -20,44 +20,19 @@
 //!
 //! Optional argument: `--instances N` (default 20,000).
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
+
+mod common;
+use common::memory;
 
 const CLIENTS: usize = 64;
 const WORKERS: usize = 8;
 const BATCH: usize = 32;
 const SAMPLES: usize = 300;
-
-const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="bench">
-  <bpmn:process id="simple" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:serviceTask id="work" camunda:type="external" camunda:topic="step" />
-    <bpmn:endEvent id="end" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"#;
-
-/// `VmRSS` and `VmHWM` of a process, in KiB.
-fn memory(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 /// CPU time (user + system) a process used so far.
 fn cpu(pid: u32) -> Duration {
@@ -118,35 +93,10 @@ async fn main() {
             .expect("--instances N");
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let model = dir.path().join("simple.bpmn");
-    std::fs::write(&model, MODEL).expect("the model");
 
     // Start the server and time it to its first answer.
     let spawned = Instant::now();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["serve", "--port", "0", "--db"])
-        .arg(dir.path().join("bench.db"))
-        .arg("--deploy")
-        .arg(&model)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("baton serve");
-    let pid = child.id().expect("a pid");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let line = lines
-        .next_line()
-        .await
-        .expect("stdout")
-        .expect("the address line");
-    let url = line
-        .rsplit(' ')
-        .next()
-        .expect("an address")
-        .trim()
-        .to_owned();
+    let (mut child, pid, url) = common::serve(dir.path()).await;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()

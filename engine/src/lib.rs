@@ -609,6 +609,21 @@ mod tests {
   </bpmn:process>
 </bpmn:definitions>"#;
 
+    /// An engine on a fresh database file with [`ONE_TASK`] deployed; keep the
+    /// directory as long as the engine.
+    async fn one_task_engine() -> (Engine, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(Config::file(dir.path().join("b.db"))).unwrap();
+        engine
+            .deploy(NewDeployment {
+                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
+                ..NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        (engine, dir)
+    }
+
     /// The variable `x` of instance `id`, as the next command sees it.
     async fn x(engine: &Engine, id: &str) -> Option<Value> {
         let id = id.to_owned();
@@ -620,15 +635,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_command_that_fails_after_writing_an_instance_leaves_no_trace_in_the_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(Config::file(dir.path().join("b.db"))).unwrap();
-        engine
-            .deploy(NewDeployment {
-                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
-                ..NewDeployment::default()
-            })
-            .await
-            .unwrap();
+        let (engine, _dir) = one_task_engine().await;
         let inst = engine
             .start(StartInstance::by_key("p").variable("x", 1))
             .await
@@ -669,15 +676,7 @@ mod tests {
 
     #[tokio::test]
     async fn variables_set_deleted_and_set_again_in_one_command_few_or_many() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(Config::file(dir.path().join("b.db"))).unwrap();
-        engine
-            .deploy(NewDeployment {
-                resources: vec![("p.bpmn".into(), ONE_TASK.as_bytes().to_vec())],
-                ..NewDeployment::default()
-            })
-            .await
-            .unwrap();
+        let (engine, _dir) = one_task_engine().await;
         // 3 variables are found by looking at each; 100 through the index.
         for n in [3, 100] {
             let start = (0..n).fold(StartInstance::by_key("p"), |s, i| {
