@@ -599,9 +599,14 @@ impl Ctx<'_, '_> {
                     ))
                 };
                 let template = graph.template(&condition).map_err(fail)?;
-                let holds = crate::expr::eval_template(&template, &scope)
+                let holds = match crate::expr::eval_template(&template, &scope)
                     .and_then(|v| crate::expr::as_bool(&v))
-                    .map_err(|e| fail(e.0))?;
+                {
+                    Ok(holds) => holds,
+                    // A variable it names was not given: the condition is false.
+                    Err(e) if crate::expr::is_unresolved(&e.0) => false,
+                    Err(e) => return Err(fail(e.0)),
+                };
                 if holds {
                     started.push(self.start_instance_at(
                         &id,

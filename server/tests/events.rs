@@ -750,3 +750,117 @@ async fn a_jobs_due_date_can_be_moved_and_message_results_carry_variables() {
     assert_eq!(s.state(&inst).await, "COMPLETED");
     s.shutdown().await;
 }
+
+/// start -> subprocess (external task `work`) -> external task `after` -> end, with an
+/// interrupting conditional boundary `${cancelled}` on the subprocess leading to its
+/// own end, and a conditional catch `${approved}` before the subprocess. Neither
+/// variable exists when the instance starts.
+fn cancellable() -> String {
+    let body = format!(
+        r#"<bpmn:startEvent id="start" />
+        <bpmn:intermediateCatchEvent id="approval"><bpmn:conditionalEventDefinition><bpmn:condition>${{approved}}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
+        <bpmn:subProcess id="sub"><bpmn:startEvent id="subStart" />{}<bpmn:endEvent id="subEnd" />{}{}</bpmn:subProcess>
+        <bpmn:boundaryEvent id="cancel" attachedToRef="sub"><bpmn:conditionalEventDefinition><bpmn:condition>${{cancelled}}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:boundaryEvent>
+        {}<bpmn:endEvent id="end" /><bpmn:endEvent id="cancelledEnd" />{}{}{}{}{}"#,
+        ext("work", "work"),
+        flow("s1", "subStart", "work"),
+        flow("s2", "work", "subEnd"),
+        ext("after", "after"),
+        flow("f1", "start", "approval"),
+        flow("f2", "approval", "sub"),
+        flow("f3", "sub", "after"),
+        flow("f4", "after", "end"),
+        flow("f5", "cancel", "cancelledEnd"),
+    );
+    model_with("cancellable", "", &body)
+}
+
+#[tokio::test]
+async fn a_condition_on_a_variable_that_does_not_exist_yet_is_false_until_it_does() {
+    let s = server().await;
+    s.deploy_model("cancellable", &cancellable()).await;
+    let inst = s.start("cancellable", json!({})).await;
+    assert_eq!(
+        count(&s, "/incident/count").await,
+        0,
+        "no incident for a variable that is not there yet"
+    );
+    let (status, _) = s
+        .put(
+            &format!("/process-instance/{inst}/variables/approved"),
+            json!({"value": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(s.fetch("w", "work").await.len(), 1, "the condition held");
+    let (status, _) = s
+        .put(
+            &format!("/process-instance/{inst}/variables/cancelled"),
+            json!({"value": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(s.state(&inst).await, "COMPLETED");
+    assert!(s.passed(&inst).await.contains(&"cancelledEnd".to_owned()));
+    assert_eq!(count(&s, "/incident/count").await, 0);
+
+    // A conditional start event whose variable is not given does not match, and
+    // says so, rather than failing on the missing variable.
+    let body = format!(
+        r#"<bpmn:startEvent id="start"><bpmn:conditionalEventDefinition><bpmn:condition>${{temperature &gt; 30}}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>{}<bpmn:endEvent id="end" />{}{}"#,
+        ext("cool", "cool"),
+        flow("f1", "start", "cool"),
+        flow("f2", "cool", "end")
+    );
+    s.deploy_model("hot", &model_with("hot", "", &body)).await;
+    let (status, answer) = s
+        .post(
+            "/condition",
+            json!({"variables": {"humidity": {"value": 90}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = answer["message"].as_str().expect("a message");
+    assert!(message.contains("No process definition"), "{message}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn variables_completed_with_a_task_trigger_the_enclosing_scopes_condition_first() {
+    let s = server().await;
+    s.deploy_model("cancellable", &cancellable()).await;
+    let inst = s
+        .start("cancellable", json!({"approved": {"value": true}}))
+        .await;
+    let tasks = s.fetch("w", "work").await;
+    let task = tasks[0]["id"].as_str().expect("a task id").to_owned();
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{task}/complete"),
+            json!({"workerId": "w", "variables": {"cancelled": {"value": true}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // The boundary on the subprocess interrupted it before the task could leave: the
+    // instance ended there, and the task after the subprocess was never created.
+    assert_eq!(s.state(&inst).await, "COMPLETED");
+    let passed = s.passed(&inst).await;
+    assert!(passed.contains(&"cancelledEnd".to_owned()), "{passed:?}");
+    assert!(!passed.contains(&"subEnd".to_owned()), "{passed:?}");
+    assert_eq!(count(&s, "/external-task/count").await, 0);
+
+    // Without the variable, the task completes and the instance moves on.
+    let inst = s
+        .start("cancellable", json!({"approved": {"value": true}}))
+        .await;
+    let tasks = s.fetch("w", "work").await;
+    let task = tasks[0]["id"].as_str().expect("a task id").to_owned();
+    s.post(
+        &format!("/external-task/{task}/complete"),
+        json!({"workerId": "w", "variables": {"cancelled": {"value": false}}}),
+    )
+    .await;
+    assert_eq!(s.fetch("w", "after").await.len(), 1);
+    assert_eq!(s.state(&inst).await, "ACTIVE");
+    s.shutdown().await;
+}

@@ -32,6 +32,15 @@ pub(crate) trait Scope {
 #[error("{0}")]
 pub(crate) struct EvalError(pub(crate) String);
 
+/// Whether an evaluation failed only because a variable does not exist (yet). A
+/// conditional event's condition is then false, not an error: Camunda's
+/// `UelExpressionCondition.tryEvaluate` reads the same two phrases, and the event is
+/// evaluated again when variables change.
+pub(crate) fn is_unresolved(message: &str) -> bool {
+    message.contains("Cannot resolve identifier")
+        || message.contains("Unknown property used in expression")
+}
+
 #[allow(dead_code)]
 fn _signatures(e: &Expr, t: &Template, s: &dyn Scope) {
     let _: Result<Value, EvalError> = eval_expr(e, s);

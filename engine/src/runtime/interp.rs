@@ -112,7 +112,15 @@ impl<'a> Run<'a> {
     }
 
     /// The activity of `exec` is done (its external task completed, say).
+    ///
+    /// Variables set with the completion are seen by conditional events first, as
+    /// Camunda dispatches them before it moves the token on: an interrupting one (on
+    /// the task, or on a scope around it) cancels the task, which then does not leave.
     pub(crate) fn complete(mut self, exec: &str) {
+        self.run();
+        if self.inst.exec(exec).is_none() {
+            return;
+        }
         if let Some(e) = self.inst.exec_mut(exec) {
             e.wait = Wait::None;
         }
@@ -1091,6 +1099,8 @@ impl<'a> Run<'a> {
                         fired = true;
                     }
                     Ok(false) => {}
+                    // A variable it names does not exist yet: false until one changes.
+                    Err(message) if expr::is_unresolved(&message) => {}
                     Err(message) => {
                         let message = format!("condition of '{activity_id}': {message}");
                         self.disarm(&owner);
