@@ -367,10 +367,29 @@ impl Engine {
     ///
     /// Only storage errors.
     pub async fn variables(&self, instance_id: &str) -> Result<Vec<VariableInstance>> {
-        let id = instance_id.to_owned();
+        self.variables_where("instance_id = ?", instance_id).await
+    }
+
+    /// The variables local to execution `execution_id` (the instance's own, for the
+    /// instance id). Variables live in scope executions only: a task without input
+    /// mappings has none of its own.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn execution_variables(&self, execution_id: &str) -> Result<Vec<VariableInstance>> {
+        self.variables_where("execution_id = ?", execution_id).await
+    }
+
+    async fn variables_where(
+        &self,
+        clause: &'static str,
+        id: &str,
+    ) -> Result<Vec<VariableInstance>> {
+        let id = id.to_owned();
         self.read(move |c| {
             let mut f = Filter::default();
-            f.raw_arg("instance_id = ?", id);
+            f.raw_arg(clause, id);
             f.query(
                 c,
                 "SELECT id, name, type, value, info, instance_id, execution_id FROM variable",

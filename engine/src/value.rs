@@ -51,6 +51,19 @@ pub enum Value {
     },
     /// `Bytes`: raw bytes (base64 in JSON).
     Bytes(Vec<u8>),
+    /// `File`: a file's bytes with its name, MIME type and text encoding. Camunda's
+    /// REST API never sends a file's bytes with the variable (its `value` is `null`);
+    /// they are served by the variable's `/data` path.
+    File {
+        /// The file's bytes (base64 in JSON).
+        bytes: Vec<u8>,
+        /// `valueInfo.filename`.
+        filename: String,
+        /// `valueInfo.mimeType`, such as `text/plain`.
+        mime_type: Option<String>,
+        /// `valueInfo.encoding`, such as `UTF-8`.
+        encoding: Option<String>,
+    },
 }
 
 /// Why a typed value could not be read.
@@ -65,7 +78,7 @@ impl Value {
         match self {
             Value::String(s) | Value::Json(s) | Value::Xml(s) => s.len(),
             Value::Object { value, .. } => value.len(),
-            Value::Bytes(b) => b.len(),
+            Value::Bytes(b) | Value::File { bytes: b, .. } => b.len(),
             _ => 8,
         }
     }
@@ -85,6 +98,7 @@ impl Value {
             Value::Xml(_) => "Xml",
             Value::Object { .. } => "Object",
             Value::Bytes(_) => "Bytes",
+            Value::File { .. } => "File",
         }
     }
 
@@ -118,7 +132,7 @@ impl Value {
                 java_type(&normal)
             ))
         };
-        if value.is_null() && normal != "Object" {
+        if value.is_null() && normal != "Object" && normal != "File" {
             return if type_known(&normal) {
                 Ok(Value::Null)
             } else {
@@ -181,6 +195,34 @@ impl Value {
                 ),
                 _ => return Err(mismatch()),
             },
+            "File" => {
+                let info = value_info.and_then(Json::as_object);
+                let field = |name: &str| {
+                    info.and_then(|i| i.get(name))
+                        .and_then(Json::as_str)
+                        .map(str::to_owned)
+                };
+                let Some(filename) = field("filename") else {
+                    // Camunda's message.
+                    return Err(ValueError(
+                        "Cannot create file without filename! Please set a name into \
+                         ValueInfo with key filename"
+                            .into(),
+                    ));
+                };
+                let bytes = match value {
+                    Json::Null => Vec::new(),
+                    Json::String(s) => base64_decode(s)
+                        .ok_or_else(|| ValueError("File value is not valid base64".into()))?,
+                    _ => return Err(mismatch()),
+                };
+                Value::File {
+                    bytes,
+                    filename,
+                    mime_type: field("mimeType"),
+                    encoding: field("encoding"),
+                }
+            }
             "Object" => {
                 let info = value_info.and_then(Json::as_object);
                 let field = |name: &str| {
@@ -252,27 +294,39 @@ impl Value {
             Value::Date(ms) => Json::String(date::format(*ms)),
             Value::Object { value, .. } => Json::String(value.clone()),
             Value::Bytes(b) => Json::String(base64_encode(b)),
+            // As Camunda: a file's bytes are fetched from its `/data` path.
+            Value::File { .. } => Json::Null,
         }
     }
 
     /// The `valueInfo` field of Camunda's typed shape (an empty object for most types).
     pub fn value_info(&self) -> Json {
         let mut info = serde_json::Map::new();
-        if let Value::Object {
-            object_type_name,
-            serialization_format,
-            ..
-        } = self
-        {
-            if let Some(name) = object_type_name {
-                info.insert("objectTypeName".into(), Json::String(name.clone()));
+        let mut put = |key: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                info.insert(key.into(), Json::String(v.clone()));
             }
-            if let Some(format) = serialization_format {
-                info.insert(
-                    "serializationDataFormat".into(),
-                    Json::String(format.clone()),
-                );
+        };
+        match self {
+            Value::Object {
+                object_type_name,
+                serialization_format,
+                ..
+            } => {
+                put("objectTypeName", object_type_name);
+                put("serializationDataFormat", serialization_format);
             }
+            Value::File {
+                filename,
+                mime_type,
+                encoding,
+                ..
+            } => {
+                put("filename", &Some(filename.clone()));
+                put("mimeType", mime_type);
+                put("encoding", encoding);
+            }
+            _ => {}
         }
         Json::Object(info)
     }
@@ -310,6 +364,9 @@ impl fmt::Display for Value {
             Value::Date(ms) => f.write_str(&date::format(*ms)),
             Value::Object { value, .. } => f.write_str(value),
             Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
+            Value::File {
+                bytes, filename, ..
+            } => write!(f, "<file {filename}, {} bytes>", bytes.len()),
         }
     }
 }
@@ -374,6 +431,7 @@ fn type_known(name: &str) -> bool {
             | "Xml"
             | "Object"
             | "Bytes"
+            | "File"
     )
 }
 
@@ -484,6 +542,39 @@ mod tests {
             Value::from_typed(Some("integer"), &json!(5), None),
             Ok(Value::Integer(5))
         );
+    }
+
+    #[test]
+    fn file_values_carry_their_name_type_and_encoding_but_answer_no_bytes() {
+        let file = Value::from_typed(
+            Some("file"),
+            &json!("aGVsbG8="),
+            Some(&json!({"filename": "a.txt", "mimeType": "text/plain", "encoding": "UTF-8"})),
+        )
+        .unwrap();
+        assert_eq!(
+            file,
+            Value::File {
+                bytes: b"hello".to_vec(),
+                filename: "a.txt".into(),
+                mime_type: Some("text/plain".into()),
+                encoding: Some("UTF-8".into()),
+            }
+        );
+        assert_eq!(file.type_name(), "File");
+        assert_eq!(file.to_json(), Json::Null);
+        assert_eq!(
+            file.value_info(),
+            json!({"filename": "a.txt", "mimeType": "text/plain", "encoding": "UTF-8"})
+        );
+        assert_eq!(file.stored_bytes(), 5);
+        let empty = Value::from_typed(Some("File"), &Json::Null, Some(&json!({"filename": "e"})));
+        assert!(matches!(empty, Ok(Value::File { ref bytes, .. }) if bytes.is_empty()));
+        let err = Value::from_typed(Some("File"), &json!("aGVsbG8="), None).unwrap_err();
+        assert!(err.0.contains("without filename"), "{err}");
+        let err = Value::from_typed(Some("File"), &json!("!!"), Some(&json!({"filename": "x"})))
+            .unwrap_err();
+        assert!(err.0.contains("base64"), "{err}");
     }
 
     #[test]

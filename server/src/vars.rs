@@ -86,6 +86,56 @@ impl VariableOut {
     }
 }
 
+/// A binary variable's bytes as its `/data` path serves them, as Camunda does:
+/// `Bytes` as `application/octet-stream`; a `File` with its MIME type (and charset,
+/// when it has an encoding) and its name in `Content-Disposition`. Any other type is
+/// a 400 naming the variable.
+pub(crate) fn data_response(name: &str, value: Value) -> ApiResult<axum::response::Response> {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    match value {
+        Value::Bytes(bytes) => Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/octet-stream".to_owned())],
+            bytes,
+        )
+            .into_response()),
+        Value::File {
+            bytes,
+            filename,
+            mime_type,
+            encoding,
+        } => {
+            let mut content_type =
+                mime_type.unwrap_or_else(|| "application/octet-stream".to_owned());
+            if let Some(charset) = encoding {
+                content_type = format!("{content_type}; charset={charset}");
+            }
+            // A quote or a line break in the name would break the header.
+            let safe: String = filename
+                .chars()
+                .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+                .collect();
+            Ok((
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{safe}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        other => Err(ApiError::invalid(format!(
+            "Value of variable with id {name} is not a binary value: it is a {}",
+            other.type_name()
+        ))),
+    }
+}
+
 /// Variables as Camunda answers them: a map by name.
 pub(crate) fn variables_out(vars: &Variables, deserialize: bool) -> BTreeMap<String, VariableOut> {
     vars.iter()

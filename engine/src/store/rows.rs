@@ -24,7 +24,9 @@ impl ToSql for SqlOf<'_> {
             Value::Integer(i) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(*i))),
             Value::Long(i) | Value::Date(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
             Value::Double(d) => ToSqlOutput::Owned(SqlValue::Real(*d)),
-            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Bytes(b) | Value::File { bytes: b, .. } => {
+                ToSqlOutput::Borrowed(ValueRef::Blob(b))
+            }
         })
     }
 }
@@ -40,13 +42,14 @@ pub(crate) fn owned_sql(value: &Value) -> SqlValue {
         Value::Integer(i) => SqlValue::Integer(i64::from(*i)),
         Value::Long(i) | Value::Date(i) => SqlValue::Integer(*i),
         Value::Double(d) => SqlValue::Real(*d),
-        Value::Bytes(b) => SqlValue::Blob(b.clone()),
+        Value::Bytes(b) | Value::File { bytes: b, .. } => SqlValue::Blob(b.clone()),
     }
 }
 
-/// The `info` column of a value: its valueInfo, for Objects only.
+/// The `info` column of a value: its valueInfo, for Objects and Files only.
 pub(crate) fn info_of(value: &Value) -> Option<String> {
-    matches!(value, Value::Object { .. }).then(|| value.value_info().to_string())
+    matches!(value, Value::Object { .. } | Value::File { .. })
+        .then(|| value.value_info().to_string())
 }
 
 /// Reads a value from its `type`, `value` and `info` columns.
@@ -62,9 +65,13 @@ pub(crate) fn value_from(type_name: &str, raw: ValueRef<'_>, info: Option<&str>)
         ValueRef::Real(f) => f as i64,
         _ => 0,
     };
-    if matches!(raw, ValueRef::Null) && type_name != "Object" {
+    if matches!(raw, ValueRef::Null) && type_name != "Object" && type_name != "File" {
         return Value::Null;
     }
+    let info = || -> serde_json::Value {
+        info.and_then(|i| serde_json::from_str(i).ok())
+            .unwrap_or_default()
+    };
     match type_name {
         "String" => Value::String(text()),
         "Boolean" => Value::Boolean(int() != 0),
@@ -83,10 +90,21 @@ pub(crate) fn value_from(type_name: &str, raw: ValueRef<'_>, info: Option<&str>)
             ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
             _ => Vec::new(),
         }),
+        "File" => {
+            let info = info();
+            let field = |k: &str| info.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            Value::File {
+                bytes: match raw {
+                    ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+                    _ => Vec::new(),
+                },
+                filename: field("filename").unwrap_or_default(),
+                mime_type: field("mimeType"),
+                encoding: field("encoding"),
+            }
+        }
         "Object" => {
-            let info: serde_json::Value = info
-                .and_then(|i| serde_json::from_str(i).ok())
-                .unwrap_or_default();
+            let info = info();
             let field = |k: &str| info.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             Value::Object {
                 value: text(),
@@ -238,6 +256,18 @@ mod tests {
             Value::Json("{\"a\":1}".into()),
             Value::Xml("<a/>".into()),
             Value::Bytes(vec![0, 1, 255]),
+            Value::File {
+                bytes: b"invoice".to_vec(),
+                filename: "invoice.txt".into(),
+                mime_type: Some("text/plain".into()),
+                encoding: None,
+            },
+            Value::File {
+                bytes: Vec::new(),
+                filename: "empty.bin".into(),
+                mime_type: None,
+                encoding: None,
+            },
             Value::Object {
                 value: "[1]".into(),
                 object_type_name: Some("java.util.ArrayList".into()),

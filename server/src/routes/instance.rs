@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use baton_engine::{InstanceQuery, ProcessInstance, Value};
 use serde::Deserialize;
@@ -20,7 +20,9 @@ use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
 use crate::params::Params;
-use crate::vars::{VariableIn, VariableOut, VariablesIn, read_variables, variables_out};
+use crate::vars::{
+    VariableIn, VariableOut, VariablesIn, data_response, read_variables, variables_out,
+};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -387,18 +389,8 @@ async fn variable_data(
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    match find_variable(&s, &id, &name).await? {
-        Value::Bytes(bytes) => Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes,
-        )
-            .into_response()),
-        other => Err(ApiError::invalid(format!(
-            "Value of variable with id {name} is not a binary value: it is a {}",
-            other.type_name()
-        ))),
-    }
+    let value = find_variable(&s, &id, &name).await?;
+    data_response(&name, value)
 }
 
 async fn put_variable(

@@ -2,6 +2,7 @@
 
 mod definition;
 mod deployment;
+mod execution;
 mod external_task;
 mod history;
 mod instance;
@@ -25,6 +26,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(deployment::routes())
         .merge(definition::routes())
         .merge(external_task::routes())
+        .merge(execution::routes())
         .merge(instance::routes())
         .merge(history::routes())
         .merge(job::routes())
