@@ -85,6 +85,7 @@ impl JobRow {
     pub(crate) fn to_job(&self) -> Job {
         Job {
             id: self.id.clone(),
+            job_definition_id: job_definition_id(&self.definition_id, &self.activity_id),
             due_date: self.due,
             process_instance_id: self.instance_id.clone(),
             execution_id: self.execution_id.clone(),
@@ -99,6 +100,22 @@ impl JobRow {
             create_time: self.create_time,
         }
     }
+}
+
+/// The id of the job definition of timer `activity_id` in definition `definition_id`.
+///
+/// Camunda keeps a job definition per timer activity of a deployed definition, and
+/// each job names it. Baton keeps none: the id is derived from the two (a name-based
+/// UUID), so it is the same for every job of that timer, in every instance, across
+/// restarts, and differs between definitions and versions.
+pub(crate) fn job_definition_id(definition_id: &str, activity_id: &str) -> String {
+    /// A namespace of Baton's own for these ids.
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x0b47_0e5c_6a1d_4f0b_9d3e_7c2a_1f5e_8d40);
+    uuid::Uuid::new_v5(
+        &NAMESPACE,
+        format!("{definition_id}\n{activity_id}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// Retries and the wait between them, from `camunda:failedJobRetryTimeCycle`

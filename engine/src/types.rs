@@ -530,6 +530,9 @@ pub struct HistoricActivityInstance {
     pub complete_scope: bool,
     /// Its tenant.
     pub tenant_id: Option<String>,
+    /// The top-most calling instance of its instance (the instance itself when it was
+    /// not called).
+    pub root_process_instance_id: Option<String>,
 }
 
 /// A variable in history: its latest value, also after its instance ended.
@@ -608,6 +611,9 @@ pub enum CorrelationResult {
 pub struct Job {
     /// Its id.
     pub id: String,
+    /// Its job definition: the same for every job of one timer activity of one
+    /// process definition.
+    pub job_definition_id: String,
     /// When it falls due.
     pub due_date: i64,
     /// Its instance (`None` for a timer start event).

@@ -398,7 +398,7 @@ impl From<&HistoricActivityInstance> for HistoricActivityDto {
             complete_scope: h.complete_scope,
             tenant_id: h.tenant_id.clone(),
             removal_time: None,
-            root_process_instance_id: None,
+            root_process_instance_id: h.root_process_instance_id.clone(),
         }
     }
 }

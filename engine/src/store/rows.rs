@@ -211,7 +211,8 @@ pub(crate) fn historic_instance_from(r: &Row<'_>) -> rusqlite::Result<HistoricPr
 /// The columns [`historic_activity_from`] reads, in order.
 pub(crate) const HI_ACTIVITY_COLUMNS: &str = "id, parent_id, activity_id, activity_name, activity_type, \
      instance_id, execution_id, definition_id, definition_key, task_id, called_instance_id, start_time, \
-     end_time, canceled, complete_scope, tenant_id";
+     end_time, canceled, complete_scope, tenant_id, \
+     (SELECT p.root_instance_id FROM hi_process_instance p WHERE p.id = hi_activity_instance.instance_id)";
 
 pub(crate) fn historic_activity_from(r: &Row<'_>) -> rusqlite::Result<HistoricActivityInstance> {
     Ok(HistoricActivityInstance {
@@ -231,6 +232,7 @@ pub(crate) fn historic_activity_from(r: &Row<'_>) -> rusqlite::Result<HistoricAc
         canceled: r.get(13)?,
         complete_scope: r.get(14)?,
         tenant_id: r.get(15)?,
+        root_process_instance_id: r.get(16)?,
     })
 }
 

@@ -50,7 +50,7 @@ impl From<&Job> for JobDto {
     fn from(j: &Job) -> Self {
         JobDto {
             id: j.id.clone(),
-            job_definition_id: None,
+            job_definition_id: Some(j.job_definition_id.clone()),
             due_date: date::format(j.due_date),
             process_instance_id: j.process_instance_id.clone(),
             execution_id: j.execution_id.clone(),
@@ -94,6 +94,7 @@ async fn jobs(s: &AppState, p: &Params) -> ApiResult<Vec<Job>> {
     let active = p.flag("active")?;
     let with_exception = p.flag("withException")?;
     let exception = p.str("exceptionMessage");
+    let definition = p.str("jobDefinitionId");
     let tenants = super::Tenants::read(p)?;
     Ok(s.engine
         .jobs(q)
@@ -116,6 +117,9 @@ async fn jobs(s: &AppState, p: &Params) -> ApiResult<Vec<Job>> {
                 && exception
                     .as_deref()
                     .is_none_or(|m| j.exception_message.as_deref() == Some(m))
+                && definition
+                    .as_deref()
+                    .is_none_or(|d| j.job_definition_id == d)
         })
         .collect())
 }
