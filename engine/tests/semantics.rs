@@ -1773,3 +1773,28 @@ async fn the_activity_instance_tree_shows_bodies_and_their_instances() {
     task_ids.sort();
     assert_eq!(tree_ids, task_ids);
 }
+
+#[tokio::test]
+async fn an_element_baton_cannot_run_yet_parks_the_token_with_an_incident_of_its_own() {
+    let (engine, _dir) = engine();
+    let body = format!(
+        r#"{}<bpmn:userTask id="approve" name="Approve" />{}{}{}"#,
+        start_ev("s"),
+        end_ev("e"),
+        flow("f1", "s", "approve"),
+        flow("f2", "approve", "e")
+    );
+    deploy(&engine, &[("u.bpmn", &process("u", &body))]).await;
+    let id = start(&engine, "u", &[]).await;
+    let incidents = incidents_of(&engine, &id).await;
+    let [incident] = &incidents[..] else {
+        panic!("one incident expected: {incidents:?}")
+    };
+    // Not `failedJob`: there is no job to retry.
+    assert_eq!(incident.incident_type, "unsupportedElement");
+    assert_eq!(incident.activity_id, "approve");
+    let message = incident.message.as_deref().unwrap_or_default();
+    assert!(message.contains("userTask of 'approve'"), "{message}");
+    assert!(message.contains("baton validate"), "{message}");
+    assert!(running(&engine, &id).await, "the token waits there");
+}

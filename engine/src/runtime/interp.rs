@@ -46,6 +46,26 @@ pub(crate) struct Run<'a> {
 /// Why a step could not be taken; becomes an incident at the execution.
 type StepResult<T = ()> = Result<T, String>;
 
+/// Why an element could not run.
+enum Stop {
+    /// A step failed (an expression, a gateway with no way out): a `failedJob`
+    /// incident, which new retries resolve.
+    Failed(String),
+    /// Baton cannot run this kind of element yet: an incident of its own type,
+    /// [`UNSUPPORTED_INCIDENT`], which no retry resolves.
+    Unsupported(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Failed(message)
+    }
+}
+
+/// The incident type of an element Baton cannot run yet (a user task, say): not
+/// `failedJob`, since there is no job to retry.
+pub(crate) const UNSUPPORTED_INCIDENT: &str = "unsupportedElement";
+
 impl<'a> Run<'a> {
     /// A run over `inst` that appends its effects to `fx`.
     pub(crate) fn new(inst: &'a mut Instance, fx: &'a mut Vec<Effect>, now: i64) -> Self {
@@ -288,6 +308,11 @@ impl<'a> Run<'a> {
     }
 
     fn fail(&mut self, exec: &str, message: String) {
+        self.incident(exec, "failedJob", message);
+    }
+
+    /// Parks `exec` with an incident of type `kind` saying `message`.
+    fn incident(&mut self, exec: &str, kind: &'static str, message: String) {
         let id = crate::new_id();
         let activity_id = self
             .inst
@@ -299,7 +324,7 @@ impl<'a> Run<'a> {
         }
         self.fx.push(Effect::Incident(IncidentSpec {
             id,
-            kind: "failedJob",
+            kind,
             message,
             exec: exec.to_owned(),
             activity_id,
@@ -349,12 +374,13 @@ impl<'a> Run<'a> {
             .is_some_and(|e| e.kind == ExecKind::Activity);
         let result = if is_activity {
             self.arm_boundaries(exec, node)
+                .map_err(Stop::Failed)
                 .and_then(|()| self.execute_inner(exec, node))
         } else {
             self.execute_inner(exec, node)
         };
-        if let Err(message) = result {
-            self.fail(exec, message);
+        if let Err(stop) = result {
+            self.stop(exec, stop);
         }
     }
 
@@ -363,12 +389,20 @@ impl<'a> Run<'a> {
         let Some(node) = self.node_of(exec) else {
             return;
         };
-        if let Err(message) = self.execute_inner(exec, node) {
-            self.fail(exec, message);
+        if let Err(stop) = self.execute_inner(exec, node) {
+            self.stop(exec, stop);
         }
     }
 
-    fn execute_inner(&mut self, exec: &str, node: NodeId) -> StepResult {
+    /// Parks `exec` with the incident `stop` calls for.
+    fn stop(&mut self, exec: &str, stop: Stop) {
+        match stop {
+            Stop::Failed(message) => self.fail(exec, message),
+            Stop::Unsupported(message) => self.incident(exec, UNSUPPORTED_INCIDENT, message),
+        }
+    }
+
+    fn execute_inner(&mut self, exec: &str, node: NodeId) -> Result<(), Stop> {
         let graph = self.inst.graph.clone();
         let n = graph.process.node(node);
         for param in &n.input_output.inputs {
@@ -408,7 +442,7 @@ impl<'a> Run<'a> {
                     }
                     _ => self.end_token(exec, true),
                 },
-                Some(other) => return Err(unsupported(n, other.name())),
+                Some(other) => return Err(Stop::Unsupported(unsupported(n, other.name()))),
             },
             NodeKind::Task(task) => match (&task.kind, &task.implementation) {
                 (_, Implementation::External { topic, priority }) => {
@@ -442,7 +476,7 @@ impl<'a> Run<'a> {
                         e.wait = Wait::Event;
                     }
                 }
-                (kind, _) => return Err(unsupported(n, kind.element_name())),
+                (kind, _) => return Err(Stop::Unsupported(unsupported(n, kind.element_name()))),
             },
             NodeKind::Gateway(g) => {
                 let flows = match g.kind {
@@ -475,7 +509,7 @@ impl<'a> Run<'a> {
                         return Ok(());
                     }
                     GatewayKind::Complex => {
-                        return Err(unsupported(n, g.kind.element_name()));
+                        return Err(Stop::Unsupported(unsupported(n, g.kind.element_name())));
                     }
                 };
                 self.leave(exec, &flows);
@@ -497,7 +531,9 @@ impl<'a> Run<'a> {
             NodeKind::CallActivity(call) => {
                 let key = match &call.called_element {
                     Some(e) => self.eval_string(exec, e.as_str())?,
-                    None => return Err(format!("call activity '{}' names no process", n.id)),
+                    None => {
+                        return Err(format!("call activity '{}' names no process", n.id).into());
+                    }
                 };
                 let binding = match &call.binding {
                     CalledElementBinding::Latest => Binding::Latest,
@@ -565,7 +601,8 @@ impl<'a> Run<'a> {
                             "no catching link event named '{}' for '{}'",
                             name.as_deref().unwrap_or(""),
                             n.id
-                        ));
+                        )
+                        .into());
                     };
                     let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
                         return Ok(());
@@ -588,7 +625,7 @@ impl<'a> Run<'a> {
                         self.complete_activity(exec);
                     }
                 }
-                Some(other) => return Err(unsupported(n, other.name())),
+                Some(other) => return Err(Stop::Unsupported(unsupported(n, other.name()))),
             },
             NodeKind::IntermediateCatchEvent(EventDefinition::Link(_)) => {
                 self.complete_activity(exec);
@@ -1709,7 +1746,8 @@ fn activity_default(n: &Node) -> Option<FlowId> {
 
 fn unsupported(n: &Node, what: &str) -> String {
     format!(
-        "Baton cannot run the {what} of '{}' yet; it arrives with events, timers and user tasks",
+        "Baton cannot run the {what} of '{}' yet, so the token waits here (`baton validate` \
+         warns about such elements before they are deployed)",
         n.id
     )
 }
