@@ -159,7 +159,7 @@ async fn environment_variables_configure_it_and_sigterm_answers_long_polls() {
 }
 
 #[tokio::test]
-async fn a_restart_on_the_same_file_keeps_instances_and_versions() {
+async fn a_clean_stop_leaves_only_the_file_and_a_restart_keeps_instances_and_versions() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = dir.path().join("baton.db");
     let model = dir.path().join("served.bpmn");
@@ -180,8 +180,17 @@ async fn a_restart_on_the_same_file_keeps_instances_and_versions() {
         )
         .await;
     let id = started["id"].as_str().expect("an instance id").to_owned();
+    // Queried too, so that read connections are open when it stops.
+    assert_eq!(baton.get(&format!("/process-instance/{id}")).await["id"], id);
     let (status, _) = baton.terminate().await;
     assert!(status.success());
+    // A clean stop leaves the database file alone: the WAL was copied into it.
+    for leftover in ["baton.db-wal", "baton.db-shm"] {
+        assert!(
+            !dir.path().join(leftover).exists(),
+            "{leftover} is left after a clean stop"
+        );
+    }
 
     let baton = serve(&args, &[]).await;
     let defs = baton.get("/process-definition?key=served").await;

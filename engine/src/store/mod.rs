@@ -301,11 +301,14 @@ impl Store {
     }
 
     /// Stops the writer after the commands already queued, and waits for it.
+    ///
+    /// The write connection closes last: SQLite then copies the whole WAL into the
+    /// database file and deletes the `-wal` and `-shm` files, so a cleanly stopped
+    /// Baton leaves only its database file. (A read connection cannot, and a
+    /// connection that is not the last one may not.)
     pub(crate) fn close(&self) {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = handle {
-            let _ = handle.join();
+        if let Some(readers) = &self.readers {
+            readers.close();
         }
         let checkpointer = self
             .checkpointer
@@ -316,8 +319,10 @@ impl Store {
             drop(stop);
             let _ = handle.join();
         }
-        if let Some(readers) = &self.readers {
-            readers.close();
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
         }
     }
 }
