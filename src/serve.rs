@@ -58,6 +58,11 @@ pub(crate) struct Serve {
     /// limit less 64).
     #[arg(long, env = "BATON_MAX_CONNECTIONS", default_value = "10000")]
     max_connections: NonZeroUsize,
+    /// How often to log a one-line summary of what the engine did (instances
+    /// started and ended, tasks completed, incidents), when it did anything; `0`
+    /// for never.
+    #[arg(long, env = "BATON_SUMMARY_EVERY", value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    summary_every: Duration,
 }
 
 /// Reads a duration: a whole number with `ms`, `s` or `m` after it, or alone
@@ -173,6 +178,9 @@ impl Serve {
             ready_ms = started.elapsed().as_secs_f64() * 1000.0,
             "ready"
         );
+        if let Some(every) = bound(self.summary_every) {
+            tokio::spawn(summarise(engine.clone(), every));
+        }
         // The server stops at SIGINT or SIGTERM, or when the engine stops for good
         // (its database file was replaced or deleted): then with that error.
         let watched = engine.clone();
@@ -218,6 +226,45 @@ fn normalise_base(base: &str) -> String {
         String::new()
     } else {
         format!("/{trimmed}")
+    }
+}
+
+/// Logs, every `every`, one line of what the engine did in that time, if anything.
+async fn summarise(engine: Engine, every: Duration) {
+    let mut last = engine.activity();
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let now = engine.activity();
+        let done = now.since(last);
+        last = now;
+        if done == baton::engine::Activity::default() {
+            continue;
+        }
+        tracing::info!(
+            instances_started = done.instances_started,
+            instances_ended = done.instances_ended,
+            tasks_completed = done.tasks_completed,
+            incidents = done.incidents,
+            "in the last {}: {} instance(s) started, {} ended, {} external task(s) completed, \
+             {} incident(s)",
+            humantime(every),
+            done.instances_started,
+            done.instances_ended,
+            done.tasks_completed,
+            done.incidents
+        );
+    }
+}
+
+/// `60 s`, `500 ms`.
+fn humantime(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
     }
 }
 
@@ -309,9 +356,7 @@ async fn deploy(engine: &Engine, paths: &[PathBuf]) -> anyhow::Result<()> {
         .await;
     match result {
         Ok(r) => {
-            for d in &r.definitions {
-                tracing::info!(definition = %d.id, resource = %d.resource_name, "deployed");
-            }
+            // The engine logs what it deployed, and which versions.
             eprintln!(
                 "baton: deployed {} file(s), {} new process definition(s)",
                 files.len(),

@@ -181,7 +181,10 @@ async fn a_clean_stop_leaves_only_the_file_and_a_restart_keeps_instances_and_ver
         .await;
     let id = started["id"].as_str().expect("an instance id").to_owned();
     // Queried too, so that read connections are open when it stops.
-    assert_eq!(baton.get(&format!("/process-instance/{id}")).await["id"], id);
+    assert_eq!(
+        baton.get(&format!("/process-instance/{id}")).await["id"],
+        id
+    );
     let (status, _) = baton.terminate().await;
     assert!(status.success());
     // A clean stop leaves the database file alone: the WAL was copied into it.
@@ -358,5 +361,67 @@ async fn a_database_file_replaced_under_it_stops_it_with_an_error_naming_the_fil
         std::fs::read(&db).expect("the new file"),
         b"a restored database",
         "the file now at the path is not written"
+    );
+}
+
+#[tokio::test]
+async fn the_default_log_says_what_was_deployed_and_sums_up_activity() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_model(dir.path(), "served.bpmn", MODEL);
+    let baton = serve(
+        &[
+            "--port",
+            "0",
+            "--db",
+            ":memory:",
+            "--deploy",
+            dir.path()
+                .join("served.bpmn")
+                .to_str()
+                .expect("a UTF-8 path"),
+            "--summary-every",
+            "200ms",
+        ],
+        &[],
+    )
+    .await;
+    for _ in 0..3 {
+        baton
+            .post("/process-definition/key/served/start", json!({}))
+            .await;
+    }
+    // Two summaries' time: one with the starts, then a quiet one that logs nothing.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (status, stderr) = baton.terminate().await;
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("deployed served v1 (served.bpmn)"),
+        "{stderr}"
+    );
+    let summaries: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("in the last 200 ms"))
+        .collect();
+    // The starts fall in one period, or straddle two; the quiet ones log nothing.
+    assert!(
+        (1..=2).contains(&summaries.len()),
+        "only when something happened: {stderr}"
+    );
+    let started: u64 = summaries
+        .iter()
+        .filter_map(|l| {
+            let (_, rest) = l.split_once("instances_started=")?;
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(started, 3, "{stderr}");
+    assert!(
+        summaries
+            .iter()
+            .all(|l| l.contains(" 0 external task(s) completed, 0 incident(s)")),
+        "{stderr}"
     );
 }

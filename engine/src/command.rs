@@ -37,6 +37,8 @@ pub(crate) struct Ctx<'c, 's> {
     pub tasks_changed: bool,
     /// Set by a command that created or changed jobs.
     pub jobs_changed: bool,
+    /// What this command did, counted once it commits.
+    pub activity: crate::types::Activity,
     /// This command's activity- and process-instance history, written with its group.
     hist: &'c mut Batch,
     /// The writer's cache of running instances.
@@ -60,6 +62,7 @@ impl<'c, 's> Ctx<'c, 's> {
             order: Vec::new(),
             tasks_changed: false,
             jobs_changed: false,
+            activity: crate::types::Activity::default(),
             hist,
             cache,
         }
@@ -852,6 +855,7 @@ impl<'c, 's> Ctx<'c, 's> {
         self.waiting_exec(&task)?;
         self.delete_read_task(&task)?;
         self.set_task_variables(&task.instance, &task.exec, variables, local)?;
+        self.activity.tasks_completed += 1;
         self.step(&task.instance, |run| run.complete(&task.exec))
     }
 
@@ -960,6 +964,7 @@ impl<'c, 's> Ctx<'c, 's> {
     // ----- incidents and history -----
 
     pub(crate) fn insert_incident(&mut self, i: &IncidentRow<'_>) -> Result<()> {
+        self.activity.incidents += 1;
         self.conn
             .prepare_cached(
                 "INSERT INTO incident (id, type, message, create_time, instance_id, execution_id, \
@@ -1130,6 +1135,12 @@ impl<'c, 's> Ctx<'c, 's> {
                 continue;
             };
             self.write_instance(&inst)?;
+            if inst.is_new {
+                self.activity.instances_started += 1;
+            }
+            if inst.ended.is_some() {
+                self.activity.instances_ended += 1;
+            }
             if let Some(inst) = as_written(inst) {
                 self.cache.stage(id, inst);
             }
@@ -1137,6 +1148,7 @@ impl<'c, 's> Ctx<'c, 's> {
         Ok(crate::store::Changed {
             tasks: self.tasks_changed,
             jobs: self.jobs_changed,
+            activity: self.activity,
         })
     }
 

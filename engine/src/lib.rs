@@ -126,6 +126,8 @@ pub(crate) struct Shared {
     pub(crate) job_events: watch::Sender<u64>,
     /// The last history sequence number given out (used by the writer only).
     pub(crate) hist_seq: std::sync::atomic::AtomicI64,
+    /// What the committed commands did since the engine opened.
+    pub(crate) activity: std::sync::Mutex<Activity>,
 }
 
 /// An open engine. Cheap to clone; every clone is the same engine.
@@ -160,6 +162,31 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Logs a committed deployment at info: what was deployed, and which versions.
+fn log_deployment(r: &DeploymentResult) {
+    let d = &r.deployment;
+    if r.definitions.is_empty() {
+        tracing::info!(
+            deployment = %d.id,
+            name = d.name.as_deref().unwrap_or(""),
+            "deployed, no new process definition (unchanged, or none in it)"
+        );
+        return;
+    }
+    let versions: Vec<String> = r
+        .definitions
+        .iter()
+        .map(|p| format!("{} v{} ({})", p.key, p.version, p.resource_name))
+        .collect();
+    tracing::info!(
+        deployment = %d.id,
+        name = d.name.as_deref().unwrap_or(""),
+        tenant = d.tenant_id.as_deref().unwrap_or(""),
+        "deployed {}",
+        versions.join(", ")
+    );
+}
+
 /// A fresh id (a time-ordered UUID, so new rows land at the end of their indexes).
 pub(crate) fn new_id() -> String {
     id::new_id()
@@ -181,6 +208,7 @@ impl Engine {
             task_events,
             job_events,
             hist_seq: std::sync::atomic::AtomicI64::new(0),
+            activity: std::sync::Mutex::new(Activity::default()),
         });
         let notify = shared.clone();
         let seq = shared.clone();
@@ -197,6 +225,10 @@ impl Engine {
                 Ok(())
             },
             Box::new(move |changed: store::Changed| {
+                if changed.activity != Activity::default() {
+                    let mut activity = notify.activity.lock().unwrap_or_else(|p| p.into_inner());
+                    *activity = activity.plus(changed.activity);
+                }
                 if changed.tasks {
                     notify.task_events.send_modify(|v| *v = v.wrapping_add(1));
                 }
@@ -230,6 +262,17 @@ impl Engine {
     /// call fails with that error; nothing more is written. `baton serve` exits on it.
     pub async fn failed(&self) -> Error {
         self.inner.store.stopped().await
+    }
+
+    /// What the engine did since it opened (instances started and ended, tasks
+    /// completed, incidents raised), counting only what committed.
+    pub fn activity(&self) -> Activity {
+        *self
+            .inner
+            .shared
+            .activity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The engine's clock reading, in milliseconds since the epoch.
@@ -287,10 +330,13 @@ impl Engine {
         })
         .await
         .map_err(|e| Error::Internal(format!("deployment parsing failed: {e}")))??;
-        self.command(move |ctx| {
-            deploy::deploy(ctx, &shared.cache, parsed.0.clone(), parsed.1.clone())
-        })
-        .await
+        let result = self
+            .command(move |ctx| {
+                deploy::deploy(ctx, &shared.cache, parsed.0.clone(), parsed.1.clone())
+            })
+            .await?;
+        log_deployment(&result);
+        Ok(result)
     }
 
     /// Deletes a deployment with its resources and process definitions. With

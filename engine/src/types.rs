@@ -660,3 +660,41 @@ pub struct JobQuery {
     /// Only jobs due now.
     pub executable: bool,
 }
+
+/// What the engine has done since it opened, counted at each commit (so a command
+/// that failed counts for nothing): for a periodic summary in a log, say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Process instances started.
+    pub instances_started: u64,
+    /// Process instances that ended (completed, or cancelled from outside or inside).
+    pub instances_ended: u64,
+    /// External tasks completed by workers.
+    pub tasks_completed: u64,
+    /// Incidents raised.
+    pub incidents: u64,
+}
+
+impl Activity {
+    /// Both counts together.
+    pub fn plus(self, other: Activity) -> Activity {
+        Activity {
+            instances_started: self.instances_started + other.instances_started,
+            instances_ended: self.instances_ended + other.instances_ended,
+            tasks_completed: self.tasks_completed + other.tasks_completed,
+            incidents: self.incidents + other.incidents,
+        }
+    }
+
+    /// What happened between `earlier` and this count.
+    pub fn since(self, earlier: Activity) -> Activity {
+        Activity {
+            instances_started: self
+                .instances_started
+                .saturating_sub(earlier.instances_started),
+            instances_ended: self.instances_ended.saturating_sub(earlier.instances_ended),
+            tasks_completed: self.tasks_completed.saturating_sub(earlier.tasks_completed),
+            incidents: self.incidents.saturating_sub(earlier.incidents),
+        }
+    }
+}

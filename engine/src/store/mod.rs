@@ -83,6 +83,8 @@ pub(crate) struct Changed {
     pub tasks: bool,
     /// Jobs were created or changed (the job executor looks again).
     pub jobs: bool,
+    /// What the commands did, for the engine's counts.
+    pub activity: crate::types::Activity,
 }
 
 impl Changed {
@@ -91,6 +93,7 @@ impl Changed {
         Changed {
             tasks: self.tasks || other.tasks,
             jobs: self.jobs || other.jobs,
+            activity: self.activity.plus(other.activity),
         }
     }
 }
