@@ -13,9 +13,10 @@
 use std::collections::HashMap;
 
 use crate::calls;
-use crate::expr;
+use crate::expr::{self, ExprKind, Part, Template};
 use crate::model::*;
 use crate::problem::{Code, Position, Problem};
+use crate::timer::{self, TimerKind};
 use crate::xml::{Element, Ns};
 
 /// BPMN elements that carry no execution semantics; read as nothing, silently.
@@ -680,7 +681,7 @@ impl Builder {
                 loop_maximum: standard.attr("loopMaximum").map(str::to_owned),
             });
         }
-        node.kind = self.node_kind(element, &node.id, context);
+        node.kind = self.node_kind(element, &node.id, parent, context);
         if node.kind.is_activity() {
             if let Some(flow) = element.attr("default") {
                 node.default_flow = lookup(context.flow_ids, flow).copied();
@@ -700,7 +701,13 @@ impl Builder {
         node
     }
 
-    fn node_kind(&mut self, element: &Element, id: &str, context: &Context<'_>) -> NodeKind {
+    fn node_kind(
+        &mut self,
+        element: &Element,
+        id: &str,
+        parent: Option<NodeId>,
+        context: &Context<'_>,
+    ) -> NodeKind {
         match element.local() {
             "startEvent" => {
                 let is_interrupting = self.bool_attr(
@@ -709,8 +716,14 @@ impl Builder {
                     "isInterrupting",
                     true,
                 );
+                // The engine schedules a process's own timer start events when it is deployed.
+                let when = if parent.is_none() {
+                    Evaluated::AtDeployment
+                } else {
+                    Evaluated::AtRunTime
+                };
                 let mut start = StartEvent {
-                    event: self.event_definition(element, context),
+                    event: self.event_definition(element, context, when),
                     is_interrupting,
                     initiator: element.camunda("initiator").map(str::to_owned),
                     form_key: element.camunda("formKey").map(str::to_owned),
@@ -722,21 +735,23 @@ impl Builder {
                 NodeKind::StartEvent(start)
             }
             "endEvent" => NodeKind::EndEvent(EndEvent {
-                event: self.event_definition(element, context),
+                event: self.event_definition(element, context, Evaluated::AtRunTime),
             }),
-            "intermediateCatchEvent" => match self.event_definition(element, context) {
-                Some(event) => NodeKind::IntermediateCatchEvent(event),
-                None => {
-                    self.problem(
+            "intermediateCatchEvent" => {
+                match self.event_definition(element, context, Evaluated::AtRunTime) {
+                    Some(event) => NodeKind::IntermediateCatchEvent(event),
+                    None => {
+                        self.problem(
                         Code::MissingAttribute,
                         element,
                         format!("intermediate catch event '{id}' has no event definition: what does it wait for?"),
                     );
-                    NodeKind::IntermediateThrowEvent(ThrowEvent { event: None })
+                        NodeKind::IntermediateThrowEvent(ThrowEvent { event: None })
+                    }
                 }
-            },
+            }
             "intermediateThrowEvent" => NodeKind::IntermediateThrowEvent(ThrowEvent {
-                event: self.event_definition(element, context),
+                event: self.event_definition(element, context, Evaluated::AtRunTime),
             }),
             "boundaryEvent" => self.boundary_event(element, id, context),
             "subProcess" | "transaction" => NodeKind::SubProcess(SubProcess {
@@ -811,7 +826,7 @@ impl Builder {
                 resolved
             }
         };
-        let event = self.event_definition(element, context);
+        let event = self.event_definition(element, context, Evaluated::AtRunTime);
         if event.is_none() {
             self.problem(
                 Code::MissingAttribute,
@@ -835,6 +850,7 @@ impl Builder {
         &mut self,
         element: &Element,
         context: &Context<'_>,
+        when: Evaluated,
     ) -> Option<EventDefinition> {
         let definitions: Vec<&Element> = element
             .children
@@ -920,7 +936,7 @@ impl Builder {
                     .camunda("escalationCodeVariable")
                     .map(str::to_owned),
             }),
-            "timerEventDefinition" => self.timer(definition, &owner)?,
+            "timerEventDefinition" => self.timer(definition, &owner, when)?,
             "conditionalEventDefinition" => {
                 let condition = match definition.child(Ns::Bpmn, "condition") {
                     Some(condition) => {
@@ -1029,18 +1045,25 @@ impl Builder {
         })
     }
 
-    fn timer(&mut self, definition: &Element, owner: &str) -> Option<EventDefinition> {
+    fn timer(
+        &mut self,
+        definition: &Element,
+        owner: &str,
+        when: Evaluated,
+    ) -> Option<EventDefinition> {
         let mut found = Vec::new();
-        for (local, make) in [
-            ("timeDate", Timer::Date as fn(Expression) -> Timer),
-            ("timeDuration", Timer::Duration),
-            ("timeCycle", Timer::Cycle),
+        for (kind, make) in [
+            (TimerKind::Date, Timer::Date as fn(Expression) -> Timer),
+            (TimerKind::Duration, Timer::Duration),
+            (TimerKind::Cycle, Timer::Cycle),
         ] {
+            let local = kind.element();
             if let Some(child) = definition.child(Ns::Bpmn, local) {
                 match child.trimmed_text() {
                     Some(text) => {
                         let text = text.to_owned();
                         let expression = self.expression(child, local, &text);
+                        self.timer_text(child, owner, kind, &text, when);
                         found.push(make(expression));
                     }
                     None => self.problem(
@@ -1071,6 +1094,44 @@ impl Builder {
                 None
             }
         }
+    }
+
+    /// Checks a timer's text with the grammar the engine schedules it with, as far as
+    /// its value is known before the timer is created: literal text and string
+    /// literals always, `now()` and `dateTime()` as dates. A timer start event of the
+    /// process is scheduled when the process is deployed, with no instance and no
+    /// variables, so there anything else is refused: deployment would fail on it.
+    fn timer_text(
+        &mut self,
+        element: &Element,
+        owner: &str,
+        kind: TimerKind,
+        text: &str,
+        when: Evaluated,
+    ) {
+        let Ok(template) = expr::parse(text) else {
+            return; // Reported by `expression`.
+        };
+        if calls::unsupported_call(&template).is_some() {
+            return; // Reported by `expression`.
+        }
+        let message = match (known_value(&template), when) {
+            (Known::Text(value), _) => match timer::parse(kind, &value) {
+                Ok(_) => return,
+                Err(error) => format!("the timer of {owner} has an {error}"),
+            },
+            (Known::Date, _) if kind == TimerKind::Date => return,
+            (Known::Date, _) => format!(
+                "the {kind} of {owner} is a date (now() or dateTime()), which only a timeDate can be"
+            ),
+            (Known::Unknown(what), Evaluated::AtDeployment) => format!(
+                "the {kind} of {owner} {what}, but it is evaluated when the process is deployed, \
+                 before any instance or variable exists; write the value itself (such as PT5M), \
+                 a string literal, or now() in a timeDate"
+            ),
+            (Known::Unknown(_), Evaluated::AtRunTime) => return,
+        };
+        self.problem(Code::InvalidValue, element, message);
     }
 
     /// `camunda:type`, `topic`, `class`, `expression`, ... of a service-like element.
@@ -1629,6 +1690,73 @@ impl Builder {
                 Ns::Other | Ns::None => {}
             }
         }
+    }
+}
+
+/// When the engine evaluates an event's expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evaluated {
+    /// When the process is deployed: a timer start event of the process.
+    AtDeployment,
+    /// When a token arrives or a scope starts, with the instance's variables.
+    AtRunTime,
+}
+
+/// What an expression's value is before it is evaluated.
+enum Known {
+    /// Text: literal text and string literals.
+    Text(String),
+    /// A date: `now()` or `dateTime()` alone.
+    Date,
+    /// Only evaluation can tell; the string says what it depends on.
+    Unknown(String),
+}
+
+/// The value of `template` as far as it is known without evaluating it: what the
+/// engine's evaluation gives for literal text, string literals, and `now()` or
+/// `dateTime()` alone (a date, which the engine formats as a date-time).
+fn known_value(template: &Template) -> Known {
+    if let Some(expression) = template.as_single() {
+        match &expression.kind {
+            ExprKind::Call {
+                target: None,
+                name,
+                args,
+            } if args.is_empty() && (name == "now" || name == "dateTime") => return Known::Date,
+            ExprKind::String(_) => {}
+            _ => return Known::Unknown(dependency(template)),
+        }
+    }
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            Part::Text(literal) => text.push_str(literal),
+            Part::Expr(expression) => match &expression.kind {
+                ExprKind::String(literal) => text.push_str(literal),
+                _ => return Known::Unknown(dependency(template)),
+            },
+        }
+    }
+    Known::Text(text)
+}
+
+/// What a template's value depends on, for messages ("reads the variable 'x'"): its
+/// first variable, else its first function.
+fn dependency(template: &Template) -> String {
+    let mut variable = None;
+    let mut function = None;
+    template.walk(&mut |node| match &node.kind {
+        ExprKind::Ident(name) if variable.is_none() => variable = Some(name.clone()),
+        ExprKind::Call {
+            target: None, name, ..
+        } if function.is_none() => function = Some(name.clone()),
+        _ => {}
+    });
+    match (variable, function) {
+        (Some(name), _) if name == "execution" => "reads the execution".to_owned(),
+        (Some(name), _) => format!("reads the variable '{name}'"),
+        (None, Some(name)) => format!("calls {name}(...)"),
+        (None, None) => "is computed".to_owned(),
     }
 }
 

@@ -25,12 +25,18 @@
 //! - `timeDate`: an ISO 8601 date-time `2026-01-01T10:00:00Z`, with `Z`, `+02:00`,
 //!   `+0200`, `+02` or no offset (UTC), optional seconds and fraction of a second; a
 //!   date alone (`2026-01-01`, midnight UTC). Like Camunda's `DueDateBusinessCalendar`,
-//!   a duration (`PT5M`) is accepted too and counts from the timer's creation.
+//!   a duration (`PT5M`) is accepted too and counts from the timer's creation; an
+//!   interval (`R3/PT5M`) is not, there as here.
 //! - `timeDuration`: an ISO 8601 duration `PnYnMnWnDTnHnMnS` (each part optional, in
 //!   that order, at least one present; only seconds may have a fraction). Years and
 //!   months are calendar years and months, added one field after the other as
 //!   `javax.xml.datatype.Duration.addTo` does, keeping the time of day and clamping the
-//!   day of month (Jan 31 + `P1M` = Feb 28, or Feb 29 in a leap year).
+//!   day of month (Jan 31 + `P1M` = Feb 28, or Feb 29 in a leap year). Like Camunda's
+//!   `DurationBusinessCalendar`, which reads it with `DurationHelper`, a timeDuration
+//!   may also be an interval: `R10/PT5S` (and every other repeating interval) is due
+//!   once, at its first occurrence after the timer's creation (five seconds later),
+//!   and never repeats, since Camunda gives only cycle timers a repeat; `<start>/PT1H`
+//!   is due at the start plus the period; `PT1H/<end>` and `<start>/<end>` at the end.
 //! - `timeCycle`: an ISO 8601 repeating interval (`R3/PT10M`, `R/PT1H`,
 //!   `R3/<start>/P1D`, `R3/PT1M/<end>`, `R3/<start>/<end>`), or a Quartz cron
 //!   expression (`0 15 10 ? * MON-FRI`), see [`Cron`].
@@ -73,7 +79,9 @@
 //!   month and four days.
 //! - Camunda anchors `R3/PT10M` at the creation time cut to whole seconds, so its
 //!   second and later due times lose the first one's milliseconds; Baton keeps them.
-//! - A cycle's period must not be zero (Camunda loops forever on `R/PT0S`); `R-1` and
+//! - Periods longer than 1000 years are refused, so that every accepted text falls due
+//!   within the years 1 to 9999 (Java's dates go further).
+//! - A repeating interval's period must not be zero (Camunda loops forever on `R/PT0S`); `R-1` and
 //!   other negative counts are refused (Camunda treats them as `R0`).
 //! - Date-times must lie within the years 0001 to 9999. Joda's rarer ISO forms (week
 //!   dates `2026-W01-1`, ordinal dates, the basic format without separators, a time
@@ -106,8 +114,10 @@ const MAX_YEAR: i64 = 9999;
 const CRON_FIRST_YEAR: i64 = 1970;
 /// The last year a cron expression is evaluated in; after it, there is no next time.
 const CRON_LAST_YEAR: i64 = 2299;
-/// The longest period accepted, in years.
-const MAX_PERIOD_YEARS: i64 = 10_000;
+/// The longest period accepted, in years: short enough that a timer created before
+/// the year 8990 always falls due within the calendar (deployment refuses a timer
+/// start event that never falls due, so validation must refuse such a text first).
+const MAX_PERIOD_YEARS: i64 = 1_000;
 /// How much of a rejected text an error message quotes, in characters.
 const QUOTE_CHARS: usize = 120;
 
@@ -188,6 +198,9 @@ enum Plan {
     After(Period),
     /// An ISO 8601 repeating interval (`timeCycle` starting with `R`).
     Repeat(Repeat),
+    /// A repeating interval in a `timeDuration`: due once, at its first candidate
+    /// after the timer's creation, as Camunda's `DurationHelper.getDateAfter` computes.
+    Once(Repeat),
     /// A Quartz cron expression (any other `timeCycle`).
     Cron(Box<Cron>),
 }
@@ -219,7 +232,7 @@ impl Schedule {
         match &self.plan {
             Plan::At(at) => Some(*at),
             Plan::After(period) => period.add_to(now),
-            Plan::Repeat(repeat) => Some(repeat.first(now).unwrap_or(now)),
+            Plan::Repeat(repeat) | Plan::Once(repeat) => Some(repeat.first(now).unwrap_or(now)),
             Plan::Cron(cron) => Some(cron.after(now).unwrap_or(now)),
         }
     }
@@ -234,7 +247,7 @@ impl Schedule {
     /// others find their place in the cycle from `previous_due`.
     pub fn next(&self, previous_due: i64, fired_count: u32) -> Option<i64> {
         match &self.plan {
-            Plan::At(_) | Plan::After(_) => None,
+            Plan::At(_) | Plan::After(_) | Plan::Once(_) => None,
             Plan::Repeat(repeat) => repeat.next(previous_due, fired_count),
             Plan::Cron(cron) => cron.after(previous_due),
         }
@@ -526,14 +539,13 @@ fn parse_period(text: &str) -> Result<Period, String> {
     if parts == 0 {
         return Err(format!("it has no parts; {SYNTAX}"));
     }
-    let longest_millis = MAX_PERIOD_YEARS * 366 * DAY_MS;
-    if period.years > MAX_PERIOD_YEARS
-        || period.months / 12 > MAX_PERIOD_YEARS
-        || period.millis > longest_millis
-    {
-        return Err(format!("it is longer than {MAX_PERIOD_YEARS} years"));
+    // Measured from 0001-01-01, all parts together, with the calendar's own years.
+    let from = days_from_civil(MIN_YEAR, 1, 1) * DAY_MS;
+    let limit = days_from_civil(MIN_YEAR + MAX_PERIOD_YEARS, 1, 1) * DAY_MS;
+    match period.add_to(from) {
+        Some(end) if end <= limit => Ok(period),
+        _ => Err(format!("it is longer than {MAX_PERIOD_YEARS} years")),
     }
-    Ok(period)
 }
 
 // ---------------------------------------------------------------------------------
@@ -667,26 +679,68 @@ fn parse_date_plan(text: &str) -> Result<Plan, String> {
     if text.is_empty() {
         return Err("it is empty".to_owned());
     }
+    if text.starts_with('R') {
+        // Camunda's DueDateBusinessCalendar reads a duration or a date, never an interval.
+        return Err(
+            "a repeating interval (R...) belongs in a timeCycle, or in a timeDuration to \
+             wait once; a timeDate is a date-time such as 2026-01-01T10:00:00Z, or a duration"
+                .to_owned(),
+        );
+    }
     if text.starts_with('P') {
         return parse_period(text).map(Plan::After);
     }
     parse_date_time(text).map(Plan::At)
 }
 
-/// A `timeDuration`: one duration.
+/// A `timeDuration`: whatever Camunda's `DurationHelper` reads, due once at its
+/// `getDateAfter(now)` (`DurationBusinessCalendar`; only a cycle timer repeats):
+///
+/// - a duration, `PT5M`: that long after the timer's creation;
+/// - a repeating interval, `R3/PT10M`, `R3/<start>/P1D` or `R3/PT1M/<end>`: its first
+///   candidate after the creation, as for a cycle (`R10/PT5S` waits five seconds, once);
+/// - an interval `<start>/PT1H`: the start plus the period; `PT1H/<end>` and
+///   `<start>/<end>`: the end.
 fn parse_duration_plan(text: &str) -> Result<Plan, String> {
+    const SYNTAX: &str = "a timeDuration is a duration such as PT5M, or an interval \
+                          <start>/PT5M, PT5M/<end>, <start>/<end> or R3/PT5M";
     if text.is_empty() {
         return Err("it is empty".to_owned());
     }
     if text.starts_with('R') {
-        return Err(
-            "a repeating interval (R...) belongs in a timeCycle, not a timeDuration".to_owned(),
-        );
+        return parse_repeat(text).map(Plan::Once);
     }
-    if text.contains('/') {
-        return Err("a timeDuration is one duration, such as PT5M".to_owned());
+    let is_period = |part: &str| part.starts_with('P');
+    match text.split('/').collect::<Vec<_>>()[..] {
+        [period] if is_period(period) => parse_period(period).map(Plan::After),
+        [date] if parse_date_time(date).is_ok() => {
+            Err(format!("{SYNTAX}; for a date and time, use a timeDate"))
+        }
+        [other] => parse_period(other).map(Plan::After),
+        [first, second] if is_period(first) && is_period(second) => {
+            Err(format!("it has two durations; {SYNTAX}"))
+        }
+        [period, end] if is_period(period) => {
+            parse_period(period)?;
+            parse_date_time(end).map(Plan::At)
+        }
+        [start, period] if is_period(period) => {
+            let start = parse_date_time(start)?;
+            parse_period(period)?
+                .add_to(start)
+                .map(Plan::At)
+                .ok_or_else(|| {
+                    "its start plus its duration lies outside the years 0001 to 9999".to_owned()
+                })
+        }
+        [start, end] => {
+            parse_date_time(start)?;
+            parse_date_time(end).map(Plan::At)
+        }
+        _ => Err(format!(
+            "{SYNTAX}; it has at most two parts separated by '/' (three with R)"
+        )),
     }
-    parse_period(text).map(Plan::After)
 }
 
 /// A `timeCycle`: a repeating interval when it starts with `R` (as Camunda's
@@ -788,7 +842,7 @@ fn parse_repeat(text: &str) -> Result<Repeat, String> {
         _ => return Err(SYNTAX.to_owned()),
     };
     if period.is_zero() {
-        return Err("the period of a cycle must not be zero".to_owned());
+        return Err("the period of a repeating interval must not be zero".to_owned());
     }
     Ok(Repeat {
         times,
@@ -1614,6 +1668,107 @@ mod tests {
         assert_eq!(from("P22W", epoch), "1970-06-04T00:00:00.000Z");
     }
 
+    /// Camunda reads a `timeDuration` with its `DurationHelper`, which also reads
+    /// repeating intervals and intervals with a start or an end: the timer is due once,
+    /// at `getDateAfter(now)`, and never repeats (only a cycle timer gets a repeat).
+    #[test]
+    fn a_time_duration_reads_every_interval_camundas_duration_helper_reads() {
+        let now = "2026-03-10T08:30:00Z";
+        let from = |text: &str| {
+            let s = schedule(TimerKind::Duration, text);
+            assert!(!s.repeats(), "{text} repeats");
+            let first = s.first(at(now)).unwrap();
+            assert_eq!(s.next(first, 1), None, "{text} fires again");
+            iso(first)
+        };
+        // The JavaScript client's order example: wait five seconds, once.
+        assert_eq!(from("R10/PT5S"), "2026-03-10T08:30:05.000Z");
+        assert_eq!(from("R/PT5S"), "2026-03-10T08:30:05.000Z");
+        assert_eq!(from("R1/PT1H"), "2026-03-10T09:30:00.000Z");
+        // No repetition: no candidate ahead, so Camunda's job has no due date and runs at once.
+        assert_eq!(from("R0/PT5S"), "2026-03-10T08:30:00.000Z");
+        // With a start or an end: the first candidate strictly after now, as in a cycle.
+        assert_eq!(
+            from("R3/2026-03-10T09:00:00Z/PT1H"),
+            "2026-03-10T09:00:00.000Z"
+        );
+        assert_eq!(
+            from("R3/2026-03-10T06:00:00Z/PT1H"),
+            "2026-03-10T09:00:00.000Z"
+        );
+        assert_eq!(
+            from("R2/2026-03-10T06:00:00Z/PT1H"),
+            "2026-03-10T08:30:00.000Z"
+        );
+        assert_eq!(
+            from("R3/PT1H/2026-03-10T12:00:00Z"),
+            "2026-03-10T09:00:00.000Z"
+        );
+        // Without R: the end if there is one (DurationHelper: "TODO: is this correct?"),
+        // else the start plus the period.
+        assert_eq!(
+            from("PT1H/2026-03-10T12:00:00Z"),
+            "2026-03-10T12:00:00.000Z"
+        );
+        assert_eq!(
+            from("2026-03-10T12:00:00Z/PT1H"),
+            "2026-03-10T13:00:00.000Z"
+        );
+        assert_eq!(
+            from("2026-03-10T12:00:00Z/2026-03-10T14:00:00Z"),
+            "2026-03-10T14:00:00.000Z"
+        );
+        // In the past: overdue, it fires at once.
+        assert_eq!(
+            from("2026-03-01T00:00:00Z/PT1H"),
+            "2026-03-01T01:00:00.000Z"
+        );
+
+        for (text, says) in [
+            ("2026-03-10T12:00:00Z", "use a timeDate"),
+            ("PT1H/PT2H", "two durations"),
+            ("PT1H/2026-03-10T12:00:00Z/PT2H", "at most two parts"),
+            ("R3/PT0S", "must not be zero"),
+            ("R3/", "is not a period"),
+            ("Rx/PT1M", "repetition count"),
+            ("PT1H/tomorrow", "expected 4 digits of the year"),
+            ("9999-12-31T23:00:00Z/PT2H", "outside the years"),
+        ] {
+            let reason = refusal(TimerKind::Duration, text);
+            assert!(reason.contains(says), "{text}: {reason}");
+        }
+    }
+
+    /// Deployment schedules a timer start event at once, and refuses it if it never
+    /// falls due; so no accepted text may leave the years 1 to 9999 for a timer
+    /// created before the year 9000.
+    #[test]
+    fn an_accepted_period_is_due_within_the_calendar() {
+        let late = at("8999-12-31T23:59:59.999Z");
+        for text in ["P1000Y", "P12000M", "P365000DT23H59M59.999S", "R/P1000Y"] {
+            for kind in [TimerKind::Date, TimerKind::Duration] {
+                if kind == TimerKind::Date && text.starts_with('R') {
+                    continue;
+                }
+                let s = schedule(kind, text);
+                assert!(s.first(late).is_some(), "{kind} {text}");
+            }
+        }
+        for text in ["P1001Y", "P12012M", "P366001D"] {
+            let reason = refusal(TimerKind::Duration, text);
+            assert!(
+                reason.contains("longer than 1000 years"),
+                "{text}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_time_date_is_no_interval() {
+        let reason = refusal(TimerKind::Date, "R10/PT5S");
+        assert!(reason.contains("timeCycle"), "{reason}");
+    }
+
     #[test]
     fn months_and_years_are_calendar_months_clamped_to_the_month_end() {
         let from = |text: &str, now: &str| {
@@ -1695,10 +1850,9 @@ mod tests {
             ("PTT1H", "twice"),
             ("P1DTT", "twice"),
             ("P99999999999Y", "too large"),
-            ("P20000Y", "longer than 10000 years"),
-            ("P999999999W", "longer than 10000 years"),
-            ("R3/PT10M", "belongs in a timeCycle"),
-            ("PT5M/2026-01-01T00:00:00Z", "one duration"),
+            ("P2000Y", "longer than 1000 years"),
+            ("P999999999W", "longer than 1000 years"),
+            ("P366001D", "longer than 1000 years"),
             ("pt5m", "must start with 'P'"),
         ] {
             let reason = refusal(TimerKind::Duration, text);
@@ -2356,8 +2510,11 @@ mod tests {
             (TimerKind::Date, "2026-01-01T00:00:00Z"),
             (TimerKind::Date, "P1Y"),
             (TimerKind::Duration, "PT1S"),
-            (TimerKind::Duration, "P10000Y"),
-            (TimerKind::Duration, "P3659999DT23H59M59.999S"),
+            (TimerKind::Duration, "P1000Y"),
+            (TimerKind::Duration, "P365000DT23H59M59.999S"),
+            (TimerKind::Duration, "R/PT1S"),
+            (TimerKind::Duration, "R/P1M/9999-12-31T23:59:59Z"),
+            (TimerKind::Duration, "0001-01-01T00:00:00Z/P1000Y"),
             (TimerKind::Cycle, "R/PT1S"),
             (TimerKind::Cycle, "R/P1M"),
             (TimerKind::Cycle, "R5/P1Y"),

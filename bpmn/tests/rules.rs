@@ -697,3 +697,120 @@ fn an_activity_default_flow_resolves_and_must_leave_it() {
     );
     assert_eq!(codes(&elsewhere), [Code::InvalidStructure]);
 }
+
+/// A process whose start event has the timer `timer` (`<bpmn:timeDuration>PT5M</bpmn:timeDuration>`).
+fn timer_started(timer: &str) -> String {
+    process(&format!(
+        r#"<bpmn:startEvent id="start"><bpmn:timerEventDefinition>{timer}</bpmn:timerEventDefinition></bpmn:startEvent>
+           <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}"#
+    ))
+}
+
+/// A process that waits at an intermediate timer catch event with `timer`.
+fn timer_caught(timer: &str) -> String {
+    started(
+        "wait",
+        &format!(
+            r#"<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>{timer}</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+               <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end" />{END}"#
+        ),
+    )
+}
+
+/// Issue 13: the engine refused at deployment a timer text validation had let
+/// through. Validation now reads every timer text it can know with the engine's own
+/// grammar, and refuses what deployment would.
+#[test]
+fn timer_texts_are_checked_with_the_engine_grammar() {
+    // A repeating interval in a timeDuration, as the JavaScript client's order
+    // example has it: Camunda waits once, and so does Baton.
+    valid(&timer_started(
+        "<bpmn:timeDuration>R10/PT5S</bpmn:timeDuration>",
+    ));
+    for timer in [
+        "<bpmn:timeDuration>PT5M</bpmn:timeDuration>",
+        "<bpmn:timeDuration>2030-01-01T00:00:00Z/PT1H</bpmn:timeDuration>",
+        "<bpmn:timeDate>2036-11-14T11:12:22</bpmn:timeDate>",
+        "<bpmn:timeDate>${'2036-11-14T11:12:22'}</bpmn:timeDate>",
+        "<bpmn:timeDate>${now()}</bpmn:timeDate>",
+        "<bpmn:timeCycle>R/PT1H</bpmn:timeCycle>",
+        "<bpmn:timeCycle>0 0/5 * * * ?</bpmn:timeCycle>",
+        "<bpmn:timeCycle>R3/${'PT'}10M</bpmn:timeCycle>",
+    ] {
+        valid(&timer_started(timer));
+        valid(&timer_caught(timer));
+    }
+    // Evaluated when a token arrives, with the instance's variables: unknown until then.
+    valid(&timer_caught(
+        "<bpmn:timeDuration>${delay}</bpmn:timeDuration>",
+    ));
+    valid(&timer_caught("<bpmn:timeCycle>#{cycle}</bpmn:timeCycle>"));
+
+    // Wrong wherever they are.
+    for timer in [
+        "<bpmn:timeDuration>5 minutes</bpmn:timeDuration>",
+        "<bpmn:timeDuration>2026-01-01T00:00:00Z</bpmn:timeDuration>",
+        "<bpmn:timeDate>R10/PT5S</bpmn:timeDate>",
+        "<bpmn:timeDate>2026-02-30T00:00:00Z</bpmn:timeDate>",
+        "<bpmn:timeCycle>PT5M</bpmn:timeCycle>",
+        "<bpmn:timeCycle>0 60 12 * * ?</bpmn:timeCycle>",
+        "<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>",
+        "<bpmn:timeDuration>P2000Y</bpmn:timeDuration>",
+        "<bpmn:timeDuration>${'tomorrow'}</bpmn:timeDuration>",
+        "<bpmn:timeDuration>${now()}</bpmn:timeDuration>",
+        "<bpmn:timeCycle>${dateTime()}</bpmn:timeCycle>",
+    ] {
+        for xml in [timer_started(timer), timer_caught(timer)] {
+            assert_eq!(codes(&xml), [Code::InvalidValue], "{timer}");
+        }
+    }
+    // A process's timer start event is scheduled at deployment, without variables.
+    for timer in [
+        "<bpmn:timeDuration>${delay}</bpmn:timeDuration>",
+        "<bpmn:timeDate>#{dueDate}</bpmn:timeDate>",
+        "<bpmn:timeDate>${execution.getVariable('due')}</bpmn:timeDate>",
+        "<bpmn:timeDuration>${1 + 1}</bpmn:timeDuration>",
+    ] {
+        assert_eq!(
+            codes(&timer_started(timer)),
+            [Code::InvalidValue],
+            "{timer}"
+        );
+    }
+
+    // The problem is at the timer's text, and says what is wrong with it.
+    let xml = timer_caught("<bpmn:timeCycle>PT5M</bpmn:timeCycle>");
+    let problem = &problems(&xml)[0];
+    assert_eq!(problem.element_id, None);
+    let line = xml
+        .lines()
+        .position(|l| l.contains("<bpmn:timeCycle>"))
+        .expect("the timer's line") as u32
+        + 1;
+    assert_eq!(problem.position.line, line);
+    assert!(
+        problem
+            .message
+            .starts_with("the timer of intermediateCatchEvent 'wait' has an invalid timeCycle 'PT5M': a cycle repeats"),
+        "{}",
+        problem.message
+    );
+    let xml = timer_started("<bpmn:timeDuration>${delay}</bpmn:timeDuration>");
+    assert!(
+        problems(&xml)[0].message.contains(
+            "reads the variable 'delay', but it is evaluated when the process is deployed"
+        ),
+        "{}",
+        problems(&xml)[0].message
+    );
+
+    // An event subprocess's timer start is armed when its scope starts: variables exist.
+    let xml = process(&format!(
+        r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}
+           <bpmn:subProcess id="sub" triggeredByEvent="true">
+             <bpmn:startEvent id="timer"><bpmn:timerEventDefinition><bpmn:timeDuration>${{delay}}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>
+             <bpmn:sequenceFlow id="s1" sourceRef="timer" targetRef="subEnd" /><bpmn:endEvent id="subEnd" />
+           </bpmn:subProcess>"#
+    ));
+    valid(&xml);
+}
