@@ -98,6 +98,13 @@ impl Builder {
         ));
     }
 
+    /// A problem found at `at` about the element with id `about` (an extension
+    /// element has no id of its own; the problem names the element that holds it).
+    fn problem_about(&mut self, code: Code, at: &Element, about: Option<&str>, message: String) {
+        self.problems
+            .push(Problem::new(code, at.position, about, message));
+    }
+
     /// Reads `id`, recording it for duplicate detection.
     fn id(&mut self, element: &Element) -> Option<String> {
         let id = element.attr("id")?.to_owned();
@@ -374,6 +381,9 @@ impl Builder {
         if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
             process.properties = properties(extensions);
             process.listeners = self.listeners(extensions);
+            for starter in extensions.children_named(Ns::Camunda, "potentialStarter") {
+                self.potential_starter(starter, &mut process);
+            }
         }
         for lane_set in element.children_named(Ns::Bpmn, "laneSet") {
             self.id(lane_set);
@@ -435,6 +445,47 @@ impl Builder {
             }
         }
         process
+    }
+
+    /// `camunda:potentialStarter`: the same candidate starters as the attributes, in
+    /// BPMN's resource-assignment form (`group2, group(group3), user(user3)`), read
+    /// as Camunda's `parsePotentialStarterResourceAssignment` reads it. Like the
+    /// attributes, it only lists who may start the process; Baton has no
+    /// authorization, so it changes nothing at run time.
+    fn potential_starter(&mut self, starter: &Element, process: &mut Process) {
+        let formal = [Ns::Bpmn, Ns::Camunda].into_iter().find_map(|ns| {
+            starter
+                .child(ns, "resourceAssignmentExpression")
+                .and_then(|r| r.child(ns, "formalExpression"))
+        });
+        let Some(text) = formal.and_then(Element::trimmed_text) else {
+            self.problem(
+                Code::MissingAttribute,
+                starter,
+                format!(
+                    "the camunda:potentialStarter of process '{}' has no \
+                     resourceAssignmentExpression/formalExpression",
+                    process.id
+                ),
+            );
+            return;
+        };
+        for entry in split_list(Some(text)) {
+            if let Some(user) = entry
+                .strip_prefix("user(")
+                .and_then(|e| e.strip_suffix(')'))
+            {
+                process.candidate_starter_users.push(user.trim().to_owned());
+            } else {
+                let group = entry
+                    .strip_prefix("group(")
+                    .and_then(|e| e.strip_suffix(')'))
+                    .unwrap_or(&entry);
+                process
+                    .candidate_starter_groups
+                    .push(group.trim().to_owned());
+            }
+        }
     }
 
     fn lanes(&mut self, lane_set: &Element) -> Vec<Lane> {
@@ -516,11 +567,17 @@ impl Builder {
             }
             None => None,
         };
+        let (properties, listeners) = match element.child(Ns::Bpmn, "extensionElements") {
+            Some(extensions) => (properties(extensions), self.listeners(extensions)),
+            None => (Vec::new(), Vec::new()),
+        };
         Some(SequenceFlow {
             name: element.attr("name").map(str::to_owned),
             source: source?,
             target: target?,
             condition,
+            properties,
+            listeners,
             id,
             position: element.position,
         })
@@ -552,35 +609,9 @@ impl Builder {
         let mut listeners = Vec::new();
         for (local, is_task_listener) in [("executionListener", false), ("taskListener", true)] {
             for listener in extensions.children_named(Ns::Camunda, local) {
-                let implementation =
-                    if let Some(class) = listener.camunda("class").or(listener.attr("class")) {
-                        format!("class: {class}")
-                    } else if let Some(expression) = listener
-                        .camunda("expression")
-                        .or(listener.attr("expression"))
-                    {
-                        format!("expression: {expression}")
-                    } else if let Some(delegate) = listener
-                        .camunda("delegateExpression")
-                        .or(listener.attr("delegateExpression"))
-                    {
-                        format!("delegateExpression: {delegate}")
-                    } else if let Some(script) = listener.child(Ns::Camunda, "script") {
-                        format!(
-                            "script: {}",
-                            script.attr("scriptFormat").unwrap_or("unknown")
-                        )
-                    } else {
-                        "nothing".to_owned()
-                    };
                 // Everything inside a listener belongs to the listener, which is refused whole.
                 mark_subtree(listener);
-                listeners.push(Listener {
-                    is_task_listener,
-                    event: listener.attr("event").map(str::to_owned),
-                    implementation,
-                    position: listener.position,
-                });
+                listeners.push(listener_of(listener, is_task_listener));
             }
         }
         listeners
@@ -727,6 +758,9 @@ impl Builder {
                     is_interrupting,
                     initiator: element.camunda("initiator").map(str::to_owned),
                     form_key: element.camunda("formKey").map(str::to_owned),
+                    form_ref: element.camunda("formRef").map(str::to_owned),
+                    form_ref_binding: element.camunda("formRefBinding").map(str::to_owned),
+                    form_ref_version: element.camunda("formRefVersion").map(str::to_owned),
                     form_data: Vec::new(),
                 };
                 if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
@@ -921,6 +955,26 @@ impl Builder {
                     "camunda:async",
                     false,
                 );
+                let throwing = matches!(element.local(), "endEvent" | "intermediateThrowEvent");
+                if let Some(extensions) = definition
+                    .child(Ns::Bpmn, "extensionElements")
+                    .filter(|_| throwing)
+                {
+                    for payload in extensions.children_named(Ns::Camunda, "in") {
+                        mark_subtree(payload);
+                        self.problem_about(
+                            Code::UnsupportedElement,
+                            payload,
+                            element.attr("id"),
+                            format!(
+                                "{owner} passes variables with its signal (camunda:in), which \
+                                 Baton does not do yet: its catchers would get the signal without \
+                                 them; have a worker send the signal with its variables \
+                                 (POST /signal) instead"
+                            ),
+                        );
+                    }
+                }
                 EventDefinition::Signal(SignalEventDefinition { signal, is_async })
             }
             "errorEventDefinition" => EventDefinition::Error(ErrorEventDefinition {
@@ -1157,6 +1211,17 @@ impl Builder {
             return Implementation::DelegateExpression(delegate.to_owned());
         }
         if let Some(decision) = element.camunda("decisionRef") {
+            // The companions of decisionRef belong to the refused decision call.
+            for attribute in [
+                "decisionRefBinding",
+                "decisionRefVersion",
+                "decisionRefVersionTag",
+                "decisionRefTenantId",
+                "mapDecisionResult",
+                "resultVariable",
+            ] {
+                element.camunda(attribute);
+            }
             return Implementation::DecisionRef(decision.to_owned());
         }
         if let Some(expression) = element.camunda("expression") {
@@ -1637,29 +1702,58 @@ impl Builder {
         }
     }
 
-    /// Reports whatever the builder did not read.
+    /// Reports whatever the builder did not read, below `element`.
+    ///
+    /// A Camunda extension nobody read is an error when it is a hook Baton would not
+    /// run (a listener, a connector, a field injection, a script, an error event
+    /// definition of an external task): passing with a warning, the model would
+    /// deploy and silently do less than on Camunda. Any other is a warning
+    /// (`ignored`): Camunda reads none of them where Baton leaves them either. Those
+    /// the corpora of Camunda's own models hold are: `camunda:in` and `camunda:out`
+    /// outside a call activity and a throwing signal event, `camunda:inputOutput`
+    /// on a sequence flow or a process, `camunda:properties` where nothing reads
+    /// them (they are metadata for Java plugins), `camunda:expression` on a user
+    /// task, `camunda:historyTimeToLive` on `definitions`, `camunda:resultVariable`
+    /// on an external task, and attributes Camunda does not define (a typo, say).
     fn report_unread(&mut self, element: &Element) {
+        self.report_unread_in(element, None);
+    }
+
+    /// [`Builder::report_unread`], with `owner` the nearest enclosing element that
+    /// has an id, which messages name (an extension element has none of its own).
+    fn report_unread_in(&mut self, element: &Element, owner: Option<(String, &str)>) {
+        let owner = match element.attr("id") {
+            Some(id) => Some((describe(element, Some(id)), id)),
+            None => owner,
+        };
+        let name = |element: &Element| match &owner {
+            Some((described, _)) => described.clone(),
+            None => describe(element, None),
+        };
+        let owner_id = owner.as_ref().map(|(_, id)| *id);
         for attr in &element.attrs {
             if attr.ns == Ns::Camunda && !attr.used.get() {
-                let owner = describe(element, element.attr("id"));
+                let described = describe(element, element.attr("id"));
                 self.problems.push(Problem::new(
                     unread_attribute_code(attr.local()),
                     element.position,
-                    element.attr("id"),
-                    unread_attribute_message(&owner, attr.qname(), &attr.value),
+                    element.attr("id").or(owner_id),
+                    unread_attribute_message(&described, attr.qname(), &attr.value),
                 ));
             }
         }
         for child in &element.children {
             if child.used.get() {
-                self.report_unread(child);
+                self.report_unread_in(child, owner.clone());
                 continue;
             }
             match child.ns {
                 Ns::Bpmn if INERT.contains(&child.local()) => {}
                 // Extensions on an element that reads none of its own may
                 // still hold Camunda extensions, which must be reported.
-                Ns::Bpmn if child.local() == "extensionElements" => self.report_unread(child),
+                Ns::Bpmn if child.local() == "extensionElements" => {
+                    self.report_unread_in(child, owner.clone());
+                }
                 Ns::Bpmn => {
                     let owner = describe(element, element.attr("id"));
                     let message = if child.local() == "adHocSubProcess" {
@@ -1676,15 +1770,10 @@ impl Builder {
                     self.problem(Code::UnsupportedElement, child, message);
                 }
                 Ns::Camunda => {
-                    let owner = describe(element, element.attr("id"));
-                    self.problem(
-                        Code::Ignored,
-                        child,
-                        format!(
-                            "<{}> in {owner} is not a Camunda extension Baton knows; it is ignored",
-                            child.qname()
-                        ),
-                    );
+                    // Everything inside belongs to the extension, reported whole.
+                    mark_subtree(child);
+                    let (code, message) = unread_extension(child, &name(element));
+                    self.problem_about(code, child, owner_id, message);
                 }
                 // Diagram interchange and other vendors' extensions mean nothing to execution.
                 Ns::Other | Ns::None => {}
@@ -1810,6 +1899,81 @@ fn is_builtin_constraint(name: &str) -> bool {
     matches!(
         name,
         "required" | "readonly" | "minlength" | "maxlength" | "min" | "max"
+    )
+}
+
+/// What a `camunda:executionListener` or `camunda:taskListener` element holds.
+fn listener_of(listener: &Element, is_task_listener: bool) -> Listener {
+    let implementation = if let Some(class) = listener.camunda("class").or(listener.attr("class")) {
+        format!("class: {class}")
+    } else if let Some(expression) = listener
+        .camunda("expression")
+        .or(listener.attr("expression"))
+    {
+        format!("expression: {expression}")
+    } else if let Some(delegate) = listener
+        .camunda("delegateExpression")
+        .or(listener.attr("delegateExpression"))
+    {
+        format!("delegateExpression: {delegate}")
+    } else if let Some(script) = listener.child(Ns::Camunda, "script") {
+        format!(
+            "script: {}",
+            script.attr("scriptFormat").unwrap_or("unknown")
+        )
+    } else {
+        "nothing".to_owned()
+    };
+    Listener {
+        is_task_listener,
+        event: listener.attr("event").map(str::to_owned),
+        implementation,
+        position: listener.position,
+    }
+}
+
+/// The code and message for a Camunda extension element nobody read, found in
+/// `owner` (see [`Builder::report_unread`]).
+fn unread_extension(extension: &Element, owner: &str) -> (Code, String) {
+    match extension.local() {
+        local @ ("executionListener" | "taskListener") => {
+            let listener = listener_of(extension, local == "taskListener");
+            crate::validate::listener_message(&listener, owner)
+        }
+        local @ ("connector" | "field") => (
+            Code::JavaOnly,
+            format!(
+                "{owner} uses camunda:{local}, which needs Java; make the work an external task \
+                 (camunda:type=\"external\") and do it in a worker"
+            ),
+        ),
+        "script" => (
+            Code::Script,
+            format!(
+                "{owner} holds a {} script (camunda:script); Baton runs no scripts",
+                extension.attr("scriptFormat").unwrap_or("camunda:script")
+            ),
+        ),
+        "errorEventDefinition" => (
+            Code::UnsupportedElement,
+            error_event_definitions_message(owner),
+        ),
+        _ => (
+            Code::Ignored,
+            format!(
+                "<{}> in {owner} is not a Camunda extension Baton knows; it is ignored",
+                extension.qname()
+            ),
+        ),
+    }
+}
+
+/// Why `camunda:errorEventDefinition`s of an external task are refused.
+pub(crate) fn error_event_definitions_message(owner: &str) -> String {
+    format!(
+        "{owner} has a camunda:errorEventDefinition, which Baton does not evaluate yet: a \
+         worker's result would never turn into that BPMN error; have the worker report the \
+         error itself (handleBpmnError, POST /external-task/{{id}}/bpmnError)"
     )
 }
 

@@ -95,7 +95,17 @@ impl Checker<'_> {
             self.problems.push(listener_problem(
                 listener,
                 &format!("process '{}'", process.id),
+                &process.id,
             ));
+        }
+        for flow in &process.flows {
+            for listener in &flow.listeners {
+                self.problems.push(listener_problem(
+                    listener,
+                    &format!("sequence flow '{}'", flow.id),
+                    &flow.id,
+                ));
+            }
         }
     }
 
@@ -327,7 +337,8 @@ impl Checker<'_> {
         }
         for listener in &node.listeners {
             let owner = format!("{} '{}'", node.kind.element_name(), node.id);
-            self.problems.push(listener_problem(listener, &owner));
+            self.problems
+                .push(listener_problem(listener, &owner, &node.id));
         }
         if let Some(default) = node.default_flow
             && !node.outgoing.contains(&default)
@@ -341,6 +352,31 @@ impl Checker<'_> {
             self.report(Code::InvalidStructure, node, message);
         }
         match &node.kind {
+            NodeKind::StartEvent(start) => {
+                self.forms(
+                    node,
+                    start.form_key.is_some(),
+                    start.form_ref.as_deref(),
+                    start.form_ref_binding.as_deref(),
+                );
+                if let Some(
+                    event @ (EventDefinition::Link(_)
+                    | EventDefinition::Terminate
+                    | EventDefinition::Cancel),
+                ) = &start.event
+                {
+                    self.report(
+                        Code::InvalidStructure,
+                        node,
+                        format!(
+                            "start event '{}' has a {} event definition, which no start event can have",
+                            node.id,
+                            event.name()
+                        ),
+                    );
+                }
+            }
+            NodeKind::IntermediateCatchEvent(event) => self.catching(node, event),
             NodeKind::Task(task) => self.task(node, task),
             NodeKind::CallActivity(call) => self.call_activity(node, call),
             NodeKind::Gateway(gateway) => self.gateway(node, gateway),
@@ -408,26 +444,12 @@ impl Checker<'_> {
                 );
             }
             TaskKind::User(user) => {
-                if user.form_key.is_some() && user.form_ref.is_some() {
-                    self.report(
-                        Code::InvalidStructure,
-                        node,
-                        format!("userTask '{}' has both camunda:formKey and camunda:formRef; choose one", node.id),
-                    );
-                }
-                if let Some(binding) = &user.form_ref_binding
-                    && !matches!(binding.as_str(), "latest" | "deployment" | "version")
-                {
-                    self.report(
-                        Code::InvalidValue,
-                        node,
-                        format!(
-                            "userTask '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
-                             deployment or version",
-                            node.id
-                        ),
-                    );
-                }
+                self.forms(
+                    node,
+                    user.form_key.is_some(),
+                    user.form_ref.as_deref(),
+                    user.form_ref_binding.as_deref(),
+                );
             }
             TaskKind::Service | TaskKind::Send | TaskKind::BusinessRule
                 if matches!(task.implementation, Implementation::None) =>
@@ -449,6 +471,73 @@ impl Checker<'_> {
             &format!("{element} '{}'", node.id),
             &task.implementation,
         );
+        // Camunda reads them on external tasks only; elsewhere they mean nothing.
+        if matches!(task.implementation, Implementation::External { .. })
+            && !task.error_event_definitions.is_empty()
+        {
+            let message =
+                crate::build::error_event_definitions_message(&format!("{element} '{}'", node.id));
+            self.report(Code::UnsupportedElement, node, message);
+        }
+    }
+
+    /// The form of a user task or start event: Camunda refuses both kinds at once
+    /// and an unknown binding.
+    fn forms(
+        &mut self,
+        node: &Node,
+        has_form_key: bool,
+        form_ref: Option<&str>,
+        binding: Option<&str>,
+    ) {
+        let element = node.kind.element_name();
+        if has_form_key && form_ref.is_some() {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "{element} '{}' has both camunda:formKey and camunda:formRef; choose one",
+                    node.id
+                ),
+            );
+        }
+        if let Some(binding) = binding
+            && !matches!(binding, "latest" | "deployment" | "version")
+        {
+            self.report(
+                Code::InvalidValue,
+                node,
+                format!(
+                    "{element} '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
+                     deployment or version",
+                    node.id
+                ),
+            );
+        }
+    }
+
+    /// What an intermediate catch event may wait for (Camunda's
+    /// `parseIntermediateCatchEvent` refuses the rest): any other would wait forever.
+    fn catching(&mut self, node: &Node, event: &EventDefinition) {
+        if !matches!(
+            event,
+            EventDefinition::Message(_)
+                | EventDefinition::Timer(_)
+                | EventDefinition::Signal(_)
+                | EventDefinition::Conditional(_)
+                | EventDefinition::Link(_)
+        ) {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "intermediate catch event '{}' waits for a {} event, which no intermediate \
+                     catch event can; catch it with a boundary event or an event subprocess",
+                    node.id,
+                    event.name()
+                ),
+            );
+        }
     }
 
     /// Refuses what Baton cannot carry out.
@@ -512,6 +601,19 @@ impl Checker<'_> {
                 format!(
                     "callActivity '{}' has no calledElement: which process does it call?",
                     node.id
+                ),
+            );
+        }
+        if let Some(tenant) = &call.tenant_id {
+            self.report(
+                Code::UnsupportedAttribute,
+                node,
+                format!(
+                    "callActivity '{}' has camunda:calledElementTenantId=\"{}\", which Baton does \
+                     not honour yet: it would call the caller's tenant's definition; deploy the \
+                     called process to the caller's tenant and leave the attribute out",
+                    node.id,
+                    tenant.as_str()
                 ),
             );
         }
@@ -698,6 +800,28 @@ impl Checker<'_> {
                     );
                 }
             }
+            EventDefinition::Error(_) | EventDefinition::Terminate | EventDefinition::Cancel
+                if matches!(node.kind, NodeKind::IntermediateThrowEvent(_)) =>
+            {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "intermediate throw event '{}' cannot throw a {} event; only an end event can",
+                        node.id,
+                        event.name()
+                    ),
+                );
+            }
+            EventDefinition::Link(_) if matches!(node.kind, NodeKind::EndEvent(_)) => self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "end event '{}' has a link event definition; a link is thrown by an \
+                     intermediate throw event",
+                    node.id
+                ),
+            ),
             EventDefinition::Cancel if !self.inside_transaction(node) => self.report(
                 Code::InvalidStructure,
                 node,
@@ -763,28 +887,49 @@ fn is_history_time_to_live(ttl: &str) -> bool {
     days.parse::<u32>().is_ok()
 }
 
-fn listener_problem(listener: &Listener, owner: &str) -> Problem {
+/// The problem of a listener of the element `owner_id`, described as `owner`.
+fn listener_problem(listener: &Listener, owner: &str, owner_id: &str) -> Problem {
+    let (code, message) = listener_message(listener, owner);
+    Problem::new(code, listener.position, Some(owner_id), message)
+}
+
+/// Why a listener of `owner` is refused, and what to do instead. Baton runs no
+/// listeners of any kind, wherever they are: passing one by would deploy a model
+/// that silently does less than it does on Camunda.
+pub(crate) fn listener_message(listener: &Listener, owner: &str) -> (Code, String) {
     let kind = if listener.is_task_listener {
         "a task"
     } else {
         "an execution"
     };
+    let event = listener
+        .event
+        .as_deref()
+        .map(|event| format!(" on '{event}'"))
+        .unwrap_or_default();
     let (code, why) = match listener
         .implementation
         .split(':')
         .next()
         .unwrap_or_default()
     {
-        "class" | "delegateExpression" => (Code::JavaOnly, "which needs Java"),
-        "script" => (Code::Script, "and Baton runs no scripts"),
-        _ => (Code::UnsupportedElement, "and Baton does not run listeners"),
+        "class" | "delegateExpression" => (
+            Code::JavaOnly,
+            "which needs Java, and Baton runs no listeners",
+        ),
+        "script" => (Code::Script, "and Baton runs no scripts or listeners"),
+        _ => (Code::UnsupportedElement, "and Baton runs no listeners"),
     };
-    Problem::new(
+    let instead = if listener.is_task_listener {
+        "do the work where the task is completed, in the client that completes it"
+    } else {
+        "make the work a step of its own, an external task (camunda:type=\"external\") \
+         done by a worker, or set variables with camunda:inputOutput"
+    };
+    (
         code,
-        listener.position,
-        None,
         format!(
-            "{owner} has {kind} listener ({}), {why}",
+            "{owner} has {kind} listener{event} ({}), {why}; {instead}",
             listener.implementation
         ),
     )

@@ -398,7 +398,7 @@ fn structural_rules() {
 fn unknown_camunda_extensions_warn_and_unknown_bpmn_elements_fail() {
     let xml = started(
         "t",
-        &format!(r#"<bpmn:userTask id="t" camunda:frobnicate="yes" />{END}"#),
+        &format!(r#"<bpmn:task id="t" camunda:frobnicate="yes" />{END}"#),
     );
     let parsed = valid(&xml);
     assert_eq!(parsed.warnings.len(), 1);
@@ -414,7 +414,7 @@ fn camunda_leniencies_are_kept() {
     // An errorRef that names no error is the error code itself, with a warning.
     let xml = started(
         "t",
-        r#"<bpmn:userTask id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:errorEventDefinition errorRef="PAYMENT_FAILED" /></bpmn:boundaryEvent>"#,
+        r#"<bpmn:task id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:errorEventDefinition errorRef="PAYMENT_FAILED" /></bpmn:boundaryEvent>"#,
     );
     let parsed = valid(&xml);
     assert_eq!(parsed.warnings[0].code, Code::UndeclaredError);
@@ -813,4 +813,243 @@ fn timer_texts_are_checked_with_the_engine_grammar() {
            </bpmn:subProcess>"#
     ));
     valid(&xml);
+}
+
+/// Issue 13: an execution listener on a sequence flow passed with an `ignored`
+/// warning and never ran. Every hook Baton would not run is now an error naming
+/// its element, wherever it is; a warning is left only for extensions Camunda
+/// does not read there either.
+#[test]
+fn nothing_baton_would_not_run_passes_with_a_warning() {
+    let flow = |extensions: &str| {
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:task id="t" /><bpmn:sequenceFlow id="take" sourceRef="t" targetRef="end"><bpmn:extensionElements>{extensions}</bpmn:extensionElements></bpmn:sequenceFlow>{END}"#
+            ),
+        )
+    };
+    let signal = r#"<bpmn:signal id="sig" name="alert" />"#;
+    let cases = [
+        // Listeners on a sequence flow, of every kind.
+        (
+            flow(r#"<camunda:executionListener event="take" class="org.example.Audit" />"#),
+            Code::JavaOnly,
+            "take",
+        ),
+        (
+            flow(r#"<camunda:executionListener event="take" delegateExpression="${audit}" />"#),
+            Code::JavaOnly,
+            "take",
+        ),
+        (
+            flow(
+                r#"<camunda:executionListener event="take"><camunda:script scriptFormat="groovy">x</camunda:script></camunda:executionListener>"#,
+            ),
+            Code::Script,
+            "take",
+        ),
+        (
+            flow(r#"<camunda:executionListener event="take" expression="${a}" />"#),
+            Code::UnsupportedElement,
+            "take",
+        ),
+        // Listeners on the process, an event, a gateway; a task listener.
+        (
+            definitions(
+                r#"<bpmn:process id="p" isExecutable="true"><bpmn:extensionElements><camunda:executionListener event="start" expression="${a}" /></bpmn:extensionElements><bpmn:startEvent id="s" /></bpmn:process>"#,
+            ),
+            Code::UnsupportedElement,
+            "p",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:extensionElements><camunda:executionListener event="end" expression="${a}" /></bpmn:extensionElements></bpmn:endEvent>"#,
+            ),
+            Code::UnsupportedElement,
+            "end",
+        ),
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:taskListener event="create" expression="${{a}}" /></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedElement,
+            "t",
+        ),
+        // Hooks where nothing reads them: inside an event definition.
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition><bpmn:extensionElements><camunda:executionListener event="end" class="a.B" /></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition camunda:type="external" camunda:topic="notify"><bpmn:extensionElements><camunda:field name="to"><camunda:string>a@b</camunda:string></camunda:field></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition camunda:type="external" camunda:topic="notify"><bpmn:extensionElements><camunda:errorEventDefinition id="e1" errorRef="E" expression="${true}" /></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::UnsupportedElement,
+            "end",
+        ),
+        (
+            flow(r#"<camunda:script scriptFormat="groovy">x</camunda:script>"#),
+            Code::Script,
+            "take",
+        ),
+        // A signal thrown with variables: its catchers would get it without them.
+        (
+            definitions(&format!(
+                r#"{signal}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="throw" /><bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="sig"><bpmn:extensionElements><camunda:in variables="all" /></bpmn:extensionElements></bpmn:signalEventDefinition></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="end" />{END}</bpmn:process>"#
+            )),
+            Code::UnsupportedElement,
+            "throw",
+        ),
+        // An external task's error event definitions: never evaluated.
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:errorEventDefinition id="e1" errorRef="E" expression="${{failed}}" /></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedElement,
+            "t",
+        ),
+        // The called definition's tenant: the caller's would be called.
+        (
+            started(
+                "c",
+                &format!(
+                    r#"<bpmn:callActivity id="c" calledElement="sub" camunda:calledElementTenantId="tenant2" /><bpmn:sequenceFlow id="f1" sourceRef="c" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedAttribute,
+            "c",
+        ),
+        // Event definitions no such event can have (Camunda refuses them too).
+        (
+            started(
+                "wait",
+                &format!(
+                    r#"<bpmn:intermediateCatchEvent id="wait"><bpmn:errorEventDefinition /></bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+            "wait",
+        ),
+        (
+            started(
+                "throw",
+                &format!(
+                    r#"<bpmn:intermediateThrowEvent id="throw"><bpmn:errorEventDefinition errorRef="E" /></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f1" sourceRef="throw" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+            "throw",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:linkEventDefinition name="l" /></bpmn:endEvent>"#,
+            ),
+            Code::InvalidStructure,
+            "end",
+        ),
+        (
+            process(
+                r#"<bpmn:startEvent id="s"><bpmn:terminateEventDefinition /></bpmn:startEvent>"#,
+            ),
+            Code::InvalidStructure,
+            "s",
+        ),
+    ];
+    for (xml, expected, element) in &cases {
+        let found = problems(xml);
+        let problem = found
+            .iter()
+            .find(|p| p.code == *expected)
+            .unwrap_or_else(|| {
+                panic!("{expected:?} missing from {found:?} for\n{xml}");
+            });
+        assert_eq!(problem.element_id.as_deref(), Some(*element), "{xml}");
+        assert!(problem.position.line > 0 && problem.position.column > 0);
+        assert!(
+            found.iter().all(|p| p.code != Code::Ignored),
+            "{found:?} for\n{xml}"
+        );
+    }
+    let listener = &problems(&cases[0].0)[0];
+    assert_eq!(
+        listener.message,
+        "sequence flow 'take' has an execution listener on 'take' (class: org.example.Audit), \
+         which needs Java, and Baton runs no listeners; make the work a step of its own, an \
+         external task (camunda:type=\"external\") done by a worker, or set variables with \
+         camunda:inputOutput"
+    );
+
+    // What Camunda does not read there either stays a warning: it changes nothing.
+    for inert in [
+        flow(
+            r#"<camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput>"#,
+        ),
+        definitions(&format!(
+            r#"{signal}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="sig"><bpmn:extensionElements><camunda:in variables="all" /></bpmn:extensionElements></bpmn:signalEventDefinition></bpmn:startEvent></bpmn:process>"#
+        )),
+    ] {
+        let parsed = valid(&inert);
+        let codes: Vec<Code> = parsed.warnings.iter().map(|p| p.code).collect();
+        assert_eq!(codes, [Code::Ignored], "{inert}");
+    }
+    // Metadata Camunda reads and Baton keeps: no warning at all.
+    let parsed = valid(&flow(
+        r#"<camunda:properties><camunda:property name="probability" value="13" /></camunda:properties>"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    assert_eq!(parsed.definitions.processes[0].flows[1].properties.len(), 1);
+    let parsed = valid(&definitions(
+        r#"<bpmn:process id="p" isExecutable="true" camunda:candidateStarterUsers="u1"><bpmn:extensionElements><camunda:potentialStarter><bpmn:resourceAssignmentExpression><bpmn:formalExpression>group2, group(group3), user(user3)</bpmn:formalExpression></bpmn:resourceAssignmentExpression></camunda:potentialStarter></bpmn:extensionElements><bpmn:startEvent id="s" /></bpmn:process>"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let starters = &parsed.definitions.processes[0];
+    assert_eq!(starters.candidate_starter_users, ["u1", "user3"]);
+    assert_eq!(starters.candidate_starter_groups, ["group2", "group3"]);
+    let parsed = valid(&process(
+        r#"<bpmn:startEvent id="s" camunda:formRef="invoice" camunda:formRefBinding="version" camunda:formRefVersion="2" />"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    // ... and checks them as Camunda does.
+    let both = process(
+        r#"<bpmn:startEvent id="s" camunda:formKey="embedded:app:start.html" camunda:formRef="invoice" />"#,
+    );
+    assert_eq!(codes(&both), [Code::InvalidStructure]);
+    // A refused decision task is refused whole, its companions included.
+    let dmn = started(
+        "t",
+        &format!(
+            r#"<bpmn:businessRuleTask id="t" camunda:decisionRef="approver" camunda:mapDecisionResult="collectEntries" camunda:resultVariable="groups" /><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+        ),
+    );
+    assert_eq!(codes(&dmn), [Code::UnsupportedAttribute]);
 }
