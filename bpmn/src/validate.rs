@@ -331,6 +331,7 @@ impl Checker<'_> {
     }
 
     fn node(&mut self, node: &Node) {
+        self.not_executed(node);
         let owner = || format!("{} '{}'", node.kind.element_name(), node.id);
         if let Some(message) = bad_priority(owner, "jobPriority", node.job_priority.as_ref()) {
             self.report(Code::InvalidValue, node, message);
@@ -479,6 +480,52 @@ impl Checker<'_> {
                 crate::build::error_event_definitions_message(&format!("{element} '{}'", node.id));
             self.report(Code::UnsupportedElement, node, message);
         }
+    }
+
+    /// Warns about an element Baton validates but does not run yet, saying what
+    /// happens instead (the engine's `execute_inner` raises an incident where a token
+    /// reaches it; a catcher of compensation or cancellation is never triggered, as
+    /// nothing throws them). The model deploys: the rest of it runs.
+    fn not_executed(&mut self, node: &Node) {
+        let what = format!("{} '{}'", node.kind.element_name(), node.id);
+        const INCIDENT: &str = "a token that reaches it waits there with an incident";
+        let message = match &node.kind {
+            NodeKind::Task(Task {
+                kind: TaskKind::User(_),
+                ..
+            }) => format!("{what} will not run: Baton does not run user tasks yet; {INCIDENT}"),
+            NodeKind::EndEvent(EndEvent {
+                event: Some(EventDefinition::Compensate(_)),
+            })
+            | NodeKind::IntermediateThrowEvent(ThrowEvent {
+                event: Some(EventDefinition::Compensate(_)),
+            }) => format!("{what} throws compensation, which Baton does not run yet; {INCIDENT}"),
+            NodeKind::EndEvent(EndEvent {
+                event: Some(EventDefinition::Cancel),
+            }) if self.inside_transaction(node) => {
+                format!("{what} cancels its transaction, which Baton does not run yet; {INCIDENT}")
+            }
+            NodeKind::BoundaryEvent(BoundaryEvent {
+                event: event @ (EventDefinition::Compensate(_) | EventDefinition::Cancel),
+                ..
+            }) => format!(
+                "{what} is never triggered: Baton does not run {} yet",
+                if matches!(event, EventDefinition::Cancel) {
+                    "the cancellation of transactions"
+                } else {
+                    "compensation"
+                }
+            ),
+            NodeKind::StartEvent(StartEvent {
+                event: Some(EventDefinition::Compensate(_)),
+                ..
+            }) => format!("{what} is never triggered: Baton does not run compensation yet"),
+            _ if node.is_for_compensation => format!(
+                "{what} is a compensation handler, which Baton never runs yet: it does not run compensation"
+            ),
+            _ => return,
+        };
+        self.report(Code::NotExecuted, node, message);
     }
 
     /// The form of a user task or start event: Camunda refuses both kinds at once

@@ -1053,3 +1053,91 @@ fn nothing_baton_would_not_run_passes_with_a_warning() {
     );
     assert_eq!(codes(&dmn), [Code::UnsupportedAttribute]);
 }
+
+/// Issue 13: user-task models validated as valid and then stopped at run time.
+/// Every element Baton validates but does not run yet is named with a warning
+/// that says what will happen; the model still deploys.
+#[test]
+fn what_baton_does_not_run_yet_is_named_before_deployment() {
+    let xml = started(
+        "approve",
+        &format!(
+            r#"<bpmn:userTask id="approve" camunda:assignee="demo" /><bpmn:sequenceFlow id="f1" sourceRef="approve" targetRef="end" />{END}"#
+        ),
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    let warning = &parsed.warnings[0];
+    assert_eq!(warning.code, Code::NotExecuted);
+    assert_eq!(warning.code.as_str(), "not-executed");
+    assert_eq!(warning.element_id.as_deref(), Some("approve"));
+    assert_eq!(
+        warning.to_string(),
+        "6:139: warning[not-executed]: userTask 'approve' will not run: Baton does not run \
+         user tasks yet; a token that reaches it waits there with an incident"
+    );
+
+    // Compensation and the cancellation of transactions.
+    let xml = started(
+        "tx",
+        r#"<bpmn:transaction id="tx">
+             <bpmn:startEvent id="txStart" /><bpmn:sequenceFlow id="t1" sourceRef="txStart" targetRef="book" />
+             <bpmn:serviceTask id="book" camunda:type="external" camunda:topic="book" />
+             <bpmn:boundaryEvent id="undo" attachedToRef="book"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+             <bpmn:serviceTask id="unbook" isForCompensation="true" camunda:type="external" camunda:topic="unbook" />
+             <bpmn:association id="a1" sourceRef="undo" targetRef="unbook" />
+             <bpmn:sequenceFlow id="t2" sourceRef="book" targetRef="compensate" />
+             <bpmn:intermediateThrowEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:intermediateThrowEvent>
+             <bpmn:sequenceFlow id="t3" sourceRef="compensate" targetRef="cancel" />
+             <bpmn:endEvent id="cancel"><bpmn:cancelEventDefinition /></bpmn:endEvent>
+           </bpmn:transaction>
+           <bpmn:boundaryEvent id="cancelled" attachedToRef="tx"><bpmn:cancelEventDefinition /></bpmn:boundaryEvent>
+           <bpmn:sequenceFlow id="f1" sourceRef="tx" targetRef="end" />
+           <bpmn:sequenceFlow id="f2" sourceRef="cancelled" targetRef="end" />
+           <bpmn:endEvent id="end" />"#,
+    );
+    let parsed = valid(&xml);
+    let named: Vec<(&str, Code)> = parsed
+        .warnings
+        .iter()
+        .map(|p| (p.element_id.as_deref().unwrap_or_default(), p.code))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("undo", Code::NotExecuted),
+            ("unbook", Code::NotExecuted),
+            ("compensate", Code::NotExecuted),
+            ("cancel", Code::NotExecuted),
+            ("cancelled", Code::NotExecuted),
+        ]
+    );
+    let says = |id: &str| {
+        parsed
+            .warnings
+            .iter()
+            .find(|p| p.element_id.as_deref() == Some(id))
+            .map(|p| p.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(says("compensate").ends_with("waits there with an incident"));
+    assert!(says("undo").contains("never triggered"));
+
+    // What runs raises nothing: plain, manual, receive, external send and
+    // business-rule tasks, expression service tasks.
+    let xml = definitions(&format!(
+        r#"<bpmn:message id="m" name="paid" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="a" />
+             <bpmn:task id="a" /><bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="b" />
+             <bpmn:manualTask id="b" /><bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="c" />
+             <bpmn:receiveTask id="c" messageRef="m" /><bpmn:sequenceFlow id="f3" sourceRef="c" targetRef="d" />
+             <bpmn:sendTask id="d" camunda:type="external" camunda:topic="send" /><bpmn:sequenceFlow id="f4" sourceRef="d" targetRef="e" />
+             <bpmn:businessRuleTask id="e" camunda:type="external" camunda:topic="rules" /><bpmn:sequenceFlow id="f5" sourceRef="e" targetRef="g" />
+             <bpmn:serviceTask id="g" camunda:expression="${{true}}" /><bpmn:sequenceFlow id="f6" sourceRef="g" targetRef="end" />
+             {END}
+           </bpmn:process>"#
+    ));
+    let parsed = valid(&xml);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
