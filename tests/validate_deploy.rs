@@ -4,8 +4,10 @@
 //!
 //! The models are the fixtures of `bpmn/test_data/` and mutations of them that
 //! put every kind of timer text (valid, invalid, expressions) into every timer
-//! definition of every kind: timers are what deployment evaluates (a process's
-//! timer start events are scheduled when it is deployed).
+//! definition of every kind, and that take away or change the names of messages
+//! and signals: deployment schedules a process's timer start events and
+//! subscribes its message and signal start events, so these are what it reads
+//! beyond the parse.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -114,6 +116,39 @@ fn timer_texts(xml: &str) -> Vec<(usize, usize, String)> {
     found
 }
 
+/// `xml` with the `name` of every message and signal declaration replaced by
+/// `name` (`None`: taken away).
+fn with_declaration_names(xml: &str, name: Option<&str>) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(at) = rest
+        .find(":message ")
+        .into_iter()
+        .chain(rest.find(":signal "))
+        .min()
+    {
+        let tag_end = rest[at..].find('>').map_or(rest.len(), |i| at + i);
+        let tag = &rest[at..tag_end];
+        out.push_str(&rest[..at]);
+        match tag.find(" name=\"") {
+            Some(start) => {
+                let value_end = tag[start + 7..]
+                    .find('"')
+                    .map_or(tag.len(), |i| start + 7 + i);
+                out.push_str(&tag[..start]);
+                if let Some(name) = name {
+                    out.push_str(&format!(" name=\"{name}\""));
+                }
+                out.push_str(&tag[(value_end + 1).min(tag.len())..]);
+            }
+            None => out.push_str(tag),
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `xml` with the timer text at `range` replaced by `<prefix:element>text`.
 fn with_timer(xml: &str, range: &(usize, usize, String), element: &str, text: &str) -> String {
     let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
@@ -144,6 +179,18 @@ async fn validation_and_deployment_agree_on_every_fixture_and_timer_text() {
                     let mutated = with_timer(&xml, &range, element, text);
                     models.push((format!("{name} with <{element}>{text}"), mutated));
                 }
+            }
+        }
+        if xml.contains(":message ") || xml.contains(":signal ") {
+            for (label, replacement) in [
+                ("no names", None),
+                ("expression names", Some("${name}")),
+                ("empty names", Some("")),
+            ] {
+                models.push((
+                    format!("{name} with {label}"),
+                    with_declaration_names(&xml, replacement),
+                ));
             }
         }
         models.push((name, xml));

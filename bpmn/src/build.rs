@@ -258,6 +258,19 @@ impl Builder {
                         id: self.required_id(child),
                         name: child.attr("name").map(str::to_owned),
                     };
+                    // Signals are delivered by name: as in Camunda's parseSignals, one
+                    // without a name is refused (a token throwing or catching it would
+                    // stop with an incident).
+                    if signal.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                        self.problem(
+                            Code::MissingAttribute,
+                            child,
+                            format!(
+                                "signal '{}' has no name, by which it is sent and caught; give it one",
+                                signal.id
+                            ),
+                        );
+                    }
                     self.signals.insert(signal.id.clone(), signal.clone());
                     definitions.signals.push(signal);
                 }

@@ -294,6 +294,10 @@ impl Checker<'_> {
                 _ => continue,
             };
             let name = name.map(str::trim).unwrap_or_default();
+            // A signal without a name is reported where it is declared.
+            if name.is_empty() && kind == "signal" {
+                continue;
+            }
             if name.is_empty() {
                 self.report(
                     Code::MissingAttribute,

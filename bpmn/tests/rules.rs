@@ -560,6 +560,13 @@ fn camunda_deployment_refusals() {
             ),
             Code::MissingAttribute,
         ),
+        // A signal without a name, which nothing could send or catch (parseSignals).
+        (
+            definitions(&format!(
+                r#"<bpmn:signal id="sig" /><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="w" /><bpmn:intermediateCatchEvent id="w"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="end" />{END}</bpmn:process>"#
+            )),
+            Code::MissingAttribute,
+        ),
         // A history time to live that is not a number of days.
         (
             definitions(
