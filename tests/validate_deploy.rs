@@ -232,3 +232,54 @@ async fn validation_and_deployment_agree_on_every_fixture_and_timer_text() {
         "{valid} valid, {refused} refused"
     );
 }
+
+/// Issue 13: the JavaScript client's order example starts with a timer start event
+/// whose timeDuration is `R10/PT5S`. Camunda reads a timeDuration with
+/// `DurationHelper`, whose first date after now is five seconds later, and repeats
+/// only cycle timers: the process starts once, five seconds after deployment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeating_time_duration_starts_the_process_once_after_its_period() {
+    use baton::engine::{InstanceQuery, JobQuery};
+
+    let clock = Arc::new(ManualClock::new(NOW));
+    let engine = Engine::open(Config::memory().clock(clock.clone())).expect("an engine");
+    let xml = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("bpmn/test_data/ok/timer-duration-intervals.bpmn"),
+    )
+    .expect("the fixture");
+    engine
+        .deploy(NewDeployment {
+            resources: vec![("intervals.bpmn".into(), xml)],
+            ..Default::default()
+        })
+        .await
+        .expect("deployed");
+    let start_jobs = || {
+        engine.jobs(JobQuery {
+            activity_id: Some("StartEvent_1".into()),
+            ..Default::default()
+        })
+    };
+    let started = || {
+        engine.instances(InstanceQuery {
+            definition_key: Some("TimerDurationIntervalsProcess".into()),
+            ..Default::default()
+        })
+    };
+    let jobs = start_jobs().await.expect("jobs");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].due_date, NOW + 5_000);
+
+    clock.advance(4_999);
+    engine.run_due_jobs().await.expect("ran");
+    assert!(started().await.expect("instances").is_empty());
+    clock.advance(1);
+    engine.run_due_jobs().await.expect("ran");
+    assert_eq!(started().await.expect("instances").len(), 1);
+    // Not again: a timeDuration does not repeat, whatever its R says.
+    assert!(start_jobs().await.expect("jobs").is_empty());
+    clock.advance(3_600_000);
+    engine.run_due_jobs().await.expect("ran");
+    assert_eq!(started().await.expect("instances").len(), 1);
+}
