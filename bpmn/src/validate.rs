@@ -491,8 +491,8 @@ impl Checker<'_> {
     /// reaches it; a catcher of compensation or cancellation is never triggered, as
     /// nothing throws them). The model deploys: the rest of it runs.
     fn not_executed(&mut self, node: &Node) {
-        let what = format!("{} '{}'", node.kind.element_name(), node.id);
         const INCIDENT: &str = "a token that reaches it waits there with an incident";
+        let what = format!("{} '{}'", node.kind.element_name(), node.id);
         let message = match &node.kind {
             NodeKind::Task(Task {
                 kind: TaskKind::User(_),
@@ -525,7 +525,8 @@ impl Checker<'_> {
                 ..
             }) => format!("{what} is never triggered: Baton does not run compensation yet"),
             _ if node.is_for_compensation => format!(
-                "{what} is a compensation handler, which Baton never runs yet: it does not run compensation"
+                "{what} is a compensation handler, which is never called: Baton does not run \
+                 compensation yet"
             ),
             _ => return,
         };
