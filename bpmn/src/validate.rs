@@ -336,6 +336,7 @@ impl Checker<'_> {
 
     fn node(&mut self, node: &Node) {
         self.not_executed(node);
+        self.input_output(node);
         let owner = || format!("{} '{}'", node.kind.element_name(), node.id);
         if let Some(message) = bad_priority(owner, "jobPriority", node.job_priority.as_ref()) {
             self.report(Code::InvalidValue, node, message);
@@ -531,6 +532,51 @@ impl Checker<'_> {
             _ => return,
         };
         self.report(Code::NotExecuted, node, message);
+    }
+
+    /// Where `camunda:inputOutput` may be, as Camunda's `checkActivityInputOutputSupported`
+    /// and `ensureNoIoMappingDefined` decide: not on gateways, start and boundary
+    /// events or event subprocesses, and no output parameters on end events (which
+    /// the engine, like Camunda, would never map) or multi-instance activities.
+    fn input_output(&mut self, node: &Node) {
+        let io = &node.input_output;
+        if io.is_empty() {
+            return;
+        }
+        let element = node.kind.element_name();
+        let refused = match &node.kind {
+            NodeKind::Gateway(_) | NodeKind::StartEvent(_) | NodeKind::BoundaryEvent(_) => {
+                Some(format!(
+                    "{element} '{}' has camunda:inputOutput, which a {element} cannot have",
+                    node.id
+                ))
+            }
+            NodeKind::SubProcess(sub) if sub.triggered_by_event => Some(format!(
+                "event subprocess '{}' has camunda:inputOutput, which an event subprocess cannot have",
+                node.id
+            )),
+            NodeKind::EndEvent(_) if !io.outputs.is_empty() => Some(format!(
+                "endEvent '{}' has camunda:outputParameter, which an end event cannot have: \
+                 nothing leaves it to take the values",
+                node.id
+            )),
+            _ if !io.outputs.is_empty()
+                && matches!(
+                    node.loop_characteristics,
+                    Some(LoopCharacteristics::MultiInstance(_))
+                ) =>
+            {
+                Some(format!(
+                    "the multi-instance {element} '{}' has camunda:outputParameter, which Camunda \
+                     does not allow on multi-instance activities",
+                    node.id
+                ))
+            }
+            _ => None,
+        };
+        if let Some(message) = refused {
+            self.report(Code::InvalidStructure, node, message);
+        }
     }
 
     /// The form of a user task or start event: Camunda refuses both kinds at once

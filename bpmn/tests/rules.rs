@@ -567,6 +567,39 @@ fn camunda_deployment_refusals() {
             )),
             Code::MissingAttribute,
         ),
+        // camunda:inputOutput where Camunda refuses it: output parameters of an end
+        // event would never be mapped (the token ends there).
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name="x">1</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:endEvent>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            started(
+                "g",
+                &format!(
+                    r#"<bpmn:parallelGateway id="g"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:parallelGateway><bpmn:sequenceFlow id="f1" sourceRef="g" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            process(
+                r#"<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:startEvent>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name="x">1</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
         // A history time to live that is not a number of days.
         (
             definitions(
