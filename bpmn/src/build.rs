@@ -13,9 +13,10 @@
 use std::collections::HashMap;
 
 use crate::calls;
-use crate::expr;
+use crate::expr::{self, ExprKind, Part, Template};
 use crate::model::*;
 use crate::problem::{Code, Position, Problem};
+use crate::timer::{self, TimerKind};
 use crate::xml::{Element, Ns};
 
 /// BPMN elements that carry no execution semantics; read as nothing, silently.
@@ -95,6 +96,13 @@ impl Builder {
             id.map(|a| a.value.as_str()),
             message,
         ));
+    }
+
+    /// A problem found at `at` about the element with id `about` (an extension
+    /// element has no id of its own; the problem names the element that holds it).
+    fn problem_about(&mut self, code: Code, at: &Element, about: Option<&str>, message: String) {
+        self.problems
+            .push(Problem::new(code, at.position, about, message));
     }
 
     /// Reads `id`, recording it for duplicate detection.
@@ -250,6 +258,19 @@ impl Builder {
                         id: self.required_id(child),
                         name: child.attr("name").map(str::to_owned),
                     };
+                    // Signals are delivered by name: as in Camunda's parseSignals, one
+                    // without a name is refused (a token throwing or catching it would
+                    // stop with an incident).
+                    if signal.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                        self.problem(
+                            Code::MissingAttribute,
+                            child,
+                            format!(
+                                "signal '{}' has no name, by which it is sent and caught; give it one",
+                                signal.id
+                            ),
+                        );
+                    }
                     self.signals.insert(signal.id.clone(), signal.clone());
                     definitions.signals.push(signal);
                 }
@@ -373,6 +394,9 @@ impl Builder {
         if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
             process.properties = properties(extensions);
             process.listeners = self.listeners(extensions);
+            for starter in extensions.children_named(Ns::Camunda, "potentialStarter") {
+                self.potential_starter(starter, &mut process);
+            }
         }
         for lane_set in element.children_named(Ns::Bpmn, "laneSet") {
             self.id(lane_set);
@@ -434,6 +458,47 @@ impl Builder {
             }
         }
         process
+    }
+
+    /// `camunda:potentialStarter`: the same candidate starters as the attributes, in
+    /// BPMN's resource-assignment form (`group2, group(group3), user(user3)`), read
+    /// as Camunda's `parsePotentialStarterResourceAssignment` reads it. Like the
+    /// attributes, it only lists who may start the process; Baton has no
+    /// authorization, so it changes nothing at run time.
+    fn potential_starter(&mut self, starter: &Element, process: &mut Process) {
+        let formal = [Ns::Bpmn, Ns::Camunda].into_iter().find_map(|ns| {
+            starter
+                .child(ns, "resourceAssignmentExpression")
+                .and_then(|r| r.child(ns, "formalExpression"))
+        });
+        let Some(text) = formal.and_then(Element::trimmed_text) else {
+            self.problem(
+                Code::MissingAttribute,
+                starter,
+                format!(
+                    "the camunda:potentialStarter of process '{}' has no \
+                     resourceAssignmentExpression/formalExpression",
+                    process.id
+                ),
+            );
+            return;
+        };
+        for entry in split_list(Some(text)) {
+            if let Some(user) = entry
+                .strip_prefix("user(")
+                .and_then(|e| e.strip_suffix(')'))
+            {
+                process.candidate_starter_users.push(user.trim().to_owned());
+            } else {
+                let group = entry
+                    .strip_prefix("group(")
+                    .and_then(|e| e.strip_suffix(')'))
+                    .unwrap_or(&entry);
+                process
+                    .candidate_starter_groups
+                    .push(group.trim().to_owned());
+            }
+        }
     }
 
     fn lanes(&mut self, lane_set: &Element) -> Vec<Lane> {
@@ -515,11 +580,17 @@ impl Builder {
             }
             None => None,
         };
+        let (properties, listeners) = match element.child(Ns::Bpmn, "extensionElements") {
+            Some(extensions) => (properties(extensions), self.listeners(extensions)),
+            None => (Vec::new(), Vec::new()),
+        };
         Some(SequenceFlow {
             name: element.attr("name").map(str::to_owned),
             source: source?,
             target: target?,
             condition,
+            properties,
+            listeners,
             id,
             position: element.position,
         })
@@ -551,35 +622,9 @@ impl Builder {
         let mut listeners = Vec::new();
         for (local, is_task_listener) in [("executionListener", false), ("taskListener", true)] {
             for listener in extensions.children_named(Ns::Camunda, local) {
-                let implementation =
-                    if let Some(class) = listener.camunda("class").or(listener.attr("class")) {
-                        format!("class: {class}")
-                    } else if let Some(expression) = listener
-                        .camunda("expression")
-                        .or(listener.attr("expression"))
-                    {
-                        format!("expression: {expression}")
-                    } else if let Some(delegate) = listener
-                        .camunda("delegateExpression")
-                        .or(listener.attr("delegateExpression"))
-                    {
-                        format!("delegateExpression: {delegate}")
-                    } else if let Some(script) = listener.child(Ns::Camunda, "script") {
-                        format!(
-                            "script: {}",
-                            script.attr("scriptFormat").unwrap_or("unknown")
-                        )
-                    } else {
-                        "nothing".to_owned()
-                    };
                 // Everything inside a listener belongs to the listener, which is refused whole.
                 mark_subtree(listener);
-                listeners.push(Listener {
-                    is_task_listener,
-                    event: listener.attr("event").map(str::to_owned),
-                    implementation,
-                    position: listener.position,
-                });
+                listeners.push(listener_of(listener, is_task_listener));
             }
         }
         listeners
@@ -680,7 +725,7 @@ impl Builder {
                 loop_maximum: standard.attr("loopMaximum").map(str::to_owned),
             });
         }
-        node.kind = self.node_kind(element, &node.id, context);
+        node.kind = self.node_kind(element, &node.id, parent, context);
         if node.kind.is_activity() {
             if let Some(flow) = element.attr("default") {
                 node.default_flow = lookup(context.flow_ids, flow).copied();
@@ -700,7 +745,13 @@ impl Builder {
         node
     }
 
-    fn node_kind(&mut self, element: &Element, id: &str, context: &Context<'_>) -> NodeKind {
+    fn node_kind(
+        &mut self,
+        element: &Element,
+        id: &str,
+        parent: Option<NodeId>,
+        context: &Context<'_>,
+    ) -> NodeKind {
         match element.local() {
             "startEvent" => {
                 let is_interrupting = self.bool_attr(
@@ -709,11 +760,20 @@ impl Builder {
                     "isInterrupting",
                     true,
                 );
+                // The engine schedules a process's own timer start events when it is deployed.
+                let when = if parent.is_none() {
+                    Evaluated::AtDeployment
+                } else {
+                    Evaluated::AtRunTime
+                };
                 let mut start = StartEvent {
-                    event: self.event_definition(element, context),
+                    event: self.event_definition(element, context, when),
                     is_interrupting,
                     initiator: element.camunda("initiator").map(str::to_owned),
                     form_key: element.camunda("formKey").map(str::to_owned),
+                    form_ref: element.camunda("formRef").map(str::to_owned),
+                    form_ref_binding: element.camunda("formRefBinding").map(str::to_owned),
+                    form_ref_version: element.camunda("formRefVersion").map(str::to_owned),
                     form_data: Vec::new(),
                 };
                 if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
@@ -722,21 +782,23 @@ impl Builder {
                 NodeKind::StartEvent(start)
             }
             "endEvent" => NodeKind::EndEvent(EndEvent {
-                event: self.event_definition(element, context),
+                event: self.event_definition(element, context, Evaluated::AtRunTime),
             }),
-            "intermediateCatchEvent" => match self.event_definition(element, context) {
-                Some(event) => NodeKind::IntermediateCatchEvent(event),
-                None => {
-                    self.problem(
+            "intermediateCatchEvent" => {
+                match self.event_definition(element, context, Evaluated::AtRunTime) {
+                    Some(event) => NodeKind::IntermediateCatchEvent(event),
+                    None => {
+                        self.problem(
                         Code::MissingAttribute,
                         element,
                         format!("intermediate catch event '{id}' has no event definition: what does it wait for?"),
                     );
-                    NodeKind::IntermediateThrowEvent(ThrowEvent { event: None })
+                        NodeKind::IntermediateThrowEvent(ThrowEvent { event: None })
+                    }
                 }
-            },
+            }
             "intermediateThrowEvent" => NodeKind::IntermediateThrowEvent(ThrowEvent {
-                event: self.event_definition(element, context),
+                event: self.event_definition(element, context, Evaluated::AtRunTime),
             }),
             "boundaryEvent" => self.boundary_event(element, id, context),
             "subProcess" | "transaction" => NodeKind::SubProcess(SubProcess {
@@ -811,7 +873,7 @@ impl Builder {
                 resolved
             }
         };
-        let event = self.event_definition(element, context);
+        let event = self.event_definition(element, context, Evaluated::AtRunTime);
         if event.is_none() {
             self.problem(
                 Code::MissingAttribute,
@@ -835,6 +897,7 @@ impl Builder {
         &mut self,
         element: &Element,
         context: &Context<'_>,
+        when: Evaluated,
     ) -> Option<EventDefinition> {
         let definitions: Vec<&Element> = element
             .children
@@ -905,6 +968,26 @@ impl Builder {
                     "camunda:async",
                     false,
                 );
+                let throwing = matches!(element.local(), "endEvent" | "intermediateThrowEvent");
+                if let Some(extensions) = definition
+                    .child(Ns::Bpmn, "extensionElements")
+                    .filter(|_| throwing)
+                {
+                    for payload in extensions.children_named(Ns::Camunda, "in") {
+                        mark_subtree(payload);
+                        self.problem_about(
+                            Code::UnsupportedElement,
+                            payload,
+                            element.attr("id"),
+                            format!(
+                                "{owner} passes variables with its signal (camunda:in), which \
+                                 Baton does not do yet: its catchers would get the signal without \
+                                 them; have a worker send the signal with its variables \
+                                 (POST /signal) instead"
+                            ),
+                        );
+                    }
+                }
                 EventDefinition::Signal(SignalEventDefinition { signal, is_async })
             }
             "errorEventDefinition" => EventDefinition::Error(ErrorEventDefinition {
@@ -920,7 +1003,7 @@ impl Builder {
                     .camunda("escalationCodeVariable")
                     .map(str::to_owned),
             }),
-            "timerEventDefinition" => self.timer(definition, &owner)?,
+            "timerEventDefinition" => self.timer(definition, &owner, when)?,
             "conditionalEventDefinition" => {
                 let condition = match definition.child(Ns::Bpmn, "condition") {
                     Some(condition) => {
@@ -1029,18 +1112,25 @@ impl Builder {
         })
     }
 
-    fn timer(&mut self, definition: &Element, owner: &str) -> Option<EventDefinition> {
+    fn timer(
+        &mut self,
+        definition: &Element,
+        owner: &str,
+        when: Evaluated,
+    ) -> Option<EventDefinition> {
         let mut found = Vec::new();
-        for (local, make) in [
-            ("timeDate", Timer::Date as fn(Expression) -> Timer),
-            ("timeDuration", Timer::Duration),
-            ("timeCycle", Timer::Cycle),
+        for (kind, make) in [
+            (TimerKind::Date, Timer::Date as fn(Expression) -> Timer),
+            (TimerKind::Duration, Timer::Duration),
+            (TimerKind::Cycle, Timer::Cycle),
         ] {
+            let local = kind.element();
             if let Some(child) = definition.child(Ns::Bpmn, local) {
                 match child.trimmed_text() {
                     Some(text) => {
                         let text = text.to_owned();
                         let expression = self.expression(child, local, &text);
+                        self.timer_text(child, owner, kind, &text, when);
                         found.push(make(expression));
                     }
                     None => self.problem(
@@ -1073,6 +1163,44 @@ impl Builder {
         }
     }
 
+    /// Checks a timer's text with the grammar the engine schedules it with, as far as
+    /// its value is known before the timer is created: literal text and string
+    /// literals always, `now()` and `dateTime()` as dates. A timer start event of the
+    /// process is scheduled when the process is deployed, with no instance and no
+    /// variables, so there anything else is refused: deployment would fail on it.
+    fn timer_text(
+        &mut self,
+        element: &Element,
+        owner: &str,
+        kind: TimerKind,
+        text: &str,
+        when: Evaluated,
+    ) {
+        let Ok(template) = expr::parse(text) else {
+            return; // Reported by `expression`.
+        };
+        if calls::unsupported_call(&template).is_some() {
+            return; // Reported by `expression`.
+        }
+        let message = match (known_value(&template), when) {
+            (Known::Text(value), _) => match timer::parse(kind, &value) {
+                Ok(_) => return,
+                Err(error) => format!("the timer of {owner} has an {error}"),
+            },
+            (Known::Date, _) if kind == TimerKind::Date => return,
+            (Known::Date, _) => format!(
+                "the {kind} of {owner} is a date (now() or dateTime()), which only a timeDate can be"
+            ),
+            (Known::Unknown(what), Evaluated::AtDeployment) => format!(
+                "the {kind} of {owner} {what}, but it is evaluated when the process is deployed, \
+                 before any instance or variable exists; write the value itself (such as PT5M), \
+                 a string literal, or now() in a timeDate"
+            ),
+            (Known::Unknown(_), Evaluated::AtRunTime) => return,
+        };
+        self.problem(Code::InvalidValue, element, message);
+    }
+
     /// `camunda:type`, `topic`, `class`, `expression`, ... of a service-like element.
     fn implementation(&mut self, element: &Element, owner: &str) -> Implementation {
         let topic = element.camunda("topic");
@@ -1096,6 +1224,17 @@ impl Builder {
             return Implementation::DelegateExpression(delegate.to_owned());
         }
         if let Some(decision) = element.camunda("decisionRef") {
+            // The companions of decisionRef belong to the refused decision call.
+            for attribute in [
+                "decisionRefBinding",
+                "decisionRefVersion",
+                "decisionRefVersionTag",
+                "decisionRefTenantId",
+                "mapDecisionResult",
+                "resultVariable",
+            ] {
+                element.camunda(attribute);
+            }
             return Implementation::DecisionRef(decision.to_owned());
         }
         if let Some(expression) = element.camunda("expression") {
@@ -1576,29 +1715,58 @@ impl Builder {
         }
     }
 
-    /// Reports whatever the builder did not read.
+    /// Reports whatever the builder did not read, below `element`.
+    ///
+    /// A Camunda extension nobody read is an error when it is a hook Baton would not
+    /// run (a listener, a connector, a field injection, a script, an error event
+    /// definition of an external task): passing with a warning, the model would
+    /// deploy and silently do less than on Camunda. Any other is a warning
+    /// (`ignored`): Camunda reads none of them where Baton leaves them either. Those
+    /// the corpora of Camunda's own models hold are: `camunda:in` and `camunda:out`
+    /// outside a call activity and a throwing signal event, `camunda:inputOutput`
+    /// on a sequence flow or a process, `camunda:properties` where nothing reads
+    /// them (they are metadata for Java plugins), `camunda:expression` on a user
+    /// task, `camunda:historyTimeToLive` on `definitions`, `camunda:resultVariable`
+    /// on an external task, and attributes Camunda does not define (a typo, say).
     fn report_unread(&mut self, element: &Element) {
+        self.report_unread_in(element, None);
+    }
+
+    /// [`Builder::report_unread`], with `owner` the nearest enclosing element that
+    /// has an id, which messages name (an extension element has none of its own).
+    fn report_unread_in(&mut self, element: &Element, owner: Option<(String, &str)>) {
+        let owner = match element.attr("id") {
+            Some(id) => Some((describe(element, Some(id)), id)),
+            None => owner,
+        };
+        let name = |element: &Element| match &owner {
+            Some((described, _)) => described.clone(),
+            None => describe(element, None),
+        };
+        let owner_id = owner.as_ref().map(|(_, id)| *id);
         for attr in &element.attrs {
             if attr.ns == Ns::Camunda && !attr.used.get() {
-                let owner = describe(element, element.attr("id"));
+                let described = describe(element, element.attr("id"));
                 self.problems.push(Problem::new(
                     unread_attribute_code(attr.local()),
                     element.position,
-                    element.attr("id"),
-                    unread_attribute_message(&owner, attr.qname(), &attr.value),
+                    element.attr("id").or(owner_id),
+                    unread_attribute_message(&described, attr.qname(), &attr.value),
                 ));
             }
         }
         for child in &element.children {
             if child.used.get() {
-                self.report_unread(child);
+                self.report_unread_in(child, owner.clone());
                 continue;
             }
             match child.ns {
                 Ns::Bpmn if INERT.contains(&child.local()) => {}
                 // Extensions on an element that reads none of its own may
                 // still hold Camunda extensions, which must be reported.
-                Ns::Bpmn if child.local() == "extensionElements" => self.report_unread(child),
+                Ns::Bpmn if child.local() == "extensionElements" => {
+                    self.report_unread_in(child, owner.clone());
+                }
                 Ns::Bpmn => {
                     let owner = describe(element, element.attr("id"));
                     let message = if child.local() == "adHocSubProcess" {
@@ -1615,20 +1783,82 @@ impl Builder {
                     self.problem(Code::UnsupportedElement, child, message);
                 }
                 Ns::Camunda => {
-                    let owner = describe(element, element.attr("id"));
-                    self.problem(
-                        Code::Ignored,
-                        child,
-                        format!(
-                            "<{}> in {owner} is not a Camunda extension Baton knows; it is ignored",
-                            child.qname()
-                        ),
-                    );
+                    // Everything inside belongs to the extension, reported whole.
+                    mark_subtree(child);
+                    let (code, message) = unread_extension(child, &name(element));
+                    self.problem_about(code, child, owner_id, message);
                 }
                 // Diagram interchange and other vendors' extensions mean nothing to execution.
                 Ns::Other | Ns::None => {}
             }
         }
+    }
+}
+
+/// When the engine evaluates an event's expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evaluated {
+    /// When the process is deployed: a timer start event of the process.
+    AtDeployment,
+    /// When a token arrives or a scope starts, with the instance's variables.
+    AtRunTime,
+}
+
+/// What an expression's value is before it is evaluated.
+enum Known {
+    /// Text: literal text and string literals.
+    Text(String),
+    /// A date: `now()` or `dateTime()` alone.
+    Date,
+    /// Only evaluation can tell; the string says what it depends on.
+    Unknown(String),
+}
+
+/// The value of `template` as far as it is known without evaluating it: what the
+/// engine's evaluation gives for literal text, string literals, and `now()` or
+/// `dateTime()` alone (a date, which the engine formats as a date-time).
+fn known_value(template: &Template) -> Known {
+    if let Some(expression) = template.as_single() {
+        match &expression.kind {
+            ExprKind::Call {
+                target: None,
+                name,
+                args,
+            } if args.is_empty() && (name == "now" || name == "dateTime") => return Known::Date,
+            ExprKind::String(_) => {}
+            _ => return Known::Unknown(dependency(template)),
+        }
+    }
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            Part::Text(literal) => text.push_str(literal),
+            Part::Expr(expression) => match &expression.kind {
+                ExprKind::String(literal) => text.push_str(literal),
+                _ => return Known::Unknown(dependency(template)),
+            },
+        }
+    }
+    Known::Text(text)
+}
+
+/// What a template's value depends on, for messages ("reads the variable 'x'"): its
+/// first variable, else its first function.
+fn dependency(template: &Template) -> String {
+    let mut variable = None;
+    let mut function = None;
+    template.walk(&mut |node| match &node.kind {
+        ExprKind::Ident(name) if variable.is_none() => variable = Some(name.clone()),
+        ExprKind::Call {
+            target: None, name, ..
+        } if function.is_none() => function = Some(name.clone()),
+        _ => {}
+    });
+    match (variable, function) {
+        (Some(name), _) if name == "execution" => "reads the execution".to_owned(),
+        (Some(name), _) => format!("reads the variable '{name}'"),
+        (None, Some(name)) => format!("calls {name}(...)"),
+        (None, None) => "is computed".to_owned(),
     }
 }
 
@@ -1682,6 +1912,81 @@ fn is_builtin_constraint(name: &str) -> bool {
     matches!(
         name,
         "required" | "readonly" | "minlength" | "maxlength" | "min" | "max"
+    )
+}
+
+/// What a `camunda:executionListener` or `camunda:taskListener` element holds.
+fn listener_of(listener: &Element, is_task_listener: bool) -> Listener {
+    let implementation = if let Some(class) = listener.camunda("class").or(listener.attr("class")) {
+        format!("class: {class}")
+    } else if let Some(expression) = listener
+        .camunda("expression")
+        .or(listener.attr("expression"))
+    {
+        format!("expression: {expression}")
+    } else if let Some(delegate) = listener
+        .camunda("delegateExpression")
+        .or(listener.attr("delegateExpression"))
+    {
+        format!("delegateExpression: {delegate}")
+    } else if let Some(script) = listener.child(Ns::Camunda, "script") {
+        format!(
+            "script: {}",
+            script.attr("scriptFormat").unwrap_or("unknown")
+        )
+    } else {
+        "nothing".to_owned()
+    };
+    Listener {
+        is_task_listener,
+        event: listener.attr("event").map(str::to_owned),
+        implementation,
+        position: listener.position,
+    }
+}
+
+/// The code and message for a Camunda extension element nobody read, found in
+/// `owner` (see [`Builder::report_unread`]).
+fn unread_extension(extension: &Element, owner: &str) -> (Code, String) {
+    match extension.local() {
+        local @ ("executionListener" | "taskListener") => {
+            let listener = listener_of(extension, local == "taskListener");
+            crate::validate::listener_message(&listener, owner)
+        }
+        local @ ("connector" | "field") => (
+            Code::JavaOnly,
+            format!(
+                "{owner} uses camunda:{local}, which needs Java; make the work an external task \
+                 (camunda:type=\"external\") and do it in a worker"
+            ),
+        ),
+        "script" => (
+            Code::Script,
+            format!(
+                "{owner} holds a {} script (camunda:script); Baton runs no scripts",
+                extension.attr("scriptFormat").unwrap_or("camunda:script")
+            ),
+        ),
+        "errorEventDefinition" => (
+            Code::UnsupportedElement,
+            error_event_definitions_message(owner),
+        ),
+        _ => (
+            Code::Ignored,
+            format!(
+                "<{}> in {owner} is not a Camunda extension Baton knows; it is ignored",
+                extension.qname()
+            ),
+        ),
+    }
+}
+
+/// Why `camunda:errorEventDefinition`s of an external task are refused.
+pub(crate) fn error_event_definitions_message(owner: &str) -> String {
+    format!(
+        "{owner} has a camunda:errorEventDefinition, which Baton does not evaluate yet: a \
+         worker's result would never turn into that BPMN error; have the worker report the \
+         error itself (handleBpmnError, POST /external-task/{{id}}/bpmnError)"
     )
 }
 

@@ -4,7 +4,9 @@
 //! their flow nodes and sequence flows, and the messages, signals, errors and
 //! escalations they refer to) together with any warnings, or every problem
 //! that stops the file from being deployed. The crate knows nothing of
-//! execution: the engine compiles the model it returns.
+//! execution: the engine compiles the model it returns. Two pure grammars live
+//! here because validation needs them and the engine must read exactly the
+//! same: [`expr`] (JUEL) and [`timer`] (timer values and their schedules).
 //!
 //! ```
 //! let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -39,6 +41,7 @@ mod calls;
 pub mod expr;
 pub mod model;
 mod problem;
+pub mod timer;
 mod validate;
 mod xml;
 

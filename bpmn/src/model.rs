@@ -122,9 +122,11 @@ pub struct Process {
     pub version_tag: Option<String>,
     /// `camunda:historyTimeToLive`, as written (days, or an ISO 8601 period such as `P180D`).
     pub history_time_to_live: Option<String>,
-    /// `camunda:candidateStarterGroups`, split at commas.
+    /// `camunda:candidateStarterGroups`, split at commas, and the groups a
+    /// `camunda:potentialStarter` names.
     pub candidate_starter_groups: Vec<String>,
-    /// `camunda:candidateStarterUsers`, split at commas.
+    /// `camunda:candidateStarterUsers`, split at commas, and the users a
+    /// `camunda:potentialStarter` names (`user(kermit)`).
     pub candidate_starter_users: Vec<String>,
     /// `camunda:isStartableInTasklist` (default true).
     pub is_startable_in_tasklist: bool,
@@ -287,6 +289,11 @@ pub struct SequenceFlow {
     pub target: NodeId,
     /// The `conditionExpression`, if any.
     pub condition: Option<Expression>,
+    /// `camunda:properties` on the flow.
+    pub properties: Vec<Property>,
+    /// `camunda:executionListener`s on the flow (Camunda calls them as a token takes
+    /// it); validation refuses them, as Baton runs no listeners.
+    pub listeners: Vec<Listener>,
     /// Where the element starts.
     pub position: Position,
 }
@@ -404,6 +411,12 @@ pub struct StartEvent {
     pub initiator: Option<String>,
     /// `camunda:formKey` on the start event.
     pub form_key: Option<String>,
+    /// `camunda:formRef`: the id of a Camunda Form.
+    pub form_ref: Option<String>,
+    /// `camunda:formRefBinding`: latest, deployment or version.
+    pub form_ref_binding: Option<String>,
+    /// `camunda:formRefVersion`, with the version binding.
+    pub form_ref_version: Option<String>,
     /// `camunda:formData` on the start event.
     pub form_data: Vec<FormField>,
 }

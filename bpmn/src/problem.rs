@@ -89,6 +89,9 @@ pub enum Code {
     Ignored,
     /// The model is structurally wrong in a way BPMN forbids (a boundary event on a gateway, say).
     InvalidStructure,
+    /// An element Baton validates but does not run yet (a user task, compensation): a
+    /// token that reaches it waits there with an incident, or it is never triggered.
+    NotExecuted,
 }
 
 impl Code {
@@ -116,13 +119,16 @@ impl Code {
             Code::UnsupportedAttribute => "unsupported-attribute",
             Code::Ignored => "ignored",
             Code::InvalidStructure => "invalid-structure",
+            Code::NotExecuted => "not-executed",
         }
     }
 
     /// Whether a problem of this kind blocks deployment.
     pub fn severity(self) -> Severity {
         match self {
-            Code::UnconditionedFlow | Code::Ignored | Code::UndeclaredError => Severity::Warning,
+            Code::UnconditionedFlow | Code::Ignored | Code::UndeclaredError | Code::NotExecuted => {
+                Severity::Warning
+            }
             _ => Severity::Error,
         }
     }

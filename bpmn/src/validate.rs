@@ -95,7 +95,17 @@ impl Checker<'_> {
             self.problems.push(listener_problem(
                 listener,
                 &format!("process '{}'", process.id),
+                &process.id,
             ));
+        }
+        for flow in &process.flows {
+            for listener in &flow.listeners {
+                self.problems.push(listener_problem(
+                    listener,
+                    &format!("sequence flow '{}'", flow.id),
+                    &flow.id,
+                ));
+            }
         }
     }
 
@@ -284,6 +294,10 @@ impl Checker<'_> {
                 _ => continue,
             };
             let name = name.map(str::trim).unwrap_or_default();
+            // A signal without a name is reported where it is declared.
+            if name.is_empty() && kind == "signal" {
+                continue;
+            }
             if name.is_empty() {
                 self.report(
                     Code::MissingAttribute,
@@ -321,13 +335,16 @@ impl Checker<'_> {
     }
 
     fn node(&mut self, node: &Node) {
+        self.not_executed(node);
+        self.input_output(node);
         let owner = || format!("{} '{}'", node.kind.element_name(), node.id);
         if let Some(message) = bad_priority(owner, "jobPriority", node.job_priority.as_ref()) {
             self.report(Code::InvalidValue, node, message);
         }
         for listener in &node.listeners {
             let owner = format!("{} '{}'", node.kind.element_name(), node.id);
-            self.problems.push(listener_problem(listener, &owner));
+            self.problems
+                .push(listener_problem(listener, &owner, &node.id));
         }
         if let Some(default) = node.default_flow
             && !node.outgoing.contains(&default)
@@ -341,6 +358,31 @@ impl Checker<'_> {
             self.report(Code::InvalidStructure, node, message);
         }
         match &node.kind {
+            NodeKind::StartEvent(start) => {
+                self.forms(
+                    node,
+                    start.form_key.is_some(),
+                    start.form_ref.as_deref(),
+                    start.form_ref_binding.as_deref(),
+                );
+                if let Some(
+                    event @ (EventDefinition::Link(_)
+                    | EventDefinition::Terminate
+                    | EventDefinition::Cancel),
+                ) = &start.event
+                {
+                    self.report(
+                        Code::InvalidStructure,
+                        node,
+                        format!(
+                            "start event '{}' has a {} event definition, which no start event can have",
+                            node.id,
+                            event.name()
+                        ),
+                    );
+                }
+            }
+            NodeKind::IntermediateCatchEvent(event) => self.catching(node, event),
             NodeKind::Task(task) => self.task(node, task),
             NodeKind::CallActivity(call) => self.call_activity(node, call),
             NodeKind::Gateway(gateway) => self.gateway(node, gateway),
@@ -408,26 +450,12 @@ impl Checker<'_> {
                 );
             }
             TaskKind::User(user) => {
-                if user.form_key.is_some() && user.form_ref.is_some() {
-                    self.report(
-                        Code::InvalidStructure,
-                        node,
-                        format!("userTask '{}' has both camunda:formKey and camunda:formRef; choose one", node.id),
-                    );
-                }
-                if let Some(binding) = &user.form_ref_binding
-                    && !matches!(binding.as_str(), "latest" | "deployment" | "version")
-                {
-                    self.report(
-                        Code::InvalidValue,
-                        node,
-                        format!(
-                            "userTask '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
-                             deployment or version",
-                            node.id
-                        ),
-                    );
-                }
+                self.forms(
+                    node,
+                    user.form_key.is_some(),
+                    user.form_ref.as_deref(),
+                    user.form_ref_binding.as_deref(),
+                );
             }
             TaskKind::Service | TaskKind::Send | TaskKind::BusinessRule
                 if matches!(task.implementation, Implementation::None) =>
@@ -449,6 +477,165 @@ impl Checker<'_> {
             &format!("{element} '{}'", node.id),
             &task.implementation,
         );
+        // Camunda reads them on external tasks only; elsewhere they mean nothing.
+        if matches!(task.implementation, Implementation::External { .. })
+            && !task.error_event_definitions.is_empty()
+        {
+            let message =
+                crate::build::error_event_definitions_message(&format!("{element} '{}'", node.id));
+            self.report(Code::UnsupportedElement, node, message);
+        }
+    }
+
+    /// Warns about an element Baton validates but does not run yet, saying what
+    /// happens instead (the engine's `execute_inner` raises an incident where a token
+    /// reaches it; a catcher of compensation or cancellation is never triggered, as
+    /// nothing throws them). The model deploys: the rest of it runs.
+    fn not_executed(&mut self, node: &Node) {
+        const INCIDENT: &str = "a token that reaches it waits there with an incident";
+        let what = format!("{} '{}'", node.kind.element_name(), node.id);
+        let message = match &node.kind {
+            NodeKind::Task(Task {
+                kind: TaskKind::User(_),
+                ..
+            }) => format!("{what} will not run: Baton does not run user tasks yet; {INCIDENT}"),
+            NodeKind::EndEvent(EndEvent {
+                event: Some(EventDefinition::Compensate(_)),
+            })
+            | NodeKind::IntermediateThrowEvent(ThrowEvent {
+                event: Some(EventDefinition::Compensate(_)),
+            }) => format!("{what} throws compensation, which Baton does not run yet; {INCIDENT}"),
+            NodeKind::EndEvent(EndEvent {
+                event: Some(EventDefinition::Cancel),
+            }) if self.inside_transaction(node) => {
+                format!("{what} cancels its transaction, which Baton does not run yet; {INCIDENT}")
+            }
+            NodeKind::BoundaryEvent(BoundaryEvent {
+                event: event @ (EventDefinition::Compensate(_) | EventDefinition::Cancel),
+                ..
+            }) => format!(
+                "{what} is never triggered: Baton does not run {} yet",
+                if matches!(event, EventDefinition::Cancel) {
+                    "the cancellation of transactions"
+                } else {
+                    "compensation"
+                }
+            ),
+            NodeKind::StartEvent(StartEvent {
+                event: Some(EventDefinition::Compensate(_)),
+                ..
+            }) => format!("{what} is never triggered: Baton does not run compensation yet"),
+            _ if node.is_for_compensation => format!(
+                "{what} is a compensation handler, which is never called: Baton does not run \
+                 compensation yet"
+            ),
+            _ => return,
+        };
+        self.report(Code::NotExecuted, node, message);
+    }
+
+    /// Where `camunda:inputOutput` may be, as Camunda's `checkActivityInputOutputSupported`
+    /// and `ensureNoIoMappingDefined` decide: not on gateways, start and boundary
+    /// events or event subprocesses, and no output parameters on end events (which
+    /// the engine, like Camunda, would never map) or multi-instance activities.
+    fn input_output(&mut self, node: &Node) {
+        let io = &node.input_output;
+        if io.is_empty() {
+            return;
+        }
+        let element = node.kind.element_name();
+        let refused = match &node.kind {
+            NodeKind::Gateway(_) | NodeKind::StartEvent(_) | NodeKind::BoundaryEvent(_) => {
+                Some(format!(
+                    "{element} '{}' has camunda:inputOutput, which a {element} cannot have",
+                    node.id
+                ))
+            }
+            NodeKind::SubProcess(sub) if sub.triggered_by_event => Some(format!(
+                "event subprocess '{}' has camunda:inputOutput, which an event subprocess cannot have",
+                node.id
+            )),
+            NodeKind::EndEvent(_) if !io.outputs.is_empty() => Some(format!(
+                "endEvent '{}' has camunda:outputParameter, which an end event cannot have: \
+                 nothing leaves it to take the values",
+                node.id
+            )),
+            _ if !io.outputs.is_empty()
+                && matches!(
+                    node.loop_characteristics,
+                    Some(LoopCharacteristics::MultiInstance(_))
+                ) =>
+            {
+                Some(format!(
+                    "the multi-instance {element} '{}' has camunda:outputParameter, which Camunda \
+                     does not allow on multi-instance activities",
+                    node.id
+                ))
+            }
+            _ => None,
+        };
+        if let Some(message) = refused {
+            self.report(Code::InvalidStructure, node, message);
+        }
+    }
+
+    /// The form of a user task or start event: Camunda refuses both kinds at once
+    /// and an unknown binding.
+    fn forms(
+        &mut self,
+        node: &Node,
+        has_form_key: bool,
+        form_ref: Option<&str>,
+        binding: Option<&str>,
+    ) {
+        let element = node.kind.element_name();
+        if has_form_key && form_ref.is_some() {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "{element} '{}' has both camunda:formKey and camunda:formRef; choose one",
+                    node.id
+                ),
+            );
+        }
+        if let Some(binding) = binding
+            && !matches!(binding, "latest" | "deployment" | "version")
+        {
+            self.report(
+                Code::InvalidValue,
+                node,
+                format!(
+                    "{element} '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
+                     deployment or version",
+                    node.id
+                ),
+            );
+        }
+    }
+
+    /// What an intermediate catch event may wait for (Camunda's
+    /// `parseIntermediateCatchEvent` refuses the rest): any other would wait forever.
+    fn catching(&mut self, node: &Node, event: &EventDefinition) {
+        if !matches!(
+            event,
+            EventDefinition::Message(_)
+                | EventDefinition::Timer(_)
+                | EventDefinition::Signal(_)
+                | EventDefinition::Conditional(_)
+                | EventDefinition::Link(_)
+        ) {
+            self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "intermediate catch event '{}' waits for a {} event, which no intermediate \
+                     catch event can; catch it with a boundary event or an event subprocess",
+                    node.id,
+                    event.name()
+                ),
+            );
+        }
     }
 
     /// Refuses what Baton cannot carry out.
@@ -512,6 +699,19 @@ impl Checker<'_> {
                 format!(
                     "callActivity '{}' has no calledElement: which process does it call?",
                     node.id
+                ),
+            );
+        }
+        if let Some(tenant) = &call.tenant_id {
+            self.report(
+                Code::UnsupportedAttribute,
+                node,
+                format!(
+                    "callActivity '{}' has camunda:calledElementTenantId=\"{}\", which Baton does \
+                     not honour yet: it would call the caller's tenant's definition; deploy the \
+                     called process to the caller's tenant and leave the attribute out",
+                    node.id,
+                    tenant.as_str()
                 ),
             );
         }
@@ -698,6 +898,28 @@ impl Checker<'_> {
                     );
                 }
             }
+            EventDefinition::Error(_) | EventDefinition::Terminate | EventDefinition::Cancel
+                if matches!(node.kind, NodeKind::IntermediateThrowEvent(_)) =>
+            {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "intermediate throw event '{}' cannot throw a {} event; only an end event can",
+                        node.id,
+                        event.name()
+                    ),
+                );
+            }
+            EventDefinition::Link(_) if matches!(node.kind, NodeKind::EndEvent(_)) => self.report(
+                Code::InvalidStructure,
+                node,
+                format!(
+                    "end event '{}' has a link event definition; a link is thrown by an \
+                     intermediate throw event",
+                    node.id
+                ),
+            ),
             EventDefinition::Cancel if !self.inside_transaction(node) => self.report(
                 Code::InvalidStructure,
                 node,
@@ -763,28 +985,49 @@ fn is_history_time_to_live(ttl: &str) -> bool {
     days.parse::<u32>().is_ok()
 }
 
-fn listener_problem(listener: &Listener, owner: &str) -> Problem {
+/// The problem of a listener of the element `owner_id`, described as `owner`.
+fn listener_problem(listener: &Listener, owner: &str, owner_id: &str) -> Problem {
+    let (code, message) = listener_message(listener, owner);
+    Problem::new(code, listener.position, Some(owner_id), message)
+}
+
+/// Why a listener of `owner` is refused, and what to do instead. Baton runs no
+/// listeners of any kind, wherever they are: passing one by would deploy a model
+/// that silently does less than it does on Camunda.
+pub(crate) fn listener_message(listener: &Listener, owner: &str) -> (Code, String) {
     let kind = if listener.is_task_listener {
         "a task"
     } else {
         "an execution"
     };
+    let event = listener
+        .event
+        .as_deref()
+        .map(|event| format!(" on '{event}'"))
+        .unwrap_or_default();
     let (code, why) = match listener
         .implementation
         .split(':')
         .next()
         .unwrap_or_default()
     {
-        "class" | "delegateExpression" => (Code::JavaOnly, "which needs Java"),
-        "script" => (Code::Script, "and Baton runs no scripts"),
-        _ => (Code::UnsupportedElement, "and Baton does not run listeners"),
+        "class" | "delegateExpression" => (
+            Code::JavaOnly,
+            "which needs Java, and Baton runs no listeners",
+        ),
+        "script" => (Code::Script, "and Baton runs no scripts or listeners"),
+        _ => (Code::UnsupportedElement, "and Baton runs no listeners"),
     };
-    Problem::new(
+    let instead = if listener.is_task_listener {
+        "do the work where the task is completed, in the client that completes it"
+    } else {
+        "make the work a step of its own, an external task (camunda:type=\"external\") \
+         done by a worker, or set variables with camunda:inputOutput"
+    };
+    (
         code,
-        listener.position,
-        None,
         format!(
-            "{owner} has {kind} listener ({}), {why}",
+            "{owner} has {kind} listener{event} ({}), {why}; {instead}",
             listener.implementation
         ),
     )

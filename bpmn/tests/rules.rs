@@ -398,7 +398,7 @@ fn structural_rules() {
 fn unknown_camunda_extensions_warn_and_unknown_bpmn_elements_fail() {
     let xml = started(
         "t",
-        &format!(r#"<bpmn:userTask id="t" camunda:frobnicate="yes" />{END}"#),
+        &format!(r#"<bpmn:task id="t" camunda:frobnicate="yes" />{END}"#),
     );
     let parsed = valid(&xml);
     assert_eq!(parsed.warnings.len(), 1);
@@ -414,7 +414,7 @@ fn camunda_leniencies_are_kept() {
     // An errorRef that names no error is the error code itself, with a warning.
     let xml = started(
         "t",
-        r#"<bpmn:userTask id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:errorEventDefinition errorRef="PAYMENT_FAILED" /></bpmn:boundaryEvent>"#,
+        r#"<bpmn:task id="t" /><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:errorEventDefinition errorRef="PAYMENT_FAILED" /></bpmn:boundaryEvent>"#,
     );
     let parsed = valid(&xml);
     assert_eq!(parsed.warnings[0].code, Code::UndeclaredError);
@@ -560,6 +560,46 @@ fn camunda_deployment_refusals() {
             ),
             Code::MissingAttribute,
         ),
+        // A signal without a name, which nothing could send or catch (parseSignals).
+        (
+            definitions(&format!(
+                r#"<bpmn:signal id="sig" /><bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="w" /><bpmn:intermediateCatchEvent id="w"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="end" />{END}</bpmn:process>"#
+            )),
+            Code::MissingAttribute,
+        ),
+        // camunda:inputOutput where Camunda refuses it: output parameters of an end
+        // event would never be mapped (the token ends there).
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name="x">1</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:endEvent>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            started(
+                "g",
+                &format!(
+                    r#"<bpmn:parallelGateway id="g"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:parallelGateway><bpmn:sequenceFlow id="f1" sourceRef="g" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            process(
+                r#"<bpmn:startEvent id="s"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:startEvent>"#,
+            ),
+            Code::InvalidStructure,
+        ),
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:inputOutput><camunda:outputParameter name="x">1</camunda:outputParameter></camunda:inputOutput></bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+        ),
         // A history time to live that is not a number of days.
         (
             definitions(
@@ -696,4 +736,448 @@ fn an_activity_default_flow_resolves_and_must_leave_it() {
         r#"<bpmn:task id="t" default="f0" /><bpmn:sequenceFlow id="a" sourceRef="t" targetRef="end" /><bpmn:endEvent id="end" />"#,
     );
     assert_eq!(codes(&elsewhere), [Code::InvalidStructure]);
+}
+
+/// A process whose start event has the timer `timer` (`<bpmn:timeDuration>PT5M</bpmn:timeDuration>`).
+fn timer_started(timer: &str) -> String {
+    process(&format!(
+        r#"<bpmn:startEvent id="start"><bpmn:timerEventDefinition>{timer}</bpmn:timerEventDefinition></bpmn:startEvent>
+           <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}"#
+    ))
+}
+
+/// A process that waits at an intermediate timer catch event with `timer`.
+fn timer_caught(timer: &str) -> String {
+    started(
+        "wait",
+        &format!(
+            r#"<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>{timer}</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+               <bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end" />{END}"#
+        ),
+    )
+}
+
+/// Issue 13: the engine refused at deployment a timer text validation had let
+/// through. Validation now reads every timer text it can know with the engine's own
+/// grammar, and refuses what deployment would.
+#[test]
+fn timer_texts_are_checked_with_the_engine_grammar() {
+    // A repeating interval in a timeDuration, as the JavaScript client's order
+    // example has it: Camunda waits once, and so does Baton.
+    valid(&timer_started(
+        "<bpmn:timeDuration>R10/PT5S</bpmn:timeDuration>",
+    ));
+    for timer in [
+        "<bpmn:timeDuration>PT5M</bpmn:timeDuration>",
+        "<bpmn:timeDuration>2030-01-01T00:00:00Z/PT1H</bpmn:timeDuration>",
+        "<bpmn:timeDate>2036-11-14T11:12:22</bpmn:timeDate>",
+        "<bpmn:timeDate>${'2036-11-14T11:12:22'}</bpmn:timeDate>",
+        "<bpmn:timeDate>${now()}</bpmn:timeDate>",
+        "<bpmn:timeCycle>R/PT1H</bpmn:timeCycle>",
+        "<bpmn:timeCycle>0 0/5 * * * ?</bpmn:timeCycle>",
+        "<bpmn:timeCycle>R3/${'PT'}10M</bpmn:timeCycle>",
+    ] {
+        valid(&timer_started(timer));
+        valid(&timer_caught(timer));
+    }
+    // Evaluated when a token arrives, with the instance's variables: unknown until then.
+    valid(&timer_caught(
+        "<bpmn:timeDuration>${delay}</bpmn:timeDuration>",
+    ));
+    valid(&timer_caught("<bpmn:timeCycle>#{cycle}</bpmn:timeCycle>"));
+
+    // Wrong wherever they are.
+    for timer in [
+        "<bpmn:timeDuration>5 minutes</bpmn:timeDuration>",
+        "<bpmn:timeDuration>2026-01-01T00:00:00Z</bpmn:timeDuration>",
+        "<bpmn:timeDate>R10/PT5S</bpmn:timeDate>",
+        "<bpmn:timeDate>2026-02-30T00:00:00Z</bpmn:timeDate>",
+        "<bpmn:timeCycle>PT5M</bpmn:timeCycle>",
+        "<bpmn:timeCycle>0 60 12 * * ?</bpmn:timeCycle>",
+        "<bpmn:timeCycle>R/PT0S</bpmn:timeCycle>",
+        "<bpmn:timeDuration>P2000Y</bpmn:timeDuration>",
+        "<bpmn:timeDuration>${'tomorrow'}</bpmn:timeDuration>",
+        "<bpmn:timeDuration>${now()}</bpmn:timeDuration>",
+        "<bpmn:timeCycle>${dateTime()}</bpmn:timeCycle>",
+    ] {
+        for xml in [timer_started(timer), timer_caught(timer)] {
+            assert_eq!(codes(&xml), [Code::InvalidValue], "{timer}");
+        }
+    }
+    // A process's timer start event is scheduled at deployment, without variables.
+    for timer in [
+        "<bpmn:timeDuration>${delay}</bpmn:timeDuration>",
+        "<bpmn:timeDate>#{dueDate}</bpmn:timeDate>",
+        "<bpmn:timeDate>${execution.getVariable('due')}</bpmn:timeDate>",
+        "<bpmn:timeDuration>${1 + 1}</bpmn:timeDuration>",
+    ] {
+        assert_eq!(
+            codes(&timer_started(timer)),
+            [Code::InvalidValue],
+            "{timer}"
+        );
+    }
+
+    // The problem is at the timer's text, and says what is wrong with it.
+    let xml = timer_caught("<bpmn:timeCycle>PT5M</bpmn:timeCycle>");
+    let problem = &problems(&xml)[0];
+    assert_eq!(problem.element_id, None);
+    let line = xml
+        .lines()
+        .position(|l| l.contains("<bpmn:timeCycle>"))
+        .expect("the timer's line") as u32
+        + 1;
+    assert_eq!(problem.position.line, line);
+    assert!(
+        problem
+            .message
+            .starts_with("the timer of intermediateCatchEvent 'wait' has an invalid timeCycle 'PT5M': a cycle repeats"),
+        "{}",
+        problem.message
+    );
+    let xml = timer_started("<bpmn:timeDuration>${delay}</bpmn:timeDuration>");
+    assert!(
+        problems(&xml)[0].message.contains(
+            "reads the variable 'delay', but it is evaluated when the process is deployed"
+        ),
+        "{}",
+        problems(&xml)[0].message
+    );
+
+    // An event subprocess's timer start is armed when its scope starts: variables exist.
+    let xml = process(&format!(
+        r#"<bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}
+           <bpmn:subProcess id="sub" triggeredByEvent="true">
+             <bpmn:startEvent id="timer"><bpmn:timerEventDefinition><bpmn:timeDuration>${{delay}}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>
+             <bpmn:sequenceFlow id="s1" sourceRef="timer" targetRef="subEnd" /><bpmn:endEvent id="subEnd" />
+           </bpmn:subProcess>"#
+    ));
+    valid(&xml);
+}
+
+/// Issue 13: an execution listener on a sequence flow passed with an `ignored`
+/// warning and never ran. Every hook Baton would not run is now an error naming
+/// its element, wherever it is; a warning is left only for extensions Camunda
+/// does not read there either.
+#[test]
+fn nothing_baton_would_not_run_passes_with_a_warning() {
+    let flow = |extensions: &str| {
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:task id="t" /><bpmn:sequenceFlow id="take" sourceRef="t" targetRef="end"><bpmn:extensionElements>{extensions}</bpmn:extensionElements></bpmn:sequenceFlow>{END}"#
+            ),
+        )
+    };
+    let signal = r#"<bpmn:signal id="sig" name="alert" />"#;
+    let cases = [
+        // Listeners on a sequence flow, of every kind.
+        (
+            flow(r#"<camunda:executionListener event="take" class="org.example.Audit" />"#),
+            Code::JavaOnly,
+            "take",
+        ),
+        (
+            flow(r#"<camunda:executionListener event="take" delegateExpression="${audit}" />"#),
+            Code::JavaOnly,
+            "take",
+        ),
+        (
+            flow(
+                r#"<camunda:executionListener event="take"><camunda:script scriptFormat="groovy">x</camunda:script></camunda:executionListener>"#,
+            ),
+            Code::Script,
+            "take",
+        ),
+        (
+            flow(r#"<camunda:executionListener event="take" expression="${a}" />"#),
+            Code::UnsupportedElement,
+            "take",
+        ),
+        // Listeners on the process, an event, a gateway; a task listener.
+        (
+            definitions(
+                r#"<bpmn:process id="p" isExecutable="true"><bpmn:extensionElements><camunda:executionListener event="start" expression="${a}" /></bpmn:extensionElements><bpmn:startEvent id="s" /></bpmn:process>"#,
+            ),
+            Code::UnsupportedElement,
+            "p",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:extensionElements><camunda:executionListener event="end" expression="${a}" /></bpmn:extensionElements></bpmn:endEvent>"#,
+            ),
+            Code::UnsupportedElement,
+            "end",
+        ),
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:taskListener event="create" expression="${{a}}" /></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedElement,
+            "t",
+        ),
+        // Hooks where nothing reads them: inside an event definition.
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition><bpmn:extensionElements><camunda:executionListener event="end" class="a.B" /></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition camunda:type="external" camunda:topic="notify"><bpmn:extensionElements><camunda:field name="to"><camunda:string>a@b</camunda:string></camunda:field></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::JavaOnly,
+            "end",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:messageEventDefinition camunda:type="external" camunda:topic="notify"><bpmn:extensionElements><camunda:errorEventDefinition id="e1" errorRef="E" expression="${true}" /></bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>"#,
+            ),
+            Code::UnsupportedElement,
+            "end",
+        ),
+        (
+            flow(r#"<camunda:script scriptFormat="groovy">x</camunda:script>"#),
+            Code::Script,
+            "take",
+        ),
+        // A signal thrown with variables: its catchers would get it without them.
+        (
+            definitions(&format!(
+                r#"{signal}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="throw" /><bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="sig"><bpmn:extensionElements><camunda:in variables="all" /></bpmn:extensionElements></bpmn:signalEventDefinition></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="end" />{END}</bpmn:process>"#
+            )),
+            Code::UnsupportedElement,
+            "throw",
+        ),
+        // An external task's error event definitions: never evaluated.
+        (
+            started(
+                "t",
+                &format!(
+                    r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x"><bpmn:extensionElements><camunda:errorEventDefinition id="e1" errorRef="E" expression="${{failed}}" /></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedElement,
+            "t",
+        ),
+        // The called definition's tenant: the caller's would be called.
+        (
+            started(
+                "c",
+                &format!(
+                    r#"<bpmn:callActivity id="c" calledElement="sub" camunda:calledElementTenantId="tenant2" /><bpmn:sequenceFlow id="f1" sourceRef="c" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::UnsupportedAttribute,
+            "c",
+        ),
+        // Event definitions no such event can have (Camunda refuses them too).
+        (
+            started(
+                "wait",
+                &format!(
+                    r#"<bpmn:intermediateCatchEvent id="wait"><bpmn:errorEventDefinition /></bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+            "wait",
+        ),
+        (
+            started(
+                "throw",
+                &format!(
+                    r#"<bpmn:intermediateThrowEvent id="throw"><bpmn:errorEventDefinition errorRef="E" /></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f1" sourceRef="throw" targetRef="end" />{END}"#
+                ),
+            ),
+            Code::InvalidStructure,
+            "throw",
+        ),
+        (
+            started(
+                "end",
+                r#"<bpmn:endEvent id="end"><bpmn:linkEventDefinition name="l" /></bpmn:endEvent>"#,
+            ),
+            Code::InvalidStructure,
+            "end",
+        ),
+        (
+            process(
+                r#"<bpmn:startEvent id="s"><bpmn:terminateEventDefinition /></bpmn:startEvent>"#,
+            ),
+            Code::InvalidStructure,
+            "s",
+        ),
+    ];
+    for (xml, expected, element) in &cases {
+        let found = problems(xml);
+        let problem = found
+            .iter()
+            .find(|p| p.code == *expected)
+            .unwrap_or_else(|| {
+                panic!("{expected:?} missing from {found:?} for\n{xml}");
+            });
+        assert_eq!(problem.element_id.as_deref(), Some(*element), "{xml}");
+        assert!(problem.position.line > 0 && problem.position.column > 0);
+        assert!(
+            found.iter().all(|p| p.code != Code::Ignored),
+            "{found:?} for\n{xml}"
+        );
+    }
+    let listener = &problems(&cases[0].0)[0];
+    assert_eq!(
+        listener.message,
+        "sequence flow 'take' has an execution listener on 'take' (class: org.example.Audit), \
+         which needs Java, and Baton runs no listeners; make the work a step of its own, an \
+         external task (camunda:type=\"external\") done by a worker, or set variables with \
+         camunda:inputOutput"
+    );
+
+    // What Camunda does not read there either stays a warning: it changes nothing.
+    for inert in [
+        flow(
+            r#"<camunda:inputOutput><camunda:inputParameter name="x">1</camunda:inputParameter></camunda:inputOutput>"#,
+        ),
+        definitions(&format!(
+            r#"{signal}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="sig"><bpmn:extensionElements><camunda:in variables="all" /></bpmn:extensionElements></bpmn:signalEventDefinition></bpmn:startEvent></bpmn:process>"#
+        )),
+    ] {
+        let parsed = valid(&inert);
+        let codes: Vec<Code> = parsed.warnings.iter().map(|p| p.code).collect();
+        assert_eq!(codes, [Code::Ignored], "{inert}");
+    }
+    // Metadata Camunda reads and Baton keeps: no warning at all.
+    let parsed = valid(&flow(
+        r#"<camunda:properties><camunda:property name="probability" value="13" /></camunda:properties>"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    assert_eq!(parsed.definitions.processes[0].flows[1].properties.len(), 1);
+    let parsed = valid(&definitions(
+        r#"<bpmn:process id="p" isExecutable="true" camunda:candidateStarterUsers="u1"><bpmn:extensionElements><camunda:potentialStarter><bpmn:resourceAssignmentExpression><bpmn:formalExpression>group2, group(group3), user(user3)</bpmn:formalExpression></bpmn:resourceAssignmentExpression></camunda:potentialStarter></bpmn:extensionElements><bpmn:startEvent id="s" /></bpmn:process>"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    let starters = &parsed.definitions.processes[0];
+    assert_eq!(starters.candidate_starter_users, ["u1", "user3"]);
+    assert_eq!(starters.candidate_starter_groups, ["group2", "group3"]);
+    let parsed = valid(&process(
+        r#"<bpmn:startEvent id="s" camunda:formRef="invoice" camunda:formRefBinding="version" camunda:formRefVersion="2" />"#,
+    ));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+    // ... and checks them as Camunda does.
+    let both = process(
+        r#"<bpmn:startEvent id="s" camunda:formKey="embedded:app:start.html" camunda:formRef="invoice" />"#,
+    );
+    assert_eq!(codes(&both), [Code::InvalidStructure]);
+    // A refused decision task is refused whole, its companions included.
+    let dmn = started(
+        "t",
+        &format!(
+            r#"<bpmn:businessRuleTask id="t" camunda:decisionRef="approver" camunda:mapDecisionResult="collectEntries" camunda:resultVariable="groups" /><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+        ),
+    );
+    assert_eq!(codes(&dmn), [Code::UnsupportedAttribute]);
+}
+
+/// Issue 13: user-task models validated as valid and then stopped at run time.
+/// Every element Baton validates but does not run yet is named with a warning
+/// that says what will happen; the model still deploys.
+#[test]
+fn what_baton_does_not_run_yet_is_named_before_deployment() {
+    let xml = started(
+        "approve",
+        &format!(
+            r#"<bpmn:userTask id="approve" camunda:assignee="demo" /><bpmn:sequenceFlow id="f1" sourceRef="approve" targetRef="end" />{END}"#
+        ),
+    );
+    let parsed = valid(&xml);
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    let warning = &parsed.warnings[0];
+    assert_eq!(warning.code, Code::NotExecuted);
+    assert_eq!(warning.code.as_str(), "not-executed");
+    assert_eq!(warning.element_id.as_deref(), Some("approve"));
+    assert_eq!(
+        warning.to_string(),
+        "6:139: warning[not-executed]: userTask 'approve' will not run: Baton does not run \
+         user tasks yet; a token that reaches it waits there with an incident"
+    );
+
+    // Compensation and the cancellation of transactions.
+    let xml = started(
+        "tx",
+        r#"<bpmn:transaction id="tx">
+             <bpmn:startEvent id="txStart" /><bpmn:sequenceFlow id="t1" sourceRef="txStart" targetRef="book" />
+             <bpmn:serviceTask id="book" camunda:type="external" camunda:topic="book" />
+             <bpmn:boundaryEvent id="undo" attachedToRef="book"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+             <bpmn:serviceTask id="unbook" isForCompensation="true" camunda:type="external" camunda:topic="unbook" />
+             <bpmn:association id="a1" sourceRef="undo" targetRef="unbook" />
+             <bpmn:sequenceFlow id="t2" sourceRef="book" targetRef="compensate" />
+             <bpmn:intermediateThrowEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:intermediateThrowEvent>
+             <bpmn:sequenceFlow id="t3" sourceRef="compensate" targetRef="cancel" />
+             <bpmn:endEvent id="cancel"><bpmn:cancelEventDefinition /></bpmn:endEvent>
+           </bpmn:transaction>
+           <bpmn:boundaryEvent id="cancelled" attachedToRef="tx"><bpmn:cancelEventDefinition /></bpmn:boundaryEvent>
+           <bpmn:sequenceFlow id="f1" sourceRef="tx" targetRef="end" />
+           <bpmn:sequenceFlow id="f2" sourceRef="cancelled" targetRef="end" />
+           <bpmn:endEvent id="end" />"#,
+    );
+    let parsed = valid(&xml);
+    let named: Vec<(&str, Code)> = parsed
+        .warnings
+        .iter()
+        .map(|p| (p.element_id.as_deref().unwrap_or_default(), p.code))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("undo", Code::NotExecuted),
+            ("unbook", Code::NotExecuted),
+            ("compensate", Code::NotExecuted),
+            ("cancel", Code::NotExecuted),
+            ("cancelled", Code::NotExecuted),
+        ]
+    );
+    let says = |id: &str| {
+        parsed
+            .warnings
+            .iter()
+            .find(|p| p.element_id.as_deref() == Some(id))
+            .map(|p| p.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(says("compensate").ends_with("waits there with an incident"));
+    assert!(says("undo").contains("never triggered"));
+
+    // What runs raises nothing: plain, manual, receive, external send and
+    // business-rule tasks, expression service tasks.
+    let xml = definitions(&format!(
+        r#"<bpmn:message id="m" name="paid" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="a" />
+             <bpmn:task id="a" /><bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="b" />
+             <bpmn:manualTask id="b" /><bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="c" />
+             <bpmn:receiveTask id="c" messageRef="m" /><bpmn:sequenceFlow id="f3" sourceRef="c" targetRef="d" />
+             <bpmn:sendTask id="d" camunda:type="external" camunda:topic="send" /><bpmn:sequenceFlow id="f4" sourceRef="d" targetRef="e" />
+             <bpmn:businessRuleTask id="e" camunda:type="external" camunda:topic="rules" /><bpmn:sequenceFlow id="f5" sourceRef="e" targetRef="g" />
+             <bpmn:serviceTask id="g" camunda:expression="${{true}}" /><bpmn:sequenceFlow id="f6" sourceRef="g" targetRef="end" />
+             {END}
+           </bpmn:process>"#
+    ));
+    let parsed = valid(&xml);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
 }
