@@ -21,6 +21,7 @@ mod conn;
 mod dto;
 mod error;
 mod json;
+mod lenient;
 mod params;
 mod routes;
 mod vars;

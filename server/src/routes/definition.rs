@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::dto::{CountDto, DefinitionDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
 
@@ -228,8 +229,9 @@ async fn diagram_by_key(
 #[serde(rename_all = "camelCase")]
 struct StartRequest {
     variables: Option<VariablesIn>,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     with_variables_in_return: bool,
     start_instructions: Option<Vec<Json>>,
 }

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::dto::{CountDto, ExternalTaskDto, LockedTaskDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables};
 
@@ -52,10 +53,13 @@ const RECHECK: Duration = Duration::from_secs(30);
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct FetchRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::int")]
     max_tasks: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     use_priority: bool,
+    #[serde(default, deserialize_with = "lenient::long")]
     async_response_timeout: Option<i64>,
     sorting: Option<Vec<SortingDto>>,
     topics: Option<Vec<TopicDto>>,
@@ -64,30 +68,42 @@ struct FetchRequest {
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct SortingDto {
+    #[serde(default, deserialize_with = "lenient::string")]
     sort_by: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     sort_order: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct TopicDto {
+    #[serde(default, deserialize_with = "lenient::string")]
     topic_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     lock_duration: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     variables: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     local_variables: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     deserialize_values: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     include_extension_properties: bool,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     process_definition_id_in: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     process_definition_key_in: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_version_tag: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     without_tenant_id: bool,
+    #[serde(default, deserialize_with = "lenient::strings")]
     tenant_id_in: Option<Vec<String>>,
     process_variables: Option<serde_json::Map<String, Json>>,
 }
@@ -265,6 +281,7 @@ async fn answer(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct CompleteRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
     variables: Option<VariablesIn>,
     local_variables: Option<VariablesIn>,
@@ -290,10 +307,15 @@ async fn complete(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct FailureRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_details: Option<String>,
+    #[serde(default, deserialize_with = "lenient::int")]
     retries: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::long")]
     retry_timeout: Option<i64>,
     variables: Option<VariablesIn>,
     local_variables: Option<VariablesIn>,
@@ -320,8 +342,11 @@ async fn failure(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct BpmnErrorRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_message: Option<String>,
     variables: Option<VariablesIn>,
 }
@@ -346,7 +371,9 @@ async fn bpmn_error(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ExtendLockRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     new_duration: Option<i64>,
 }
 
@@ -365,7 +392,9 @@ async fn extend_lock(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct LockRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     lock_duration: Option<i64>,
 }
 
@@ -397,6 +426,7 @@ async fn retries(
 
 #[derive(Debug, Deserialize, Default)]
 struct PriorityRequest {
+    #[serde(default, deserialize_with = "lenient::long")]
     priority: Option<i64>,
 }
 

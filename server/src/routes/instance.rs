@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariableIn, VariableOut, VariablesIn, read_variables, variables_out};
 
@@ -190,8 +191,11 @@ fn query_filters(p: &Params) -> ApiResult<Vec<VariableFilter>> {
 
 #[derive(Debug, Deserialize)]
 struct BodyFilter {
-    name: String,
-    operator: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    operator: Option<String>,
+    #[serde(default)]
     value: Json,
 }
 
@@ -202,15 +206,29 @@ fn body_filters(body: &[u8]) -> ApiResult<Vec<VariableFilter>> {
     };
     let list: Vec<BodyFilter> = serde_json::from_value(list.clone())
         .map_err(|e| ApiError::invalid(format!("Cannot read the variables filter: {e}")))?;
-    Ok(list
-        .into_iter()
-        .map(|f| VariableFilter {
-            name: f.name,
-            op: f.operator,
-            value: f.value,
+    list.into_iter()
+        .map(|f| {
+            let (Some(name), Some(op)) = (f.name, f.operator) else {
+                return Err(ApiError::invalid(
+                    "Cannot read the variables filter: each needs a name and an operator",
+                ));
+            };
+            if !OPERATORS.contains(&op.as_str()) {
+                return Err(ApiError::invalid(format!(
+                    "Invalid variable comparator specified: {op}"
+                )));
+            }
+            Ok(VariableFilter {
+                name,
+                op,
+                value: f.value,
+            })
         })
-        .collect())
+        .collect()
 }
+
+/// The comparators of a `variables` filter, as Camunda names them.
+const OPERATORS: &[&str] = &["eq", "neq", "gt", "gteq", "lt", "lteq", "like"];
 
 const SORTS: &[&str] = &[
     "instanceId",
@@ -344,6 +362,7 @@ async fn variables(
 #[derive(Debug, Deserialize, Default)]
 struct Modifications {
     modifications: Option<VariablesIn>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     deletions: Option<Vec<String>>,
 }
 

@@ -170,7 +170,10 @@ async fn retries(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct DueDateRequest {
-    duedate: Option<String>,
+    /// A `Date` in Camunda's DTO: Jackson reads a date string or, as a number,
+    /// milliseconds since the epoch.
+    #[serde(default)]
+    duedate: Json,
 }
 
 async fn due_date(
@@ -178,10 +181,21 @@ async fn due_date(
     Path(id): Path<String>,
     Body(req): Body<DueDateRequest>,
 ) -> ApiResult<NoContent> {
-    let due = match req.duedate {
-        Some(text) => date::parse(&text)
+    let due = match &req.duedate {
+        Json::Null => s.engine.now(),
+        Json::String(text) if matches!(text.trim(), "" | "null") => s.engine.now(),
+        Json::String(text) => date::parse(text.trim())
             .map_err(|e| ApiError::invalid(format!("Cannot read duedate '{text}': {e}")))?,
-        None => s.engine.now(),
+        Json::Number(n) => n.as_i64().ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Cannot read duedate {n}: give a date or milliseconds since the epoch"
+            ))
+        })?,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "Cannot read duedate {other}: give a date or milliseconds since the epoch"
+            )));
+        }
     };
     s.engine.set_job_due_date(&id, due).await?;
     Ok(NoContent)

@@ -106,6 +106,7 @@ pub(crate) async fn instance_variables(
 /// The body of `PUT …/retries`, for external tasks and jobs.
 #[derive(Debug, serde::Deserialize, Default)]
 pub(crate) struct RetriesRequest {
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     retries: Option<i64>,
 }
 

@@ -1,0 +1,122 @@
+//! What Camunda's own reader and error handling do, where a client written for
+//! Camunda notices the difference: scalars in request bodies read as Jackson reads
+//! them. Each over real HTTP against a real database file.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn scalars_read_into_string_number_and_boolean_fields_as_camunda_reads_them() {
+    let s = server().await;
+    s.deploy_model("sc", &tasks_model("sc", &["t"])).await;
+    // A number where Camunda's DTO has a string: the business key and the worker id.
+    let (status, started) = s
+        .post(
+            "/process-definition/key/sc/start",
+            json!({"businessKey": 42, "withVariablesInReturn": "true"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert_eq!(started["businessKey"], "42");
+    assert!(started["variables"].is_object(), "{started}");
+    for _ in 0..2 {
+        s.start("sc", json!({})).await;
+    }
+    // The Python client's worker_id=0, numbers as strings, booleans as strings,
+    // and null in a boolean flag.
+    let (status, tasks) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": 0, "maxTasks": "3", "usePriority": "true",
+                   "asyncResponseTimeout": null, "topics": [{
+                       "topicName": "t", "lockDuration": "60000", "deserializeValues": null,
+                       "localVariables": 0, "includeExtensionProperties": "TRUE",
+                       "variables": null}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tasks}");
+    let tasks = tasks.as_array().unwrap().clone();
+    assert_eq!(tasks.len(), 3);
+    assert_eq!(tasks[0]["workerId"], "0");
+    assert_eq!(tasks[0]["extensionProperties"], json!({"team": "ops"}));
+    let id = |i: usize| tasks[i]["id"].as_str().unwrap().to_owned();
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{}/complete", id(0)),
+            json!({"workerId": 0, "variables": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{}/failure", id(1)),
+            json!({"workerId": 0, "errorMessage": 500, "retries": "1", "retryTimeout": 0.0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, failed) = s.get(&format!("/external-task/{}", id(1))).await;
+    assert_eq!(failed["errorMessage"], "500");
+    assert_eq!(failed["retries"], 1);
+    let (status, body) = s
+        .post(
+            &format!("/external-task/{}/bpmnError", id(2)),
+            json!({"workerId": 0, "errorCode": 7, "errorMessage": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = s
+        .put(
+            &format!("/external-task/{}/retries", id(1)),
+            json!({"retries": "2"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = s
+        .put(
+            &format!("/external-task/{}/priority", id(1)),
+            json!({"priority": " 9 "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // What Jackson refuses stays refused: an object for a string, a word for a
+    // number, a fraction for a boolean, a number too large for an int.
+    for body in [
+        json!({"workerId": {"id": 1}, "topics": []}),
+        json!({"workerId": "w", "maxTasks": "ten", "topics": []}),
+        json!({"workerId": "w", "usePriority": 0.5, "topics": []}),
+        json!({"workerId": "w", "maxTasks": 3_000_000_000i64, "topics": []}),
+    ] {
+        let (status, answer) = s.post("/external-task/fetchAndLock", body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["type"], "InvalidRequestException");
+    }
+    // Messages and signals: names and business keys as numbers, flags as strings.
+    let (status, body) = s
+        .post(
+            "/message",
+            json!({"messageName": 1, "all": "true", "resultEnabled": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!([]));
+    let (status, body) = s
+        .post("/signal", json!({"name": 1, "withoutTenantId": null}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // A job's due date as milliseconds since the epoch, as Jackson reads a Date.
+    let (status, body) = s
+        .put(
+            "/job/no-such-job/duedate",
+            json!({"duedate": 1_767_225_600_000i64}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "read, then not found: {body}"
+    );
+    s.shutdown().await;
+}
