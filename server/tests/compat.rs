@@ -1,6 +1,7 @@
 //! What Camunda's own reader and error handling do, where a client written for
 //! Camunda notices the difference: scalars in request bodies read as Jackson reads
-//! them. Each over real HTTP against a real database file.
+//! them, and boolean flags as JAX-RS and Jackson read them. Each over real HTTP
+//! against a real database file.
 
 mod common;
 
@@ -118,5 +119,104 @@ async fn scalars_read_into_string_number_and_boolean_fields_as_camunda_reads_the
         StatusCode::NOT_FOUND,
         "read, then not found: {body}"
     );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn boolean_flags_read_as_camunda_reads_them() {
+    let s = server().await;
+    // JAX-RS reads a query flag with Boolean.valueOf: anything but "true" is false.
+    let (status, body) = s.delete("/process-instance/nope?failIfNotExists=AAA").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = s.delete("/process-instance/nope?failIfNotExists=").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "empty is the default: {body}"
+    );
+    // Deleting a deployment compares cascade with "true" exactly.
+    let (_, d) = s
+        .deploy("fl", &[("fl.bpmn", &tasks_model("fl", &["t"]))])
+        .await;
+    let deployment = d["id"].as_str().unwrap().to_owned();
+    let inst = s.start("fl", json!({"o": {"value": {"a": 1}}})).await;
+    for cascade in ["AAA", "TRUE"] {
+        let (status, body) = s
+            .delete(&format!("/deployment/{deployment}?cascade={cascade}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{cascade}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("running"),
+            "read as false, so the running instance refuses it: {body}"
+        );
+    }
+    // Variables: deserializeValues is a JAX-RS flag defaulting to true.
+    let (_, vars) = s
+        .get(&format!(
+            "/process-instance/{inst}/variables?deserializeValues=AAA"
+        ))
+        .await;
+    assert_eq!(vars["o"]["value"], json!(r#"{"a":1}"#), "{vars}");
+    let (_, var) = s
+        .get(&format!(
+            "/process-instance/{inst}/variables/o?deserializeValue=no"
+        ))
+        .await;
+    assert_eq!(var["value"], json!(r#"{"a":1}"#), "{var}");
+    let (_, history) = s
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={inst}"
+        ))
+        .await;
+    assert_eq!(
+        history[0]["value"],
+        json!({"a": 1}),
+        "history deserializes by default, as Camunda does: {history}"
+    );
+    // A query DTO's Boolean goes through Jackson: 1 and 0 are numbers it reads,
+    // "null" means not given, a word is refused with Camunda's message.
+    let (status, body) = s.get("/process-instance/count?withIncident=0").await;
+    assert_eq!((status, body["count"].clone()), (StatusCode::OK, json!(1)));
+    let (_, body) = s.get("/process-instance/count?withIncident=1").await;
+    assert_eq!(body["count"], 0);
+    let (_, body) = s.get("/process-instance/count?withIncident=null").await;
+    assert_eq!(body["count"], 1);
+    let (status, body) = s.get("/process-instance/count?withIncident=AAA").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["message"],
+        "Cannot set query parameter 'withIncident' to value 'AAA': \
+         Cannot convert value AAA to java type java.lang.Boolean"
+    );
+    // topic-names filters by its three JAX-RS flags.
+    s.fetch("w", "t").await;
+    let (_, names) = s
+        .get("/external-task/topic-names?withUnlockedTasks=true")
+        .await;
+    assert_eq!(names, json!([]), "the one task is locked");
+    let (_, names) = s
+        .get("/external-task/topic-names?withLockedTasks=true")
+        .await;
+    assert_eq!(names, json!(["t"]));
+    // A deployment's multipart flags are read with Boolean.parseBoolean.
+    let form = reqwest::multipart::Form::new()
+        .text("deployment-name", "fl2")
+        .text("enable-duplicate-filtering", "null")
+        .text("deploy-changed-only", "yes")
+        .part(
+            "fl2.bpmn",
+            reqwest::multipart::Part::bytes(tasks_model("fl2", &["t"]).into_bytes())
+                .file_name("fl2.bpmn"),
+        );
+    let (status, body) = read(
+        s.http
+            .post(format!("{}/deployment/create", s.url))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     s.shutdown().await;
 }

@@ -459,8 +459,29 @@ async fn error_details(State(s): State<AppState>, Path(id): Path<String>) -> Api
     })
 }
 
-async fn topic_names(State(s): State<AppState>) -> ApiResult<JsonOk<Vec<String>>> {
-    Ok(JsonOk(s.engine.topic_names().await?))
+/// `GET /external-task/topic-names`: the topics of all tasks, or of those locked,
+/// not locked, or with retries left (JAX-RS flags: only `true` turns one on).
+async fn topic_names(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<String>>> {
+    let locked = p.jaxrs_flag("withLockedTasks", false);
+    let not_locked = p.jaxrs_flag("withUnlockedTasks", false);
+    let with_retries_left = p.jaxrs_flag("withRetriesLeft", false);
+    if !(locked || not_locked || with_retries_left) {
+        return Ok(JsonOk(s.engine.topic_names().await?));
+    }
+    let q = ExternalTaskQuery {
+        locked,
+        not_locked,
+        with_retries_left,
+        ..ExternalTaskQuery::default()
+    };
+    let topics: std::collections::BTreeSet<String> = s
+        .engine
+        .external_tasks(q)
+        .await?
+        .into_iter()
+        .map(|t| t.topic)
+        .collect();
+    Ok(JsonOk(topics.into_iter().collect()))
 }
 
 const SORTS: &[&str] = &[
@@ -493,8 +514,8 @@ async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTa
         process_definition_key: p.str("processDefinitionKey"),
         activity_id: p.str("activityId"),
         execution_id: p.str("executionId"),
-        priority_higher_than_or_equals: p.int("priorityHigherThanOrEquals")?,
-        priority_lower_than_or_equals: p.int("priorityLowerThanOrEquals")?,
+        priority_higher_than_or_equals: p.long("priorityHigherThanOrEquals")?,
+        priority_lower_than_or_equals: p.long("priorityLowerThanOrEquals")?,
         tenant_ids: p.list("tenantIdIn"),
         first_result: 0,
         max_results: None,

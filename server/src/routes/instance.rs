@@ -326,7 +326,7 @@ async fn delete(
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<NoContent> {
-    let fail_if_missing = p.bool("failIfNotExists")?.unwrap_or(true);
+    let fail_if_missing = p.jaxrs_flag("failIfNotExists", true);
     match s.engine.delete_instance(&id, p.str("deleteReason")).await {
         Ok(()) => Ok(NoContent),
         Err(baton_engine::Error::NotFound(_)) if !fail_if_missing => Ok(NoContent),
@@ -354,7 +354,7 @@ async fn variables(
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<std::collections::BTreeMap<String, VariableOut>>> {
-    let deserialize = p.bool("deserializeValues")?.unwrap_or(true);
+    let deserialize = p.jaxrs_flag("deserializeValues", true);
     let vars = root_variables(&s, &id).await?;
     Ok(JsonOk(variables_out(&vars, deserialize)))
 }
@@ -397,7 +397,7 @@ async fn variable(
     Path((id, name)): Path<(String, String)>,
     p: Params,
 ) -> ApiResult<JsonOk<VariableOut>> {
-    let deserialize = p.bool("deserializeValue")?.unwrap_or(true);
+    let deserialize = p.jaxrs_flag("deserializeValue", true);
     let v = find_variable(&s, &id, &name).await?;
     Ok(JsonOk(VariableOut::new(&v, deserialize)))
 }
