@@ -56,6 +56,31 @@ impl ApiError {
         }
     }
 
+    /// The same error with Camunda's `code` (0 for an error whose cause is an
+    /// engine exception, as Camunda's `ExceptionHandlerHelper` fills it in).
+    pub(crate) fn with_code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// The same error with another Camunda exception type.
+    pub(crate) fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// A 404 `InvalidRequestException` whose cause in Camunda is an engine
+    /// exception, so it carries `"code": 0`.
+    pub(crate) fn engine_not_found(message: impl Into<String>) -> Self {
+        ApiError::not_found(message).with_code(0)
+    }
+
+    /// A 404 `RestException` without a cause (`"code": null`), as Camunda answers
+    /// a lookup it makes itself.
+    pub(crate) fn rest_not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "RestException", message)
+    }
+
     /// The same error with `prefix` before its message (Camunda prefixes some, such
     /// as `Cannot instantiate process definition X: `).
     pub(crate) fn prefixed(mut self, prefix: &str) -> Self {

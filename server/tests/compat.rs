@@ -1,13 +1,23 @@
 //! What Camunda's own reader and error handling do, where a client written for
 //! Camunda notices the difference: scalars in request bodies read as Jackson reads
-//! them, and boolean flags as JAX-RS and Jackson read them. Each over real HTTP
-//! against a real database file.
+//! them, boolean flags as JAX-RS and Jackson read them, and error bodies with
+//! Camunda's type, message and code. Each over real HTTP against a real database
+//! file.
 
 mod common;
 
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// `{type, message, code}` of an error body.
+fn error(body: &Value) -> (String, String, Value) {
+    (
+        body["type"].as_str().unwrap_or_default().to_owned(),
+        body["message"].as_str().unwrap_or_default().to_owned(),
+        body["code"].clone(),
+    )
+}
 
 #[tokio::test]
 async fn scalars_read_into_string_number_and_boolean_fields_as_camunda_reads_them() {
@@ -218,5 +228,205 @@ async fn boolean_flags_read_as_camunda_reads_them() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_from_the_engine_carry_code_0_and_camundas_message() {
+    let s = server().await;
+    let def = s.deploy_model("er", &tasks_model("er", &["t"])).await;
+    let cases: &[(&str, &str, StatusCode, &str, &str, Value)] = &[
+        (
+            "DELETE",
+            "/process-instance/nope",
+            StatusCode::NOT_FOUND,
+            "InvalidRequestException",
+            "No process instance found for id 'nope': processInstance is null",
+            json!(0),
+        ),
+        (
+            "GET",
+            "/process-definition/nope",
+            StatusCode::NOT_FOUND,
+            "InvalidRequestException",
+            "No matching definition with id nope",
+            json!(0),
+        ),
+        (
+            "GET",
+            "/process-definition/nope/xml",
+            StatusCode::NOT_FOUND,
+            "InvalidRequestException",
+            "No matching definition with id nope",
+            json!(0),
+        ),
+        (
+            "GET",
+            "/process-definition/key/nope",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "No matching process definition with key: nope and no tenant-id",
+            Value::Null,
+        ),
+        (
+            "POST",
+            "/process-definition/key/nope/start",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "No matching process definition with key: nope and no tenant-id",
+            Value::Null,
+        ),
+        (
+            "GET",
+            "/process-definition/key/nope/tenant-id/t1/xml",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "No matching process definition with key: nope and tenant-id: t1",
+            Value::Null,
+        ),
+        (
+            "DELETE",
+            "/deployment/nope",
+            StatusCode::NOT_FOUND,
+            "InvalidRequestException",
+            "Deployment with id 'nope' do not exist",
+            Value::Null,
+        ),
+        (
+            "GET",
+            "/external-task/nope",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "External task with id nope does not exist",
+            Value::Null,
+        ),
+        (
+            "POST",
+            "/external-task/nope/complete",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "External task with id nope does not exist",
+            json!(0),
+        ),
+        (
+            "POST",
+            "/job/nope/execute",
+            StatusCode::NOT_FOUND,
+            "InvalidRequestException",
+            "ENGINE-14026 No job found with id 'nope'",
+            Value::Null,
+        ),
+        (
+            "POST",
+            "/message",
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestException",
+            "No message name supplied",
+            Value::Null,
+        ),
+        (
+            "GET",
+            "/process-definition/nope/diagram",
+            StatusCode::BAD_REQUEST,
+            "NotFoundException",
+            "no deployed process definition found with id 'nope': processDefinition is null",
+            json!(0),
+        ),
+        (
+            "POST",
+            "/process-definition/nope/start",
+            StatusCode::NOT_FOUND,
+            "RestException",
+            "Cannot instantiate process definition nope: \
+             no deployed process definition found with id 'nope': processDefinition is null",
+            json!(0),
+        ),
+        (
+            "POST",
+            "/external-task/nope/extendLock",
+            StatusCode::BAD_REQUEST,
+            "RestException",
+            "lockTime is not greater than 0",
+            json!(0),
+        ),
+        (
+            "POST",
+            "/external-task/nope/lock",
+            StatusCode::BAD_REQUEST,
+            "RestException",
+            "lockDuration is not greater than 0",
+            json!(0),
+        ),
+    ];
+    for (method, path, want_status, want_type, want_message, want_code) in cases {
+        let url = format!("{}{path}", s.url);
+        let request = match *method {
+            "GET" => s.http.get(url),
+            "DELETE" => s.http.delete(url),
+            _ => s.http.post(url).json(&json!({"workerId": "w"})),
+        };
+        let (status, body) = read(request.send().await.unwrap()).await;
+        assert_eq!(status, *want_status, "{method} {path}: {body}");
+        assert_eq!(
+            error(&body),
+            (
+                (*want_type).to_owned(),
+                (*want_message).to_owned(),
+                want_code.clone()
+            ),
+            "{method} {path}"
+        );
+    }
+    // The definition that exists answers; its id is not the one above.
+    let (status, _) = s.get(&format!("/process-definition/{def}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Negative retries are the engine's BadUserRequestException.
+    let inst = s.start("er", json!({})).await;
+    let (_, tasks) = s
+        .get(&format!("/external-task?processInstanceId={inst}"))
+        .await;
+    let task = tasks[0]["id"].as_str().unwrap();
+    let (status, body) = s
+        .put(
+            &format!("/external-task/{task}/retries"),
+            json!({"retries": -1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error(&body),
+        (
+            "BadUserRequestException".to_owned(),
+            "The number of retries cannot be negative: retries is not greater than or equal to 0"
+                .to_owned(),
+            json!(0)
+        )
+    );
+    // A message nothing waits for: the RestException Camunda builds on the
+    // engine's MismatchingMessageCorrelationException.
+    let (status, body) = s.post("/message", json!({"messageName": "m"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error(&body),
+        (
+            "RestException".to_owned(),
+            "org.camunda.bpm.engine.MismatchingMessageCorrelationException: Cannot correlate \
+             message 'm': No process definition or execution matches the parameters"
+                .to_owned(),
+            json!(0)
+        )
+    );
+    // variablesInResultEnabled needs resultEnabled.
+    let (status, body) = s
+        .post(
+            "/message",
+            json!({"messageName": "m", "variablesInResultEnabled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["message"],
+        "Parameter 'variablesInResultEnabled' cannot be used without 'resultEnabled' set to true."
+    );
     s.shutdown().await;
 }

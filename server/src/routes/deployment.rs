@@ -63,7 +63,7 @@ async fn create(
             (_, Some(file)) if !file.is_empty() => d.resources.push((file, bytes.to_vec())),
             (_, _) => {
                 return Err(ApiError::invalid(format!(
-                    "The multipart part '{name}' is not a known field and has no filename, so it cannot be a resource"
+                    "No file name found in the deployment resource described by form parameter '{name}'."
                 )));
             }
         }
@@ -181,8 +181,14 @@ async fn delete(
 ) -> ApiResult<NoContent> {
     // Camunda compares the first value with "true", exactly.
     let cascade = p.str("cascade").as_deref() == Some("true");
-    s.engine.delete_deployment(&id, cascade).await?;
-    Ok(NoContent)
+    match s.engine.delete_deployment(&id, cascade).await {
+        Ok(()) => Ok(NoContent),
+        // Camunda's own lookup, worded as it words it ("do not exist").
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
+            "Deployment with id '{id}' do not exist"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

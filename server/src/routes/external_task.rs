@@ -125,12 +125,14 @@ fn read_fetch(
     let max_tasks = req.max_tasks.unwrap_or(0);
     let max_tasks = usize::try_from(max_tasks)
         .map_err(|_| ApiError::invalid(format!("maxTasks must not be negative: {max_tasks}")))?;
-    if let Some(t) = req
+    // Camunda refuses only a timeout above its maximum; a negative one is already
+    // over, so the request answers at once.
+    if req
         .async_response_timeout
-        .filter(|t| !(0..=MAX_ASYNC_RESPONSE_TIMEOUT).contains(t))
+        .is_some_and(|t| t > MAX_ASYNC_RESPONSE_TIMEOUT)
     {
         return Err(ApiError::invalid(format!(
-            "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds nor below 0: {t}"
+            "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds"
         )));
     }
     for s in req.sorting.iter().flatten() {
@@ -327,6 +329,19 @@ async fn failure(
     Body(req): Body<FailureRequest>,
 ) -> ApiResult<NoContent> {
     let worker = worker(req.worker_id)?;
+    // Camunda's checks (`HandleExternalTaskFailureCmd`), before the task is looked up.
+    for (value, name) in [
+        (req.retries, "retries"),
+        (req.retry_timeout, "retryDuration"),
+    ] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(
+                ApiError::invalid(format!("{name} is not greater than or equal to 0"))
+                    .kind("ProcessEngineException")
+                    .with_code(0),
+            );
+        }
+    }
     let failure = Failure {
         error_message: req.error_message,
         error_details: req.error_details,
@@ -382,10 +397,13 @@ async fn extend_lock(
     Path(id): Path<String>,
     Body(req): Body<ExtendLockRequest>,
 ) -> ApiResult<NoContent> {
+    let new_duration = req.new_duration.unwrap_or(0);
+    if new_duration <= 0 {
+        // Camunda's `ExtendLockOnExternalTaskCmd` checks it first.
+        return Err(not_positive("lockTime"));
+    }
     let worker = worker(req.worker_id)?;
-    s.engine
-        .extend_lock(&id, &worker, req.new_duration.unwrap_or(0))
-        .await?;
+    s.engine.extend_lock(&id, &worker, new_duration).await?;
     Ok(NoContent)
 }
 
@@ -404,10 +422,23 @@ async fn lock(
     Body(req): Body<LockRequest>,
 ) -> ApiResult<NoContent> {
     let worker = worker(req.worker_id)?;
-    s.engine
-        .lock(&id, &worker, req.lock_duration.unwrap_or(0))
-        .await?;
+    let lock_duration = req.lock_duration.unwrap_or(0);
+    if lock_duration <= 0 {
+        return Err(not_positive("lockDuration"));
+    }
+    s.engine.lock(&id, &worker, lock_duration).await?;
     Ok(NoContent)
+}
+
+/// The engine's `BadUserRequestException` for a duration that must be positive, as
+/// Camunda's REST layer wraps it: a 400 `RestException` with code 0.
+fn not_positive(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "RestException",
+        format!("{name} is not greater than 0"),
+    )
+    .with_code(0)
 }
 
 async fn unlock(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
@@ -420,7 +451,18 @@ async fn retries(
     Path(id): Path<String>,
     Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
-    s.engine.set_retries(&id, req.retries()?).await?;
+    let retries = req.retries()?;
+    if retries < 0 {
+        // `SetExternalTaskRetriesCmd`'s BadUserRequestException, which Camunda's
+        // resource does not wrap.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadUserRequestException",
+            "The number of retries cannot be negative: retries is not greater than or equal to 0",
+        )
+        .with_code(0));
+    }
+    s.engine.set_retries(&id, retries).await?;
     Ok(NoContent)
 }
 
@@ -446,7 +488,11 @@ async fn one(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<ExternalTaskDto>> {
-    let (task, _) = s.engine.external_task(&id).await?;
+    // Camunda queries for the task itself: its 404 has no code.
+    let (task, _) = s.engine.external_task(&id).await.map_err(|e| match e {
+        baton_engine::Error::NotFound(m) => ApiError::rest_not_found(m),
+        other => other.into(),
+    })?;
     Ok(JsonOk((&task).into()))
 }
 

@@ -330,8 +330,9 @@ async fn delete(
     match s.engine.delete_instance(&id, p.str("deleteReason")).await {
         Ok(()) => Ok(NoContent),
         Err(baton_engine::Error::NotFound(_)) if !fail_if_missing => Ok(NoContent),
-        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
-            "Process instance with id {id} does not exist"
+        // The engine's NotFoundException, wrapped by Camunda's REST layer: code 0.
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::engine_not_found(format!(
+            "No process instance found for id '{id}': processInstance is null"
         ))),
         Err(e) => Err(e.into()),
     }

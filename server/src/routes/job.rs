@@ -202,8 +202,14 @@ async fn due_date(
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
-    s.engine.execute_job(&id).await?;
-    Ok(NoContent)
+    match s.engine.execute_job(&id).await {
+        Ok(()) => Ok(NoContent),
+        // Camunda rewraps the engine's exception without its cause: no code.
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
+            "ENGINE-14026 No job found with id '{id}'"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The clock's reading, and whether it is a manual clock tests can move.

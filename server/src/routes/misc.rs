@@ -169,11 +169,16 @@ async fn message(
     Body(req): Body<MessageRequest>,
 ) -> ApiResult<Response> {
     let Some(name) = req.message_name.filter(|n| !n.is_empty()) else {
-        return Err(ApiError::invalid("No message name given"));
+        return Err(ApiError::invalid("No message name supplied"));
     };
     if req.tenant_id.is_some() && req.without_tenant_id {
         return Err(ApiError::invalid(
             "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
+        ));
+    }
+    if req.variables_in_result_enabled && !req.result_enabled {
+        return Err(ApiError::invalid(
+            "Parameter 'variablesInResultEnabled' cannot be used without 'resultEnabled' set to true.",
         ));
     }
     let correlation = MessageCorrelation {
@@ -188,7 +193,22 @@ async fn message(
         tenant_id: req.tenant_id,
         without_tenant_id: req.without_tenant_id,
     };
-    let results = s.engine.correlate_message(correlation).await?;
+    let results = s
+        .engine
+        .correlate_message(correlation)
+        .await
+        .map_err(|e| match e {
+            // Camunda answers a MismatchingMessageCorrelationException with a
+            // RestException built on it, whose message is the cause's toString().
+            baton_engine::Error::Invalid(m) if m.starts_with("Cannot correlate ") => {
+                ApiError::invalid(format!(
+                    "org.camunda.bpm.engine.MismatchingMessageCorrelationException: {m}"
+                ))
+                .kind("RestException")
+                .with_code(0)
+            }
+            other => other.into(),
+        })?;
     if !req.result_enabled {
         return Ok(NoContent.into_response());
     }
