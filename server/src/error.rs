@@ -2,9 +2,9 @@
 //! goes with.
 //!
 //! Engine errors map by whose fault they are: [`Error::NotFound`] is 404,
-//! [`Error::Invalid`] 400, [`Error::Deployment`] a 400 `ParseException` with
-//! `details` per resource (what Camunda Modeler shows), and only storage and
-//! internal faults are 500. Errors found by the REST layer itself (malformed
+//! [`Error::Invalid`] 400, [`Error::Deployment`] and [`Error::Deployments`] a 400
+//! `ParseException` with `details` per invalid resource (what Camunda Modeler
+//! shows), and only storage and internal faults are 500. Errors found by the REST layer itself (malformed
 //! JSON, a bad query parameter) carry `"code": null`, as in Camunda.
 
 use axum::http::StatusCode;
@@ -95,17 +95,17 @@ impl From<Error> for ApiError {
         let (status, kind) = match &e {
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "RestException"),
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "RestException"),
-            Error::Deployment { .. } => (StatusCode::BAD_REQUEST, "ParseException"),
+            Error::Deployment { .. } | Error::Deployments { .. } => {
+                (StatusCode::BAD_REQUEST, "ParseException")
+            }
             Error::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ProcessEngineException"),
             Error::Storage(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "engine fault");
                 (StatusCode::INTERNAL_SERVER_ERROR, "ProcessEngineException")
             }
         };
-        let details = match &e {
-            Error::Deployment { resource, problems } => Some(parse_details(resource, problems)),
-            _ => None,
-        };
+        let invalid = e.invalid_resources();
+        let details = (!invalid.is_empty()).then(|| parse_details(&invalid));
         ApiError {
             status,
             kind,
@@ -118,7 +118,7 @@ impl From<Error> for ApiError {
 
 /// Camunda's `details` of a `ParseException`: per resource, its errors and warnings
 /// with line, column and element ids.
-fn parse_details(resource: &str, problems: &[Problem]) -> Json {
+fn parse_details(resources: &[(&str, &[Problem])]) -> Json {
     let entry = |p: &Problem| {
         json!({
             "message": p.message,
@@ -128,15 +128,20 @@ fn parse_details(resource: &str, problems: &[Problem]) -> Json {
             "bpmnElementIds": p.element_id.iter().collect::<Vec<_>>(),
         })
     };
-    let (errors, warnings): (Vec<&Problem>, Vec<&Problem>) = problems
-        .iter()
-        .partition(|p| p.severity() == Severity::Error);
-    json!({
-        resource: {
-            "errors": errors.into_iter().map(entry).collect::<Vec<_>>(),
-            "warnings": warnings.into_iter().map(entry).collect::<Vec<_>>(),
-        }
-    })
+    let mut details = serde_json::Map::new();
+    for (resource, problems) in resources {
+        let (errors, warnings): (Vec<&Problem>, Vec<&Problem>) = problems
+            .iter()
+            .partition(|p| p.severity() == Severity::Error);
+        details.insert(
+            (*resource).to_owned(),
+            json!({
+                "errors": errors.into_iter().map(entry).collect::<Vec<_>>(),
+                "warnings": warnings.into_iter().map(entry).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Json::Object(details)
 }
 
 impl IntoResponse for ApiError {

@@ -1,7 +1,8 @@
 //! What Camunda's own reader and error handling do, where a client written for
 //! Camunda notices the difference: scalars in request bodies read as Jackson reads
-//! them, boolean flags as JAX-RS and Jackson read them, and error bodies with
-//! Camunda's type, message and code. Each over real HTTP against a real database
+//! them, boolean flags as JAX-RS and Jackson read them, error bodies with
+//! Camunda's type, message and code, every invalid resource of a deployment in one
+//! answer, and decisions refused. Each over real HTTP against a real database
 //! file.
 
 mod common;
@@ -428,5 +429,92 @@ async fn errors_from_the_engine_carry_code_0_and_camundas_message() {
         body["message"],
         "Parameter 'variablesInResultEnabled' cannot be used without 'resultEnabled' set to true."
     );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deployment_reports_the_problems_of_every_invalid_resource() {
+    let s = server().await;
+    let bad = |key: &str| {
+        model(
+            key,
+            r#"<bpmn:startEvent id="start" />
+  <bpmn:serviceTask id="Task_1" camunda:class="com.example.Delegate" />
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="Task_1" />"#,
+        )
+    };
+    let good = tasks_model("fine", &["t"]);
+    let (status, body) = s
+        .deploy(
+            "multi",
+            &[
+                ("one.bpmn", &bad("one")),
+                ("fine.bpmn", &good),
+                ("two.bpmn", &bad("two")),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["type"], "ParseException");
+    let details = body["details"].as_object().unwrap();
+    let mut resources: Vec<&String> = details.keys().collect();
+    resources.sort();
+    assert_eq!(resources, ["one.bpmn", "two.bpmn"], "{body}");
+    for r in ["one.bpmn", "two.bpmn"] {
+        assert!(
+            details[r]["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["mainBpmnElementId"] == "Task_1"),
+            "{r}: {body}"
+        );
+    }
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("ENGINE-09005 Could not parse BPMN process."));
+    assert!(
+        message.contains("'one.bpmn'") && message.contains("'two.bpmn'"),
+        "{message}"
+    );
+    let (_, count) = s.get("/deployment/count").await;
+    assert_eq!(count["count"], 0, "nothing deployed");
+    s.shutdown().await;
+}
+
+const DMN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="dish" name="Dish" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="decision" name="Dish">
+    <decisionTable id="table"><output id="out" typeRef="string" /></decisionTable>
+  </decision>
+</definitions>"#;
+
+#[tokio::test]
+async fn decisions_are_refused_at_deployment_until_they_run() {
+    let s = server().await;
+    let (status, body) = s.deploy("dmn", &[("dish.dmn", DMN)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["type"], "ParseException");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("dish.dmn") && message.contains("DMN"),
+        "{message}"
+    );
+    let errors = &body["details"]["dish.dmn"]["errors"];
+    assert_eq!(errors[0]["line"], 2, "{body}");
+    // With a process beside it, the whole deployment is refused too.
+    let (status, body) = s
+        .deploy(
+            "mixed",
+            &[
+                ("p.bpmn", &tasks_model("p", &["t"])),
+                ("dish.dmn11.xml", DMN),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let details = body["details"].as_object().unwrap();
+    assert_eq!(details.keys().collect::<Vec<_>>(), ["dish.dmn11.xml"]);
+    let (_, count) = s.get("/deployment/count").await;
+    assert_eq!(count["count"], 0, "nothing deployed");
     s.shutdown().await;
 }
