@@ -15,6 +15,8 @@ use crate::types::{Deployment, DeploymentResult, NewDeployment, ProcessDefinitio
 /// What a BPMN resource deploys.
 #[derive(Debug, Clone)]
 pub(crate) struct Resource {
+    /// The definitions' `targetNamespace`: each definition's category, as in Camunda.
+    pub(crate) target_namespace: Option<String>,
     /// Its executable processes.
     pub(crate) processes: Vec<Process>,
 }
@@ -81,6 +83,7 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
                 out.insert(
                     i,
                     Resource {
+                        target_namespace: parsed.definitions.target_namespace,
                         processes: parsed
                             .definitions
                             .processes
@@ -227,7 +230,7 @@ pub(crate) fn deploy(
             let ttl = process
                 .history_time_to_live
                 .as_deref()
-                .and_then(|t| t.trim().parse::<i64>().ok());
+                .and_then(history_time_to_live);
             let def = ProcessDefinition {
                 id: id.clone(),
                 key: process.id.clone(),
@@ -240,11 +243,12 @@ pub(crate) fn deploy(
                 suspended: false,
                 startable_in_tasklist: process.is_startable_in_tasklist,
                 history_time_to_live: ttl,
+                category: resource.target_namespace.clone(),
             };
             conn.prepare_cached(
                 "INSERT INTO process_definition (id, key, version, name, deployment_id, resource_name, \
-                 version_tag, tenant_id, history_ttl, startable, digest) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 version_tag, tenant_id, history_ttl, startable, digest, category) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 def.id,
@@ -257,7 +261,8 @@ pub(crate) fn deploy(
                 def.tenant_id,
                 def.history_time_to_live,
                 def.startable_in_tasklist,
-                format!("{:016x}", fnv1a(bytes))
+                format!("{:016x}", fnv1a(bytes)),
+                def.category,
             ])?;
             let graph = Arc::new(Graph::new(
                 id,
@@ -275,6 +280,19 @@ pub(crate) fn deploy(
         deployment,
         definitions,
     })
+}
+
+/// `camunda:historyTimeToLive` in days, as Camunda's `ParseUtil` reads it: a
+/// whole number of days or a period of days (`P180D`). An expression, which
+/// Camunda cannot read either, gives none.
+fn history_time_to_live(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let days = text
+        .strip_prefix('P')
+        .and_then(|t| t.strip_suffix('D'))
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(text);
+    days.parse::<i32>().ok().filter(|d| *d >= 0).map(i64::from)
 }
 
 /// FNV-1a, 64 bits: a digest that stays the same across Rust releases.
@@ -372,6 +390,18 @@ pub(crate) fn delete(ctx: &mut Ctx<'_, '_>, cache: &Cache, id: &str, cascade: bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_time_to_live_reads_days_or_a_period_of_days() {
+        assert_eq!(history_time_to_live("P180D"), Some(180));
+        assert_eq!(history_time_to_live("30"), Some(30));
+        assert_eq!(history_time_to_live(" 0 "), Some(0));
+        assert_eq!(history_time_to_live("PT5H"), None);
+        assert_eq!(history_time_to_live("P1Y"), None);
+        assert_eq!(history_time_to_live("PD"), None);
+        assert_eq!(history_time_to_live("${ttl}"), None);
+        assert_eq!(history_time_to_live("-1"), None);
+    }
 
     #[test]
     fn the_root_element_is_found_past_the_prologue() {

@@ -2,8 +2,8 @@
 //! Camunda notices the difference: scalars in request bodies read as Jackson reads
 //! them, boolean flags as JAX-RS and Jackson read them, error bodies with
 //! Camunda's type, message and code, every invalid resource of a deployment in one
-//! answer, and decisions refused. Each over real HTTP against a real database
-//! file.
+//! answer, decisions refused, and a definition's history time to live and
+//! category. Each over real HTTP against a real database file.
 
 mod common;
 
@@ -516,5 +516,45 @@ async fn decisions_are_refused_at_deployment_until_they_run() {
     assert_eq!(details.keys().collect::<Vec<_>>(), ["dish.dmn11.xml"]);
     let (_, count) = s.get("/deployment/count").await;
     assert_eq!(count["count"], 0, "nothing deployed");
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_definition_reports_its_history_time_to_live_and_category() {
+    let s = server().await;
+    let with_ttl = |key: &str, ttl: &str| {
+        tasks_model(key, &["t"]).replace(
+            "isExecutable=\"true\"",
+            &format!("isExecutable=\"true\" camunda:historyTimeToLive=\"{ttl}\""),
+        )
+    };
+    for (key, ttl, days) in [("days", "P180D", json!(180)), ("plain", "30", json!(30))] {
+        let id = s.deploy_model(key, &with_ttl(key, ttl)).await;
+        for path in [
+            format!("/process-definition/{id}"),
+            format!("/process-definition/key/{key}"),
+            format!("/process-definition?key={key}"),
+        ] {
+            let (_, body) = s.get(&path).await;
+            let def = if body.is_array() { &body[0] } else { &body };
+            assert_eq!(def["historyTimeToLive"], days, "{path}: {def}");
+            assert_eq!(
+                def["category"], "http://bpmn.io/schema/bpmn",
+                "{path}: {def}"
+            );
+        }
+    }
+    let id = s.deploy_model("none", &tasks_model("none", &["t"])).await;
+    let (_, def) = s.get(&format!("/process-definition/{id}")).await;
+    assert!(def["historyTimeToLive"].is_null(), "{def}");
+    // The category filters, as Camunda's query does.
+    let (_, count) = s
+        .get("/process-definition/count?category=http://bpmn.io/schema/bpmn")
+        .await;
+    assert_eq!(count["count"], 3);
+    let (_, count) = s
+        .get("/process-definition/count?categoryLike=urn:%25")
+        .await;
+    assert_eq!(count["count"], 0);
     s.shutdown().await;
 }

@@ -76,6 +76,7 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
     let keys = p.set("keysIn");
     let (key_like, name_like, tag_like) =
         (p.str("keyLike"), p.str("nameLike"), p.str("versionTagLike"));
+    let (category, category_like) = (p.str("category"), p.str("categoryLike"));
     let suspended = p.bool("suspended")?;
     let active = p.bool("active")?;
     let all = s.engine.definitions(q).await?;
@@ -92,6 +93,10 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
                 && like_opt(Some(&d.key), &key_like)
                 && like_opt(d.name.as_deref(), &name_like)
                 && like_opt(d.version_tag.as_deref(), &tag_like)
+                && category
+                    .as_deref()
+                    .is_none_or(|c| d.category.as_deref() == Some(c))
+                && like_opt(d.category.as_deref(), &category_like)
                 && suspended.is_none_or(|x| d.suspended == x)
                 && active.is_none_or(|x| d.suspended != x)
         })
@@ -113,6 +118,7 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Defi
             "deploymentId" | "deployTime" => (d.deployment_id.clone(), 0),
             "tenantId" => (d.tenant_id.clone().unwrap_or_default(), 0),
             "versionTag" => (d.version_tag.clone().unwrap_or_default(), 0),
+            "category" => (d.category.clone().unwrap_or_default(), 0),
             _ => (String::new(), 0),
         },
         paging,
