@@ -2,8 +2,9 @@
 //! Camunda notices the difference: scalars in request bodies read as Jackson reads
 //! them, boolean flags as JAX-RS and Jackson read them, error bodies with
 //! Camunda's type, message and code, every invalid resource of a deployment in one
-//! answer, decisions refused, and a definition's history time to live and
-//! category. Each over real HTTP against a real database file.
+//! answer, decisions refused, a definition's history time to live and category,
+//! and an empty path segment where an id belongs. Each over real HTTP against a
+//! real database file.
 
 mod common;
 
@@ -556,5 +557,50 @@ async fn a_definition_reports_its_history_time_to_live_and_category() {
         .get("/process-definition/count?categoryLike=urn:%25")
         .await;
     assert_eq!(count["count"], 0);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_empty_path_segment_where_an_id_belongs_is_a_404_naming_it() {
+    let s = server().await;
+    let (status, body) = s
+        .post("/external-task//complete", json!({"workerId": "w"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "No external task id in POST /engine-rest/external-task//complete: \
+         the path has an empty segment where the external task id belongs"
+    );
+    assert_eq!(body["type"], "NotFoundException");
+    let (status, body) = s.get("/process-instance//variables").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("process instance id"),
+        "{body}"
+    );
+    // A base URL ending in `/` (and a trailing slash) still reaches the resource.
+    let (status, _) = read(
+        s.http
+            .get(format!("{}//version/", s.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = read(
+        s.http
+            .get(format!("{}//engine/default//process-definition", s.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     s.shutdown().await;
 }
