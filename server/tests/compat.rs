@@ -418,6 +418,56 @@ async fn errors_from_the_engine_carry_code_0_and_camundas_message() {
             json!(0)
         )
     );
+    // A condition for an unknown definition: the engine's NotFoundException.
+    let (status, body) = s
+        .post("/condition", json!({"processDefinitionId": "nope"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error(&body),
+        (
+            "NotFoundException".to_owned(),
+            "no deployed process definition found with id 'nope': processDefinition is null"
+                .to_owned(),
+            json!(0)
+        )
+    );
+    // fetchAndLock's sorting: createTime, ascending unless told.
+    let fetch = |sorting: Value| {
+        json!({"workerId": "w", "maxTasks": 1, "sorting": sorting,
+               "topics": [{"topicName": "none", "lockDuration": 1000}]})
+    };
+    let (status, body) = s
+        .post(
+            "/external-task/fetchAndLock",
+            fetch(json!([{"sortBy": "createTime"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = s
+        .post(
+            "/external-task/fetchAndLock",
+            fetch(json!([{"sortBy": "priority", "sortOrder": "asc"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["message"],
+        "Cannot set query sortBy parameter to value priority"
+    );
+    let (status, body) = s
+        .post(
+            "/external-task/fetchAndLock",
+            fetch(json!([{"sortBy": "createTime", "sortOrder": "desc"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "refused, not ignored");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("createTime desc")
+    );
     // variablesInResultEnabled needs resultEnabled.
     let (status, body) = s
         .post(

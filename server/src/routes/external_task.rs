@@ -135,15 +135,30 @@ fn read_fetch(
             "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds"
         )));
     }
+    // Camunda's `SortMapper`: createTime is the one field, the order asc or desc
+    // (or none, ascending).
     for s in req.sorting.iter().flatten() {
         if s.sort_by.as_deref() != Some("createTime") {
             return Err(ApiError::invalid(format!(
-                "Cannot sort external tasks by '{}': only createTime is supported",
-                s.sort_by.as_deref().unwrap_or("")
+                "Cannot set query sortBy parameter to value {}",
+                s.sort_by.as_deref().unwrap_or("null")
             )));
         }
-        if !matches!(s.sort_order.as_deref(), Some("asc" | "desc")) {
-            return Err(ApiError::invalid("sortOrder must be asc or desc"));
+        match s.sort_order.as_deref() {
+            None | Some("asc") => {}
+            // The engine locks the oldest tasks first; answering newest-first
+            // requests with them would answer a different question.
+            Some("desc") => {
+                return Err(ApiError::invalid(
+                    "Baton does not support sorting fetchAndLock by createTime desc: \
+                     it locks the oldest tasks first",
+                ));
+            }
+            Some(other) => {
+                return Err(ApiError::invalid(format!(
+                    "Cannot set query sortOrder parameter to value {other}"
+                )));
+            }
         }
     }
     let mut answers = BTreeMap::new();

@@ -301,7 +301,26 @@ async fn condition(
     }
     let variables = read_variables(req.variables.as_ref())?;
     let key = match &req.process_definition_id {
-        Some(id) => Some(s.engine.definition(id).await?.key),
+        // Camunda looks the definition up in its deployment cache: an unknown id is
+        // the engine's NotFoundException, a 400 with code 0.
+        Some(id) => Some(
+            s.engine
+                .definition(id)
+                .await
+                .map_err(|e| match e {
+                    baton_engine::Error::NotFound(_) => ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "NotFoundException",
+                        format!(
+                            "no deployed process definition found with id '{id}': \
+                             processDefinition is null"
+                        ),
+                    )
+                    .with_code(0),
+                    other => other.into(),
+                })?
+                .key,
+        ),
         None => None,
     };
     let started = s
