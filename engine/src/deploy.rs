@@ -4,21 +4,50 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton_bpmn::model::Process;
+use baton_bpmn::{Code, Position, Problem};
 use rusqlite::{OptionalExtension, params};
 
 use crate::command::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidResource, Result};
 use crate::graph::{Cache, Graph};
 use crate::types::{Deployment, DeploymentResult, NewDeployment, ProcessDefinition};
 
-/// The executable processes of each BPMN resource, by resource index.
-pub(crate) type Parsed = HashMap<usize, Vec<Process>>;
+/// What a BPMN resource deploys.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    /// The definitions' `targetNamespace`: each definition's category, as in Camunda.
+    pub(crate) target_namespace: Option<String>,
+    /// Its executable processes.
+    pub(crate) processes: Vec<Process>,
+}
+
+/// What each BPMN resource deploys, by resource index.
+pub(crate) type Parsed = HashMap<usize, Resource>;
 
 fn is_bpmn(name: &str) -> bool {
     name.ends_with(".bpmn") || name.ends_with(".bpmn20.xml")
 }
 
-/// Parses and validates every BPMN resource; the first invalid one fails the deployment.
+/// What a resource Camunda would deploy as a decision (`DecisionDefinitionDeployer`)
+/// or a case (`CmmnDeployer`) holds; Baton runs neither.
+fn not_run(name: &str) -> Option<&'static str> {
+    if name.ends_with(".dmn") || name.ends_with(".dmn11.xml") {
+        Some("decisions (DMN)")
+    } else if [".cmmn", ".cmmn10.xml", ".cmmn11.xml"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+    {
+        Some("cases (CMMN)")
+    } else {
+        None
+    }
+}
+
+/// Parses and validates every resource, and refuses the deployment with the
+/// problems of every invalid one (so a user fixes them all in one round trip):
+/// BPMN models with errors, and decision and case models, which Baton would
+/// deploy and never run. Other resources (forms, scripts, images) are stored as
+/// they are.
 pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
     if d.resources.is_empty() {
         return Err(Error::Invalid(
@@ -26,31 +55,90 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
         ));
     }
     let mut out = HashMap::new();
+    let mut invalid = Vec::new();
     for (i, (name, bytes)) in d.resources.iter().enumerate() {
         if d.resources[..i].iter().any(|(n, _)| n == name) {
             return Err(Error::Invalid(format!("resource '{name}' is given twice")));
         }
+        if let Some(what) = not_run(name) {
+            invalid.push(InvalidResource {
+                resource: name.clone(),
+                problems: vec![Problem::new(
+                    Code::UnsupportedElement,
+                    root_position(bytes),
+                    None,
+                    format!(
+                        "'{name}' holds {what}, which Baton does not run; deploy it to Camunda, \
+                         or do the work in a worker behind an external task"
+                    ),
+                )],
+            });
+            continue;
+        }
         if !is_bpmn(name) {
             continue;
         }
-        let parsed =
-            baton_bpmn::parse_bytes(bytes, &baton_bpmn::Limits::default()).map_err(|e| {
-                Error::Deployment {
-                    resource: name.clone(),
-                    problems: e.problems().to_vec(),
-                }
-            })?;
-        out.insert(
-            i,
-            parsed
-                .definitions
-                .processes
-                .into_iter()
-                .filter(|p| p.is_executable)
-                .collect(),
-        );
+        match baton_bpmn::parse_bytes(bytes, &baton_bpmn::Limits::default()) {
+            Ok(parsed) => {
+                out.insert(
+                    i,
+                    Resource {
+                        target_namespace: parsed.definitions.target_namespace,
+                        processes: parsed
+                            .definitions
+                            .processes
+                            .into_iter()
+                            .filter(|p| p.is_executable)
+                            .collect(),
+                    },
+                );
+            }
+            Err(e) => invalid.push(InvalidResource {
+                resource: name.clone(),
+                problems: e.problems().to_vec(),
+            }),
+        }
     }
-    Ok(out)
+    if invalid.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::invalid_deployment(invalid))
+    }
+}
+
+/// Where the root element of an XML document starts (after the declaration,
+/// comments and a DOCTYPE), or 1:1 when there is none.
+fn root_position(bytes: &[u8]) -> Position {
+    let text = String::from_utf8_lossy(bytes);
+    let mut rest = 0;
+    while let Some(at) = text[rest..].find('<').map(|at| rest + at) {
+        let tail = &text[at..];
+        let skip_to = if tail.starts_with("<?") {
+            tail.find("?>").map(|e| e + 2)
+        } else if tail.starts_with("<!--") {
+            tail.find("-->").map(|e| e + 3)
+        } else if tail.starts_with("<!") {
+            tail.find('>').map(|e| e + 1)
+        } else {
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before
+                .rfind('\n')
+                .map_or(before, |nl| &before[nl + 1..])
+                .chars()
+                .count()
+                + 1;
+            return Position {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+            };
+        };
+        match skip_to {
+            Some(n) => rest = at + n,
+            None => break,
+        }
+    }
+    Position { line: 1, column: 1 }
 }
 
 /// Stores a deployment and versions its processes.
@@ -128,7 +216,10 @@ pub(crate) fn deploy(
         if unchanged[i] {
             continue;
         }
-        for process in parsed.remove(&i).unwrap_or_default() {
+        let Some(resource) = parsed.remove(&i) else {
+            continue;
+        };
+        for process in resource.processes {
             let latest: Option<i64> = conn
                 .prepare_cached(
                     "SELECT MAX(version) FROM process_definition WHERE key = ?1 AND tenant_id IS ?2",
@@ -139,7 +230,7 @@ pub(crate) fn deploy(
             let ttl = process
                 .history_time_to_live
                 .as_deref()
-                .and_then(|t| t.trim().parse::<i64>().ok());
+                .and_then(history_time_to_live);
             let def = ProcessDefinition {
                 id: id.clone(),
                 key: process.id.clone(),
@@ -152,11 +243,12 @@ pub(crate) fn deploy(
                 suspended: false,
                 startable_in_tasklist: process.is_startable_in_tasklist,
                 history_time_to_live: ttl,
+                category: resource.target_namespace.clone(),
             };
             conn.prepare_cached(
                 "INSERT INTO process_definition (id, key, version, name, deployment_id, resource_name, \
-                 version_tag, tenant_id, history_ttl, startable, digest) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 version_tag, tenant_id, history_ttl, startable, digest, category) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 def.id,
@@ -169,7 +261,8 @@ pub(crate) fn deploy(
                 def.tenant_id,
                 def.history_time_to_live,
                 def.startable_in_tasklist,
-                format!("{:016x}", fnv1a(bytes))
+                format!("{:016x}", fnv1a(bytes)),
+                def.category,
             ])?;
             let graph = Arc::new(Graph::new(
                 id,
@@ -187,6 +280,19 @@ pub(crate) fn deploy(
         deployment,
         definitions,
     })
+}
+
+/// `camunda:historyTimeToLive` in days, as Camunda's `ParseUtil` reads it: a
+/// whole number of days or a period of days (`P180D`). An expression, which
+/// Camunda cannot read either, gives none.
+fn history_time_to_live(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let days = text
+        .strip_prefix('P')
+        .and_then(|t| t.strip_suffix('D'))
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(text);
+    days.parse::<i32>().ok().filter(|d| *d >= 0).map(i64::from)
 }
 
 /// FNV-1a, 64 bits: a digest that stays the same across Rust releases.
@@ -279,4 +385,56 @@ pub(crate) fn delete(ctx: &mut Ctx<'_, '_>, cache: &Cache, id: &str, cascade: bo
         .prepare_cached("DELETE FROM deployment WHERE id = ?1")?
         .execute([id])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_time_to_live_reads_days_or_a_period_of_days() {
+        assert_eq!(history_time_to_live("P180D"), Some(180));
+        assert_eq!(history_time_to_live("30"), Some(30));
+        assert_eq!(history_time_to_live(" 0 "), Some(0));
+        assert_eq!(history_time_to_live("PT5H"), None);
+        assert_eq!(history_time_to_live("P1Y"), None);
+        assert_eq!(history_time_to_live("PD"), None);
+        assert_eq!(history_time_to_live("${ttl}"), None);
+        assert_eq!(history_time_to_live("-1"), None);
+    }
+
+    #[test]
+    fn the_root_element_is_found_past_the_prologue() {
+        let at = |xml: &str| {
+            let p = root_position(xml.as_bytes());
+            (p.line, p.column)
+        };
+        assert_eq!(
+            at("<?xml version=\"1.0\"?>\n<!-- a <comment> -->\n  <definitions id=\"d\"/>"),
+            (3, 3)
+        );
+        assert_eq!(at("<definitions/>"), (1, 1));
+        assert_eq!(at("not xml"), (1, 1));
+    }
+
+    #[test]
+    fn decisions_and_cases_are_refused_with_every_invalid_model() {
+        let d = NewDeployment {
+            resources: vec![
+                ("a.dmn".into(), b"<definitions/>".to_vec()),
+                ("b.bpmn".into(), b"<nope/>".to_vec()),
+                ("c.cmmn11.xml".into(), b"<definitions/>".to_vec()),
+                ("form.html".into(), b"<form/>".to_vec()),
+            ],
+            ..NewDeployment::default()
+        };
+        let err = parse_resources(&d).expect_err("refused");
+        let names: Vec<&str> = err.invalid_resources().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["a.dmn", "b.bpmn", "c.cmmn11.xml"]);
+        let text = err.to_string();
+        assert!(
+            text.contains("decisions (DMN)") && text.contains("cases (CMMN)"),
+            "{text}"
+        );
+    }
 }

@@ -1,9 +1,9 @@
 //! The engine's error type.
 //!
 //! The variants say whose fault an error is, so the REST layer can map them
-//! onto Camunda's status codes: [`Error::NotFound`] is 404, [`Error::Invalid`]
-//! and [`Error::Deployment`] are 400, and only [`Error::Storage`] and
-//! [`Error::Internal`] are the server's fault (500).
+//! onto Camunda's status codes: [`Error::NotFound`] is 404, [`Error::Invalid`],
+//! [`Error::Deployment`] and [`Error::Deployments`] are 400, and only
+//! [`Error::Storage`] and [`Error::Internal`] are the server's fault (500).
 
 use baton_bpmn::Problem;
 
@@ -17,13 +17,22 @@ pub enum Error {
     /// missing argument. The message names the problem.
     #[error("{0}")]
     Invalid(String),
-    /// A deployed resource is not a valid model; each problem has its position.
-    #[error("{}", deployment_message(resource, problems))]
+    /// A deployed resource is not a valid model (or one Baton cannot run); each
+    /// problem has its position. When more than one resource is, the error is
+    /// [`Error::Deployments`].
+    #[error("{}", deployment_message(&[(resource.as_str(), problems.as_slice())]))]
     Deployment {
         /// The resource's name.
         resource: String,
         /// What is wrong with it.
         problems: Vec<Problem>,
+    },
+    /// Several deployed resources are invalid, each with its problems, in the
+    /// order they were given.
+    #[error("{}", deployment_message(&resources.iter().map(|r| (r.resource.as_str(), r.problems.as_slice())).collect::<Vec<_>>()))]
+    Deployments {
+        /// Every invalid resource with its problems.
+        resources: Vec<InvalidResource>,
     },
     /// The database failed (disk full, I/O error, corruption).
     #[error("storage error: {0}")]
@@ -36,6 +45,15 @@ pub enum Error {
     Internal(String),
 }
 
+/// A resource of a deployment that cannot be deployed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidResource {
+    /// The resource's name.
+    pub resource: String,
+    /// What is wrong with it.
+    pub problems: Vec<Problem>,
+}
+
 /// Shorthand for results of engine calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -44,8 +62,35 @@ impl Error {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            Error::NotFound(_) | Error::Invalid(_) | Error::Deployment { .. }
+            Error::NotFound(_)
+                | Error::Invalid(_)
+                | Error::Deployment { .. }
+                | Error::Deployments { .. }
         )
+    }
+
+    /// The invalid resources of a deployment error, each with its problems, in the
+    /// order they were given; empty for any other error.
+    pub fn invalid_resources(&self) -> Vec<(&str, &[Problem])> {
+        match self {
+            Error::Deployment { resource, problems } => vec![(resource.as_str(), problems)],
+            Error::Deployments { resources } => resources
+                .iter()
+                .map(|r| (r.resource.as_str(), r.problems.as_slice()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The error for a deployment whose `resources` are invalid:
+    /// [`Error::Deployment`] for one, [`Error::Deployments`] for more.
+    pub(crate) fn invalid_deployment(mut resources: Vec<InvalidResource>) -> Error {
+        if resources.len() == 1 {
+            if let Some(InvalidResource { resource, problems }) = resources.pop() {
+                return Error::Deployment { resource, problems };
+            }
+        }
+        Error::Deployments { resources }
     }
 }
 
@@ -55,10 +100,15 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
-fn deployment_message(resource: &str, problems: &[Problem]) -> String {
-    let mut message = format!("ENGINE-09005 Could not parse BPMN process. Errors in '{resource}':");
-    for p in problems {
-        message.push_str(&format!("\n* {p}"));
+/// Camunda's `ParseException` message, with the problems of every resource.
+fn deployment_message(resources: &[(&str, &[Problem])]) -> String {
+    let mut message = String::from("ENGINE-09005 Could not parse BPMN process.");
+    for (i, (resource, problems)) in resources.iter().enumerate() {
+        let gap = if i == 0 { " " } else { "\n" };
+        message.push_str(&format!("{gap}Errors in '{resource}':"));
+        for p in *problems {
+            message.push_str(&format!("\n* {p}"));
+        }
     }
     message
 }

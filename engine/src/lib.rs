@@ -45,7 +45,7 @@ use tokio::sync::watch;
 
 pub use baton_bpmn as bpmn;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, InvalidResource, Result};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
 pub use store::{Durability, Location};
 pub use types::*;
@@ -321,7 +321,9 @@ impl Engine {
     /// # Errors
     ///
     /// [`Error::Deployment`] naming the resource and its problems when a model is
-    /// invalid; nothing is deployed then.
+    /// invalid, or a decision (DMN) or case (CMMN) model, which Baton does not run;
+    /// [`Error::Deployments`] with each of them when several are. Nothing is
+    /// deployed then.
     pub async fn deploy(&self, deployment: NewDeployment) -> Result<DeploymentResult> {
         let shared = self.inner.shared.clone();
         // Parse outside the writer: it is the slow part and needs no database.

@@ -77,6 +77,9 @@ pub struct ProcessDefinition {
     pub startable_in_tasklist: bool,
     /// `camunda:historyTimeToLive`, in days.
     pub history_time_to_live: Option<i64>,
+    /// The `targetNamespace` of the definitions it was deployed from, which Camunda
+    /// reports as its category.
+    pub category: Option<String>,
 }
 
 /// Which process definition to start.

@@ -62,7 +62,7 @@ impl From<&ProcessDefinition> for DefinitionDto {
         DefinitionDto {
             id: d.id.clone(),
             key: d.key.clone(),
-            category: None,
+            category: d.category.clone(),
             description: None,
             name: d.name.clone(),
             version: d.version,

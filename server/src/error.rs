@@ -2,9 +2,9 @@
 //! goes with.
 //!
 //! Engine errors map by whose fault they are: [`Error::NotFound`] is 404,
-//! [`Error::Invalid`] 400, [`Error::Deployment`] a 400 `ParseException` with
-//! `details` per resource (what Camunda Modeler shows), and only storage and
-//! internal faults are 500. Errors found by the REST layer itself (malformed
+//! [`Error::Invalid`] 400, [`Error::Deployment`] and [`Error::Deployments`] a 400
+//! `ParseException` with `details` per invalid resource (what Camunda Modeler
+//! shows), and only storage and internal faults are 500. Errors found by the REST layer itself (malformed
 //! JSON, a bad query parameter) carry `"code": null`, as in Camunda.
 
 use axum::http::StatusCode;
@@ -56,6 +56,31 @@ impl ApiError {
         }
     }
 
+    /// The same error with Camunda's `code` (0 for an error whose cause is an
+    /// engine exception, as Camunda's `ExceptionHandlerHelper` fills it in).
+    pub(crate) fn with_code(mut self, code: i64) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// The same error with another Camunda exception type.
+    pub(crate) fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// A 404 `InvalidRequestException` whose cause in Camunda is an engine
+    /// exception, so it carries `"code": 0`.
+    pub(crate) fn engine_not_found(message: impl Into<String>) -> Self {
+        ApiError::not_found(message).with_code(0)
+    }
+
+    /// A 404 `RestException` without a cause (`"code": null`), as Camunda answers
+    /// a lookup it makes itself.
+    pub(crate) fn rest_not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "RestException", message)
+    }
+
     /// The same error with `prefix` before its message (Camunda prefixes some, such
     /// as `Cannot instantiate process definition X: `).
     pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
@@ -70,17 +95,17 @@ impl From<Error> for ApiError {
         let (status, kind) = match &e {
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "RestException"),
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "RestException"),
-            Error::Deployment { .. } => (StatusCode::BAD_REQUEST, "ParseException"),
+            Error::Deployment { .. } | Error::Deployments { .. } => {
+                (StatusCode::BAD_REQUEST, "ParseException")
+            }
             Error::Closed => (StatusCode::SERVICE_UNAVAILABLE, "ProcessEngineException"),
             Error::Storage(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "engine fault");
                 (StatusCode::INTERNAL_SERVER_ERROR, "ProcessEngineException")
             }
         };
-        let details = match &e {
-            Error::Deployment { resource, problems } => Some(parse_details(resource, problems)),
-            _ => None,
-        };
+        let invalid = e.invalid_resources();
+        let details = (!invalid.is_empty()).then(|| parse_details(&invalid));
         ApiError {
             status,
             kind,
@@ -93,7 +118,7 @@ impl From<Error> for ApiError {
 
 /// Camunda's `details` of a `ParseException`: per resource, its errors and warnings
 /// with line, column and element ids.
-fn parse_details(resource: &str, problems: &[Problem]) -> Json {
+fn parse_details(resources: &[(&str, &[Problem])]) -> Json {
     let entry = |p: &Problem| {
         json!({
             "message": p.message,
@@ -103,15 +128,20 @@ fn parse_details(resource: &str, problems: &[Problem]) -> Json {
             "bpmnElementIds": p.element_id.iter().collect::<Vec<_>>(),
         })
     };
-    let (errors, warnings): (Vec<&Problem>, Vec<&Problem>) = problems
-        .iter()
-        .partition(|p| p.severity() == Severity::Error);
-    json!({
-        resource: {
-            "errors": errors.into_iter().map(entry).collect::<Vec<_>>(),
-            "warnings": warnings.into_iter().map(entry).collect::<Vec<_>>(),
-        }
-    })
+    let mut details = serde_json::Map::new();
+    for (resource, problems) in resources {
+        let (errors, warnings): (Vec<&Problem>, Vec<&Problem>) = problems
+            .iter()
+            .partition(|p| p.severity() == Severity::Error);
+        details.insert(
+            (*resource).to_owned(),
+            json!({
+                "errors": errors.into_iter().map(entry).collect::<Vec<_>>(),
+                "warnings": warnings.into_iter().map(entry).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    Json::Object(details)
 }
 
 impl IntoResponse for ApiError {

@@ -21,6 +21,7 @@ mod conn;
 mod dto;
 mod error;
 mod json;
+mod lenient;
 mod params;
 mod routes;
 mod vars;
@@ -182,26 +183,17 @@ pub async fn serve(
     Ok(())
 }
 
-/// Rewrites the request path: doubled slashes become one, a trailing slash goes,
-/// and `{base}/engine/default/…` becomes `{base}/…` (Camunda's alias for the
-/// default engine).
+/// Rewrites the request path: `{base}/engine/default/…` becomes `{base}/…`
+/// (Camunda's alias for the default engine), and the empty segments a client's
+/// base URL ending in `/` leaves (before, inside and right after the base path,
+/// around the alias) and a trailing `/` go. An empty segment further in stays:
+/// it stands where an id belongs (`/external-task//complete`), and the router
+/// answers it with a 404 naming that id. A path outside the base path loses every
+/// empty segment (it answers 404 either way).
 pub(crate) fn normalise(mut req: Request<HttpBody>, base: &str) -> Request<HttpBody> {
     let uri = req.uri();
     let path = uri.path();
-    let mut clean = String::with_capacity(path.len());
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        clean.push('/');
-        clean.push_str(segment);
-    }
-    if clean.is_empty() {
-        clean.push('/');
-    }
-    let alias = format!("{base}/engine/default");
-    if clean == alias {
-        clean = base.to_owned();
-    } else if let Some(rest) = clean.strip_prefix(&alias).filter(|r| r.starts_with('/')) {
-        clean = format!("{base}{rest}");
-    }
+    let clean = clean_path(path, base);
     if clean != path {
         let with_query = match uri.query() {
             Some(q) => format!("{clean}?{q}"),
@@ -216,6 +208,51 @@ pub(crate) fn normalise(mut req: Request<HttpBody>, base: &str) -> Request<HttpB
         }
     }
     req
+}
+
+/// The path [`normalise`] makes of `path`.
+fn clean_path(path: &str, base: &str) -> String {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let skip_empty = |mut i: usize| {
+        while segments.get(i).is_some_and(|s| s.is_empty()) {
+            i += 1;
+        }
+        i
+    };
+    let mut at = 0;
+    for wanted in base.split('/').filter(|s| !s.is_empty()) {
+        at = skip_empty(at);
+        if segments.get(at) != Some(&wanted) {
+            let mut all = String::new();
+            for segment in segments.iter().filter(|s| !s.is_empty()) {
+                all.push('/');
+                all.push_str(segment);
+            }
+            return if all.is_empty() { "/".to_owned() } else { all };
+        }
+        at += 1;
+    }
+    at = skip_empty(at);
+    // The alias `/engine/default`, with any empty segments around it.
+    if segments.get(at) == Some(&"engine") {
+        let next = skip_empty(at + 1);
+        if segments.get(next) == Some(&"default") {
+            at = skip_empty(next + 1);
+        }
+    }
+    let mut rest = &segments[at.min(segments.len())..];
+    while let Some((_, before)) = rest.split_last().filter(|(last, _)| last.is_empty()) {
+        rest = before;
+    }
+    let mut clean = base.trim_end_matches('/').to_owned();
+    for segment in rest {
+        clean.push('/');
+        clean.push_str(segment);
+    }
+    if clean.is_empty() {
+        clean.push('/');
+    }
+    clean
 }
 
 #[cfg(test)]
@@ -236,6 +273,22 @@ mod tests {
             path("/engine-rest//external-task"),
             "/engine-rest/external-task"
         );
+        assert_eq!(
+            path("//engine-rest///external-task/fetchAndLock/?x=1"),
+            "/engine-rest/external-task/fetchAndLock?x=1"
+        );
+        assert_eq!(
+            path("/engine-rest//engine//default//version"),
+            "/engine-rest/version"
+        );
+        assert_eq!(
+            path("/engine-rest/external-task//complete"),
+            "/engine-rest/external-task//complete",
+            "an empty segment where an id belongs stays"
+        );
+        assert_eq!(path("/other//x/"), "/other/x");
+        assert_eq!(path("/engine-rest/"), "/engine-rest");
+        assert_eq!(path("/engine-rest/engine/default/"), "/engine-rest");
         assert_eq!(path("/engine-rest/version/"), "/engine-rest/version");
         assert_eq!(
             path("/engine-rest/engine/default/process-definition?key=a"),

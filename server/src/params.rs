@@ -2,9 +2,23 @@
 //! body of a `POST` query.
 //!
 //! A list parameter (`…In`, `processInstanceIds`) may be repeated or
-//! comma-separated; a scalar takes its first value. Booleans are `true` or
-//! `false`, numbers are numbers, and anything else is a 400 naming the
-//! parameter. `sortBy` needs `sortOrder`.
+//! comma-separated; a scalar takes its first value. `sortBy` needs `sortOrder`.
+//!
+//! Camunda reads a boolean query parameter in one of two ways, and so does Baton:
+//!
+//! - a filter of a query DTO (`withIncident`, `latestVersion`, ...) goes through
+//!   Camunda's `BooleanConverter`, which hands the text to Jackson as JSON:
+//!   `true` and `false`, a whole number (0 is false, any other true), `null` (not
+//!   given); anything else is a 400, `Cannot set query parameter 'x' to value 'y':
+//!   Cannot convert value y to java type java.lang.Boolean` ([`Params::bool`],
+//!   [`Params::flag`]; Baton also takes `TRUE` and `False`, as Jackson does in a
+//!   JSON body);
+//! - a parameter of the resource method itself (`failIfNotExists`,
+//!   `deserializeValues`, ...) is converted by JAX-RS with `Boolean.valueOf`: `true`
+//!   in any case is true, anything else false, absent or empty the default
+//!   ([`Params::jaxrs_flag`]).
+//!
+//! Numbers and dates that do not read are a 400 with Camunda's message.
 //!
 //! Each handler checks at the end that the request names no parameter Camunda
 //! documents for its endpoint and Baton never read ([`Params::refuse_unsupported`]):
@@ -132,32 +146,62 @@ impl Params {
         self.list(name).into_iter().collect()
     }
 
-    /// `name` as a boolean; absent is `false`.
+    /// A query DTO's boolean filter `name`; absent (or `null`) is `false`.
     pub(crate) fn flag(&self, name: &str) -> ApiResult<bool> {
         Ok(self.bool(name)?.unwrap_or(false))
     }
 
-    /// `name` as a boolean, if given.
+    /// A query DTO's boolean filter `name`, if given, read as Camunda's
+    /// `BooleanConverter` reads it (see the module's comment).
     pub(crate) fn bool(&self, name: &str) -> ApiResult<Option<bool>> {
-        match self.str(name) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(v) => Err(ApiError::invalid(format!(
-                "Cannot set query parameter '{name}' to value '{v}': not a boolean"
-            ))),
+        let Some(v) = self.str(name) else {
+            return Ok(None);
+        };
+        let text = v.trim();
+        if text.eq_ignore_ascii_case("true") {
+            Ok(Some(true))
+        } else if text.eq_ignore_ascii_case("false") {
+            Ok(Some(false))
+        } else if text == "null" {
+            Ok(None)
+        } else if let Ok(n) = text.parse::<i64>() {
+            Ok(Some(n != 0))
+        } else {
+            Err(not_convertible(name, &v, "java.lang.Boolean"))
         }
     }
 
-    /// `name` as an integer, if given.
+    /// A resource method's boolean parameter `name`, read as JAX-RS reads it
+    /// (`Boolean.valueOf`): `true` in any case is true, any other value false, and
+    /// `default` when absent or empty.
+    pub(crate) fn jaxrs_flag(&self, name: &str, default: bool) -> bool {
+        self.str(name)
+            .map_or(default, |v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// `name` as an `Integer`, if given.
     pub(crate) fn int(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.number(
+            name,
+            "java.lang.Integer",
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+        )
+    }
+
+    /// `name` as a `Long`, if given.
+    pub(crate) fn long(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.number(name, "java.lang.Long", i64::MIN, i64::MAX)
+    }
+
+    fn number(&self, name: &str, java: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
         self.str(name)
             .map(|v| {
-                v.trim().parse().map_err(|_| {
-                    ApiError::invalid(format!(
-                        "Cannot set query parameter '{name}' to value '{v}': not an integer"
-                    ))
-                })
+                v.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| not_convertible(name, &v, java))
             })
             .transpose()
     }
@@ -170,10 +214,11 @@ impl Params {
             .map(|v| {
                 let parse = baton_engine::date::parse;
                 parse(&v)
-                    .or_else(|e| parse(&v.replace(' ', "+")).map_err(|_| e))
-                    .map_err(|e| {
+                    .or_else(|_| parse(&v.replace(' ', "+")))
+                    .map_err(|_| {
                         ApiError::invalid(format!(
-                            "Cannot set query parameter '{name}' to value '{v}': {e}"
+                            "Cannot set query parameter '{name}' to value '{v}': \
+                             Cannot convert value \"{v}\" to java type java.util.Date"
                         ))
                     })
             })
@@ -243,6 +288,14 @@ impl Params {
     }
 }
 
+/// Camunda's 400 for a query parameter its converter cannot read.
+fn not_convertible(name: &str, value: &str, java: &str) -> ApiError {
+    ApiError::invalid(format!(
+        "Cannot set query parameter '{name}' to value '{value}': \
+         Cannot convert value {value} to java type {java}"
+    ))
+}
+
 fn scalar(v: &Json) -> Option<String> {
     match v {
         Json::String(s) => Some(s.clone()),
@@ -273,6 +326,32 @@ mod tests {
             HashSet::from(["a", "b", "c"].map(String::from))
         );
         assert_eq!(p.str("key").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn booleans_read_as_camundas_converters_read_them() {
+        let p = params(&[
+            ("one", "1"),
+            ("zero", "0"),
+            ("nil", "null"),
+            ("upper", "TRUE"),
+            ("word", "AAA"),
+            ("empty", ""),
+        ]);
+        assert_eq!(p.bool("one").unwrap(), Some(true));
+        assert_eq!(p.bool("zero").unwrap(), Some(false));
+        assert_eq!(p.bool("nil").unwrap(), None);
+        assert_eq!(p.bool("upper").unwrap(), Some(true));
+        assert_eq!(p.bool("empty").unwrap(), None);
+        let err = format!("{:?}", p.bool("word").unwrap_err());
+        assert!(
+            err.contains("Cannot convert value AAA to java type java.lang.Boolean"),
+            "{err}"
+        );
+        assert!(!p.jaxrs_flag("word", true));
+        assert!(p.jaxrs_flag("upper", false));
+        assert!(p.jaxrs_flag("empty", true));
+        assert!(!p.jaxrs_flag("absent", false));
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub(crate) fn task_from(r: &Row<'_>) -> rusqlite::Result<ExternalTask> {
 
 /// The columns [`definition_from`] reads, in order.
 pub(crate) const DEFINITION_COLUMNS: &str = "id, key, version, name, deployment_id, resource_name, \
-     version_tag, tenant_id, suspended, startable, history_ttl";
+     version_tag, tenant_id, suspended, startable, history_ttl, category";
 
 pub(crate) fn definition_from(r: &Row<'_>) -> rusqlite::Result<ProcessDefinition> {
     Ok(ProcessDefinition {
@@ -161,6 +161,7 @@ pub(crate) fn definition_from(r: &Row<'_>) -> rusqlite::Result<ProcessDefinition
         suspended: r.get(8)?,
         startable_in_tasklist: r.get(9)?,
         history_time_to_live: r.get(10)?,
+        category: r.get(11)?,
     })
 }
 

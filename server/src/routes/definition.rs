@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::dto::{CountDto, DefinitionDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
 
@@ -75,6 +76,7 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
     let keys = p.set("keysIn");
     let (key_like, name_like, tag_like) =
         (p.str("keyLike"), p.str("nameLike"), p.str("versionTagLike"));
+    let (category, category_like) = (p.str("category"), p.str("categoryLike"));
     let suspended = p.bool("suspended")?;
     let active = p.bool("active")?;
     let all = s.engine.definitions(q).await?;
@@ -91,6 +93,10 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
                 && like_opt(Some(&d.key), &key_like)
                 && like_opt(d.name.as_deref(), &name_like)
                 && like_opt(d.version_tag.as_deref(), &tag_like)
+                && category
+                    .as_deref()
+                    .is_none_or(|c| d.category.as_deref() == Some(c))
+                && like_opt(d.category.as_deref(), &category_like)
                 && suspended.is_none_or(|x| d.suspended == x)
                 && active.is_none_or(|x| d.suspended != x)
         })
@@ -112,6 +118,7 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Defi
             "deploymentId" | "deployTime" => (d.deployment_id.clone(), 0),
             "tenantId" => (d.tenant_id.clone().unwrap_or_default(), 0),
             "versionTag" => (d.version_tag.clone().unwrap_or_default(), 0),
+            "category" => (d.category.clone().unwrap_or_default(), 0),
             _ => (String::new(), 0),
         },
         paging,
@@ -127,7 +134,8 @@ async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDt
     Ok(JsonOk(CountDto { count }))
 }
 
-/// The latest version of `key` in `tenant` (or without a tenant), or Camunda's 404.
+/// The latest version of `key` in `tenant` (or without a tenant), or Camunda's 404
+/// (a `RestException` it raises itself, so without a code).
 async fn latest(s: &AppState, key: &str, tenant: Option<&str>) -> ApiResult<ProcessDefinition> {
     let q = DefinitionQuery {
         key: Some(key.to_owned()),
@@ -142,7 +150,7 @@ async fn latest(s: &AppState, key: &str, tenant: Option<&str>) -> ApiResult<Proc
         .into_iter()
         .next()
         .ok_or_else(|| {
-            ApiError::not_found(match tenant {
+            ApiError::rest_not_found(match tenant {
                 None => format!("No matching process definition with key: {key} and no tenant-id"),
                 Some(t) => {
                     format!("No matching process definition with key: {key} and tenant-id: {t}")
@@ -155,7 +163,11 @@ async fn by_id(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<DefinitionDto>> {
-    let d = s.engine.definition(&id).await.map_err(not_found_invalid)?;
+    let d = s
+        .engine
+        .definition(&id)
+        .await
+        .map_err(|e| no_matching_definition(e, &id))?;
     Ok(JsonOk((&d).into()))
 }
 
@@ -173,12 +185,21 @@ async fn by_key_tenant(
     Ok(JsonOk((&latest(&s, &key, Some(&tenant)).await?).into()))
 }
 
-/// Camunda answers lookups of unknown definitions as an `InvalidRequestException`.
-fn not_found_invalid(e: baton_engine::Error) -> ApiError {
+/// Camunda answers a definition and its XML for an unknown id with a 404
+/// `InvalidRequestException` wrapping the engine's `NotFoundException` (so code 0).
+fn no_matching_definition(e: baton_engine::Error, id: &str) -> ApiError {
     match e {
-        baton_engine::Error::NotFound(m) => ApiError::not_found(m),
+        baton_engine::Error::NotFound(_) => {
+            ApiError::engine_not_found(format!("No matching definition with id {id}"))
+        }
         other => other.into(),
     }
+}
+
+/// The engine's `NotFoundException` for an unknown definition id, as Camunda's
+/// deployment cache words it.
+fn no_deployed_definition(id: &str) -> String {
+    format!("no deployed process definition found with id '{id}': processDefinition is null")
 }
 
 async fn xml(s: &AppState, id: &str) -> ApiResult<JsonOk<Json>> {
@@ -186,7 +207,7 @@ async fn xml(s: &AppState, id: &str) -> ApiResult<JsonOk<Json>> {
         .engine
         .definition_xml(id)
         .await
-        .map_err(not_found_invalid)?;
+        .map_err(|e| no_matching_definition(e, id))?;
     Ok(JsonOk(json!({
         "id": id,
         "bpmn20Xml": String::from_utf8_lossy(&bytes),
@@ -211,8 +232,17 @@ async fn xml_by_key_tenant(
 }
 
 /// No diagram images are stored: 204, as Camunda answers for a definition without one.
+/// An unknown id is the engine's `NotFoundException`, which Camunda answers 400.
 async fn diagram(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    s.engine.definition(&id).await.map_err(not_found_invalid)?;
+    s.engine.definition(&id).await.map_err(|e| match e {
+        baton_engine::Error::NotFound(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "NotFoundException",
+            no_deployed_definition(&id),
+        )
+        .with_code(0),
+        other => other.into(),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -228,8 +258,9 @@ async fn diagram_by_key(
 #[serde(rename_all = "camelCase")]
 struct StartRequest {
     variables: Option<VariablesIn>,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     with_variables_in_return: bool,
     start_instructions: Option<Vec<Json>>,
 }
@@ -250,23 +281,42 @@ async fn start(
         ));
     }
     let variables = read_variables(req.variables.as_ref())?;
-    let label = match &definition {
-        DefinitionRef::Id(id) => id.clone(),
-        DefinitionRef::Key { key, .. } => key.clone(),
-    };
-    let instance = s
+    let started = s
         .engine
         .start(StartInstance {
-            definition,
+            definition: definition.clone(),
             business_key: req.business_key.filter(|k| !k.is_empty()),
             variables,
         })
-        .await
-        .map_err(|e| match e {
-            baton_engine::Error::NotFound(m) => ApiError::not_found(m),
-            other => ApiError::from(other)
-                .prefixed(&format!("Cannot instantiate process definition {label}: ")),
-        })?;
+        .await;
+    let instance = match (started, definition) {
+        (Ok(instance), _) => instance,
+        // Camunda looks a key up itself first: a 404 without a code.
+        (Err(baton_engine::Error::NotFound(m)), DefinitionRef::Key { .. }) => {
+            return Err(ApiError::rest_not_found(m));
+        }
+        // An unknown id fails in the engine (Camunda answers that 500; it is the
+        // caller's mistake, so Baton answers 404 with Camunda's body).
+        (Err(baton_engine::Error::NotFound(_)), DefinitionRef::Id(id)) => {
+            return Err(ApiError::rest_not_found(format!(
+                "Cannot instantiate process definition {id}: {}",
+                no_deployed_definition(&id)
+            ))
+            .with_code(0));
+        }
+        // Camunda names the definition by its id, also when started by key.
+        (Err(e), DefinitionRef::Id(id)) => {
+            return Err(ApiError::from(e)
+                .prefixed(&format!("Cannot instantiate process definition {id}: ")));
+        }
+        (Err(e), DefinitionRef::Key { key, tenant_id }) => {
+            let label = latest(s, &key, tenant_id.as_deref())
+                .await
+                .map_or(key, |d| d.id);
+            return Err(ApiError::from(e)
+                .prefixed(&format!("Cannot instantiate process definition {label}: ")));
+        }
+    };
     let mut dto = InstanceDto::new(&instance, Some(&super::base_url(s, headers)));
     if req.with_variables_in_return {
         let vars = super::instance_variables(s, &instance).await?;

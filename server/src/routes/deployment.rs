@@ -22,15 +22,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/deployment/{id}", get(one).delete(delete))
 }
 
-/// A multipart boolean, read case-insensitively as Camunda does.
-fn multipart_bool(name: &str, text: &str) -> ApiResult<bool> {
-    match text.trim() {
-        t if t.eq_ignore_ascii_case("true") => Ok(true),
-        t if t.eq_ignore_ascii_case("false") => Ok(false),
-        t => Err(ApiError::invalid(format!(
-            "The multipart field '{name}' must be true or false, not '{t}'"
-        ))),
-    }
+/// A multipart boolean, read as Camunda reads it (`Boolean.parseBoolean`): `true`
+/// in any case is true, anything else false.
+fn multipart_bool(text: &str) -> bool {
+    text.eq_ignore_ascii_case("true")
 }
 
 /// `POST /deployment/create`: text parts configure the deployment; every other part
@@ -63,14 +58,12 @@ async fn create(
             ("deployment-source", None) => d.source = Some(text()),
             ("tenant-id", None) => d.tenant_id = Some(text()).filter(|t| !t.is_empty()),
             ("deployment-activation-time", None) => {}
-            ("enable-duplicate-filtering", None) => {
-                d.duplicate_filtering = multipart_bool(&name, &text())?;
-            }
-            ("deploy-changed-only", None) => d.changed_only = multipart_bool(&name, &text())?,
+            ("enable-duplicate-filtering", None) => d.duplicate_filtering = multipart_bool(&text()),
+            ("deploy-changed-only", None) => d.changed_only = multipart_bool(&text()),
             (_, Some(file)) if !file.is_empty() => d.resources.push((file, bytes.to_vec())),
             (_, _) => {
                 return Err(ApiError::invalid(format!(
-                    "The multipart part '{name}' is not a known field and has no filename, so it cannot be a resource"
+                    "No file name found in the deployment resource described by form parameter '{name}'."
                 )));
             }
         }
@@ -186,8 +179,16 @@ async fn delete(
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<NoContent> {
-    s.engine.delete_deployment(&id, p.flag("cascade")?).await?;
-    Ok(NoContent)
+    // Camunda compares the first value with "true", exactly.
+    let cascade = p.str("cascade").as_deref() == Some("true");
+    match s.engine.delete_deployment(&id, cascade).await {
+        Ok(()) => Ok(NoContent),
+        // Camunda's own lookup, worded as it words it ("do not exist").
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
+            "Deployment with id '{id}' do not exist"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::dto::{CountDto, ExternalTaskDto, LockedTaskDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables};
 
@@ -52,10 +53,13 @@ const RECHECK: Duration = Duration::from_secs(30);
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct FetchRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::int")]
     max_tasks: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     use_priority: bool,
+    #[serde(default, deserialize_with = "lenient::long")]
     async_response_timeout: Option<i64>,
     sorting: Option<Vec<SortingDto>>,
     topics: Option<Vec<TopicDto>>,
@@ -64,30 +68,42 @@ struct FetchRequest {
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct SortingDto {
+    #[serde(default, deserialize_with = "lenient::string")]
     sort_by: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     sort_order: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct TopicDto {
+    #[serde(default, deserialize_with = "lenient::string")]
     topic_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     lock_duration: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     variables: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     local_variables: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     deserialize_values: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     include_extension_properties: bool,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     process_definition_id_in: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     process_definition_key_in: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_version_tag: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     without_tenant_id: bool,
+    #[serde(default, deserialize_with = "lenient::strings")]
     tenant_id_in: Option<Vec<String>>,
     process_variables: Option<serde_json::Map<String, Json>>,
 }
@@ -109,23 +125,40 @@ fn read_fetch(
     let max_tasks = req.max_tasks.unwrap_or(0);
     let max_tasks = usize::try_from(max_tasks)
         .map_err(|_| ApiError::invalid(format!("maxTasks must not be negative: {max_tasks}")))?;
-    if let Some(t) = req
+    // Camunda refuses only a timeout above its maximum; a negative one is already
+    // over, so the request answers at once.
+    if req
         .async_response_timeout
-        .filter(|t| !(0..=MAX_ASYNC_RESPONSE_TIMEOUT).contains(t))
+        .is_some_and(|t| t > MAX_ASYNC_RESPONSE_TIMEOUT)
     {
         return Err(ApiError::invalid(format!(
-            "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds nor below 0: {t}"
+            "The asynchronous response timeout cannot be set to a value greater than {MAX_ASYNC_RESPONSE_TIMEOUT} milliseconds"
         )));
     }
+    // Camunda's `SortMapper`: createTime is the one field, the order asc or desc
+    // (or none, ascending).
     for s in req.sorting.iter().flatten() {
         if s.sort_by.as_deref() != Some("createTime") {
             return Err(ApiError::invalid(format!(
-                "Cannot sort external tasks by '{}': only createTime is supported",
-                s.sort_by.as_deref().unwrap_or("")
+                "Cannot set query sortBy parameter to value {}",
+                s.sort_by.as_deref().unwrap_or("null")
             )));
         }
-        if !matches!(s.sort_order.as_deref(), Some("asc" | "desc")) {
-            return Err(ApiError::invalid("sortOrder must be asc or desc"));
+        match s.sort_order.as_deref() {
+            None | Some("asc") => {}
+            // The engine locks the oldest tasks first; answering newest-first
+            // requests with them would answer a different question.
+            Some("desc") => {
+                return Err(ApiError::invalid(
+                    "Baton does not support sorting fetchAndLock by createTime desc: \
+                     it locks the oldest tasks first",
+                ));
+            }
+            Some(other) => {
+                return Err(ApiError::invalid(format!(
+                    "Cannot set query sortOrder parameter to value {other}"
+                )));
+            }
         }
     }
     let mut answers = BTreeMap::new();
@@ -265,6 +298,7 @@ async fn answer(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct CompleteRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
     variables: Option<VariablesIn>,
     local_variables: Option<VariablesIn>,
@@ -290,10 +324,15 @@ async fn complete(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct FailureRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_details: Option<String>,
+    #[serde(default, deserialize_with = "lenient::int")]
     retries: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::long")]
     retry_timeout: Option<i64>,
     variables: Option<VariablesIn>,
     local_variables: Option<VariablesIn>,
@@ -305,6 +344,19 @@ async fn failure(
     Body(req): Body<FailureRequest>,
 ) -> ApiResult<NoContent> {
     let worker = worker(req.worker_id)?;
+    // Camunda's checks (`HandleExternalTaskFailureCmd`), before the task is looked up.
+    for (value, name) in [
+        (req.retries, "retries"),
+        (req.retry_timeout, "retryDuration"),
+    ] {
+        if value.is_some_and(|v| v < 0) {
+            return Err(
+                ApiError::invalid(format!("{name} is not greater than or equal to 0"))
+                    .kind("ProcessEngineException")
+                    .with_code(0),
+            );
+        }
+    }
     let failure = Failure {
         error_message: req.error_message,
         error_details: req.error_details,
@@ -320,8 +372,11 @@ async fn failure(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct BpmnErrorRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     error_message: Option<String>,
     variables: Option<VariablesIn>,
 }
@@ -346,7 +401,9 @@ async fn bpmn_error(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ExtendLockRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     new_duration: Option<i64>,
 }
 
@@ -355,17 +412,22 @@ async fn extend_lock(
     Path(id): Path<String>,
     Body(req): Body<ExtendLockRequest>,
 ) -> ApiResult<NoContent> {
+    let new_duration = req.new_duration.unwrap_or(0);
+    if new_duration <= 0 {
+        // Camunda's `ExtendLockOnExternalTaskCmd` checks it first.
+        return Err(not_positive("lockTime"));
+    }
     let worker = worker(req.worker_id)?;
-    s.engine
-        .extend_lock(&id, &worker, req.new_duration.unwrap_or(0))
-        .await?;
+    s.engine.extend_lock(&id, &worker, new_duration).await?;
     Ok(NoContent)
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct LockRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     worker_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::long")]
     lock_duration: Option<i64>,
 }
 
@@ -375,10 +437,23 @@ async fn lock(
     Body(req): Body<LockRequest>,
 ) -> ApiResult<NoContent> {
     let worker = worker(req.worker_id)?;
-    s.engine
-        .lock(&id, &worker, req.lock_duration.unwrap_or(0))
-        .await?;
+    let lock_duration = req.lock_duration.unwrap_or(0);
+    if lock_duration <= 0 {
+        return Err(not_positive("lockDuration"));
+    }
+    s.engine.lock(&id, &worker, lock_duration).await?;
     Ok(NoContent)
+}
+
+/// The engine's `BadUserRequestException` for a duration that must be positive, as
+/// Camunda's REST layer wraps it: a 400 `RestException` with code 0.
+fn not_positive(name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "RestException",
+        format!("{name} is not greater than 0"),
+    )
+    .with_code(0)
 }
 
 async fn unlock(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
@@ -391,12 +466,24 @@ async fn retries(
     Path(id): Path<String>,
     Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
-    s.engine.set_retries(&id, req.retries()?).await?;
+    let retries = req.retries()?;
+    if retries < 0 {
+        // `SetExternalTaskRetriesCmd`'s BadUserRequestException, which Camunda's
+        // resource does not wrap.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadUserRequestException",
+            "The number of retries cannot be negative: retries is not greater than or equal to 0",
+        )
+        .with_code(0));
+    }
+    s.engine.set_retries(&id, retries).await?;
     Ok(NoContent)
 }
 
 #[derive(Debug, Deserialize, Default)]
 struct PriorityRequest {
+    #[serde(default, deserialize_with = "lenient::long")]
     priority: Option<i64>,
 }
 
@@ -416,7 +503,11 @@ async fn one(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<ExternalTaskDto>> {
-    let (task, _) = s.engine.external_task(&id).await?;
+    // Camunda queries for the task itself: its 404 has no code.
+    let (task, _) = s.engine.external_task(&id).await.map_err(|e| match e {
+        baton_engine::Error::NotFound(m) => ApiError::rest_not_found(m),
+        other => other.into(),
+    })?;
     Ok(JsonOk((&task).into()))
 }
 
@@ -429,8 +520,29 @@ async fn error_details(State(s): State<AppState>, Path(id): Path<String>) -> Api
     })
 }
 
-async fn topic_names(State(s): State<AppState>) -> ApiResult<JsonOk<Vec<String>>> {
-    Ok(JsonOk(s.engine.topic_names().await?))
+/// `GET /external-task/topic-names`: the topics of all tasks, or of those locked,
+/// not locked, or with retries left (JAX-RS flags: only `true` turns one on).
+async fn topic_names(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<String>>> {
+    let locked = p.jaxrs_flag("withLockedTasks", false);
+    let not_locked = p.jaxrs_flag("withUnlockedTasks", false);
+    let with_retries_left = p.jaxrs_flag("withRetriesLeft", false);
+    if !(locked || not_locked || with_retries_left) {
+        return Ok(JsonOk(s.engine.topic_names().await?));
+    }
+    let q = ExternalTaskQuery {
+        locked,
+        not_locked,
+        with_retries_left,
+        ..ExternalTaskQuery::default()
+    };
+    let topics: std::collections::BTreeSet<String> = s
+        .engine
+        .external_tasks(q)
+        .await?
+        .into_iter()
+        .map(|t| t.topic)
+        .collect();
+    Ok(JsonOk(topics.into_iter().collect()))
 }
 
 const SORTS: &[&str] = &[
@@ -463,8 +575,8 @@ async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTa
         process_definition_key: p.str("processDefinitionKey"),
         activity_id: p.str("activityId"),
         execution_id: p.str("executionId"),
-        priority_higher_than_or_equals: p.int("priorityHigherThanOrEquals")?,
-        priority_lower_than_or_equals: p.int("priorityLowerThanOrEquals")?,
+        priority_higher_than_or_equals: p.long("priorityHigherThanOrEquals")?,
+        priority_lower_than_or_equals: p.long("priorityLowerThanOrEquals")?,
         tenant_ids: p.list("tenantIdIn"),
         first_result: 0,
         max_results: None,

@@ -392,7 +392,8 @@ async fn variables(
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricVariableDto>>> {
-    let deserialize = p.bool("deserializeValues")?.unwrap_or(false);
+    // A JAX-RS flag of the resource method, true by default as in Camunda.
+    let deserialize = p.jaxrs_flag("deserializeValues", true);
     let sorting = p.sorting(&["instanceId", "variableName", "tenantId"])?;
     let paging = p.paging()?;
     let all = variable_query(&s, &p).await?;

@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{
     VariableIn, VariableOut, VariablesIn, data_response, read_variables, variables_out,
@@ -192,8 +193,11 @@ fn query_filters(p: &Params) -> ApiResult<Vec<VariableFilter>> {
 
 #[derive(Debug, Deserialize)]
 struct BodyFilter {
-    name: String,
-    operator: String,
+    #[serde(default, deserialize_with = "lenient::string")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    operator: Option<String>,
+    #[serde(default)]
     value: Json,
 }
 
@@ -204,15 +208,29 @@ fn body_filters(body: &[u8]) -> ApiResult<Vec<VariableFilter>> {
     };
     let list: Vec<BodyFilter> = serde_json::from_value(list.clone())
         .map_err(|e| ApiError::invalid(format!("Cannot read the variables filter: {e}")))?;
-    Ok(list
-        .into_iter()
-        .map(|f| VariableFilter {
-            name: f.name,
-            op: f.operator,
-            value: f.value,
+    list.into_iter()
+        .map(|f| {
+            let (Some(name), Some(op)) = (f.name, f.operator) else {
+                return Err(ApiError::invalid(
+                    "Cannot read the variables filter: each needs a name and an operator",
+                ));
+            };
+            if !OPERATORS.contains(&op.as_str()) {
+                return Err(ApiError::invalid(format!(
+                    "Invalid variable comparator specified: {op}"
+                )));
+            }
+            Ok(VariableFilter {
+                name,
+                op,
+                value: f.value,
+            })
         })
-        .collect())
+        .collect()
 }
+
+/// The comparators of a `variables` filter, as Camunda names them.
+const OPERATORS: &[&str] = &["eq", "neq", "gt", "gteq", "lt", "lteq", "like"];
 
 const SORTS: &[&str] = &[
     "instanceId",
@@ -310,12 +328,13 @@ async fn delete(
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<NoContent> {
-    let fail_if_missing = p.bool("failIfNotExists")?.unwrap_or(true);
+    let fail_if_missing = p.jaxrs_flag("failIfNotExists", true);
     match s.engine.delete_instance(&id, p.str("deleteReason")).await {
         Ok(()) => Ok(NoContent),
         Err(baton_engine::Error::NotFound(_)) if !fail_if_missing => Ok(NoContent),
-        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
-            "Process instance with id {id} does not exist"
+        // The engine's NotFoundException, wrapped by Camunda's REST layer: code 0.
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::engine_not_found(format!(
+            "No process instance found for id '{id}': processInstance is null"
         ))),
         Err(e) => Err(e.into()),
     }
@@ -338,7 +357,7 @@ async fn variables(
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<std::collections::BTreeMap<String, VariableOut>>> {
-    let deserialize = p.bool("deserializeValues")?.unwrap_or(true);
+    let deserialize = p.jaxrs_flag("deserializeValues", true);
     let vars = root_variables(&s, &id).await?;
     Ok(JsonOk(variables_out(&vars, deserialize)))
 }
@@ -346,6 +365,7 @@ async fn variables(
 #[derive(Debug, Deserialize, Default)]
 struct Modifications {
     modifications: Option<VariablesIn>,
+    #[serde(default, deserialize_with = "lenient::strings")]
     deletions: Option<Vec<String>>,
 }
 
@@ -380,7 +400,7 @@ async fn variable(
     Path((id, name)): Path<(String, String)>,
     p: Params,
 ) -> ApiResult<JsonOk<VariableOut>> {
-    let deserialize = p.bool("deserializeValue")?.unwrap_or(true);
+    let deserialize = p.jaxrs_flag("deserializeValue", true);
     let v = find_variable(&s, &id, &name).await?;
     Ok(JsonOk(VariableOut::new(&v, deserialize)))
 }

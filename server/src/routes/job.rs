@@ -174,7 +174,10 @@ async fn retries(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct DueDateRequest {
-    duedate: Option<String>,
+    /// A `Date` in Camunda's DTO: Jackson reads a date string or, as a number,
+    /// milliseconds since the epoch.
+    #[serde(default)]
+    duedate: Json,
 }
 
 async fn due_date(
@@ -182,18 +185,35 @@ async fn due_date(
     Path(id): Path<String>,
     Body(req): Body<DueDateRequest>,
 ) -> ApiResult<NoContent> {
-    let due = match req.duedate {
-        Some(text) => date::parse(&text)
+    let due = match &req.duedate {
+        Json::Null => s.engine.now(),
+        Json::String(text) if matches!(text.trim(), "" | "null") => s.engine.now(),
+        Json::String(text) => date::parse(text.trim())
             .map_err(|e| ApiError::invalid(format!("Cannot read duedate '{text}': {e}")))?,
-        None => s.engine.now(),
+        Json::Number(n) => n.as_i64().ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Cannot read duedate {n}: give a date or milliseconds since the epoch"
+            ))
+        })?,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "Cannot read duedate {other}: give a date or milliseconds since the epoch"
+            )));
+        }
     };
     s.engine.set_job_due_date(&id, due).await?;
     Ok(NoContent)
 }
 
 async fn execute(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
-    s.engine.execute_job(&id).await?;
-    Ok(NoContent)
+    match s.engine.execute_job(&id).await {
+        Ok(()) => Ok(NoContent),
+        // Camunda rewraps the engine's exception without its cause: no code.
+        Err(baton_engine::Error::NotFound(_)) => Err(ApiError::not_found(format!(
+            "ENGINE-14026 No job found with id '{id}'"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The clock's reading, and whether it is a manual clock tests can move.

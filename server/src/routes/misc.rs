@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::dto::{CountDto, IncidentDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent};
+use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
 use baton_engine::{CorrelationResult, IncidentQuery, MessageCorrelation};
@@ -139,16 +140,21 @@ async fn incident_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonO
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct MessageRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     message_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_instance_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     tenant_id: Option<String>,
-    without_tenant_id: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
+    without_tenant_id: bool,
+    #[serde(default, deserialize_with = "lenient::flag")]
     all: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     result_enabled: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::flag")]
     variables_in_result_enabled: bool,
     correlation_keys: Option<VariablesIn>,
     local_correlation_keys: Option<VariablesIn>,
@@ -163,11 +169,16 @@ async fn message(
     Body(req): Body<MessageRequest>,
 ) -> ApiResult<Response> {
     let Some(name) = req.message_name.filter(|n| !n.is_empty()) else {
-        return Err(ApiError::invalid("No message name given"));
+        return Err(ApiError::invalid("No message name supplied"));
     };
-    if req.tenant_id.is_some() && req.without_tenant_id == Some(true) {
+    if req.tenant_id.is_some() && req.without_tenant_id {
         return Err(ApiError::invalid(
             "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
+        ));
+    }
+    if req.variables_in_result_enabled && !req.result_enabled {
+        return Err(ApiError::invalid(
+            "Parameter 'variablesInResultEnabled' cannot be used without 'resultEnabled' set to true.",
         ));
     }
     let correlation = MessageCorrelation {
@@ -180,9 +191,24 @@ async fn message(
         process_variables_local: read_variables(req.process_variables_local.as_ref())?,
         all: req.all,
         tenant_id: req.tenant_id,
-        without_tenant_id: req.without_tenant_id.unwrap_or(false),
+        without_tenant_id: req.without_tenant_id,
     };
-    let results = s.engine.correlate_message(correlation).await?;
+    let results = s
+        .engine
+        .correlate_message(correlation)
+        .await
+        .map_err(|e| match e {
+            // Camunda answers a MismatchingMessageCorrelationException with a
+            // RestException built on it, whose message is the cause's toString().
+            baton_engine::Error::Invalid(m) if m.starts_with("Cannot correlate ") => {
+                ApiError::invalid(format!(
+                    "org.camunda.bpm.engine.MismatchingMessageCorrelationException: {m}"
+                ))
+                .kind("RestException")
+                .with_code(0)
+            }
+            other => other.into(),
+        })?;
     if !req.result_enabled {
         return Ok(NoContent.into_response());
     }
@@ -223,9 +249,12 @@ async fn message(
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct SignalRequest {
+    #[serde(default, deserialize_with = "lenient::string")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     tenant_id: Option<String>,
-    without_tenant_id: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    without_tenant_id: bool,
     variables: Option<VariablesIn>,
 }
 
@@ -234,7 +263,7 @@ async fn signal(State(s): State<AppState>, Body(req): Body<SignalRequest>) -> Ap
     let Some(name) = req.name.filter(|n| !n.is_empty()) else {
         return Err(ApiError::invalid("No signal name given"));
     };
-    if req.tenant_id.is_some() && req.without_tenant_id == Some(true) {
+    if req.tenant_id.is_some() && req.without_tenant_id {
         return Err(ApiError::invalid(
             "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
         ));
@@ -248,9 +277,14 @@ async fn signal(State(s): State<AppState>, Body(req): Body<SignalRequest>) -> Ap
 #[serde(rename_all = "camelCase")]
 struct ConditionRequest {
     variables: Option<VariablesIn>,
+    #[serde(default, deserialize_with = "lenient::string")]
     business_key: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     process_definition_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     tenant_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    without_tenant_id: bool,
 }
 
 /// `POST /condition`: starts every latest definition whose conditional start event
@@ -260,9 +294,33 @@ async fn condition(
     headers: HeaderMap,
     Body(req): Body<ConditionRequest>,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
+    if req.tenant_id.is_some() && req.without_tenant_id {
+        return Err(ApiError::invalid(
+            "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'.",
+        ));
+    }
     let variables = read_variables(req.variables.as_ref())?;
     let key = match &req.process_definition_id {
-        Some(id) => Some(s.engine.definition(id).await?.key),
+        // Camunda looks the definition up in its deployment cache: an unknown id is
+        // the engine's NotFoundException, a 400 with code 0.
+        Some(id) => Some(
+            s.engine
+                .definition(id)
+                .await
+                .map_err(|e| match e {
+                    baton_engine::Error::NotFound(_) => ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "NotFoundException",
+                        format!(
+                            "no deployed process definition found with id '{id}': \
+                             processDefinition is null"
+                        ),
+                    )
+                    .with_code(0),
+                    other => other.into(),
+                })?
+                .key,
+        ),
         None => None,
     };
     let started = s

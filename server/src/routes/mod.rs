@@ -33,6 +33,10 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            empty_segment,
+        ))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     if base.is_empty() {
@@ -62,6 +66,46 @@ async fn log_request(
         tracing::debug!(%method, %path, status, micros, "request");
     }
     response
+}
+
+/// A 404 for a path with an empty segment where an id belongs
+/// (`/external-task//complete`), naming the missing id, before routing could take
+/// the path for another one. [`crate::normalise`] has already removed the empty
+/// segments a base URL ending in `/` leaves.
+async fn empty_segment(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // Under the base path, axum shows the path without it.
+    let path = request.uri().path();
+    let Some(at) = path.find("//") else {
+        return next.run(request).await;
+    };
+    let full = format!("{}{path}", s.base_path);
+    let owner = path[..at].rsplit('/').next().unwrap_or_default();
+    let missing = match owner {
+        "external-task" => "external task id".to_owned(),
+        "process-instance" => "process instance id".to_owned(),
+        "process-definition" => "process definition id".to_owned(),
+        "key" => "process definition key".to_owned(),
+        "tenant-id" => "tenant id".to_owned(),
+        "deployment" => "deployment id".to_owned(),
+        "job" => "job id".to_owned(),
+        "incident" => "incident id".to_owned(),
+        "variables" => "variable name".to_owned(),
+        "" => "resource".to_owned(),
+        other => format!("id after '{other}'"),
+    };
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "NotFoundException",
+        format!(
+            "No {missing} in {} {full}: the path has an empty segment where the {missing} belongs",
+            request.method()
+        ),
+    )
+    .into_response()
 }
 
 async fn unknown_path(method: Method, uri: Uri) -> impl IntoResponse {
@@ -108,6 +152,7 @@ pub(crate) async fn instance_variables(
 /// The body of `PUT …/retries`, for external tasks and jobs.
 #[derive(Debug, serde::Deserialize, Default)]
 pub(crate) struct RetriesRequest {
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     retries: Option<i64>,
 }
 
