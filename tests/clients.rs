@@ -13,7 +13,13 @@
 //!   extendLock, failure, BPMN error;
 //! - `pycamunda` 0.6.1: deployment, start, queries, incidents, deletion;
 //! - `curl` sending what Camunda Modeler sends: a deployment, a start, and an
-//!   invalid model.
+//!   invalid model;
+//! - the Python client's own examples (`python_examples.py`: tasks_example,
+//!   fetch_and_execute, bpmn_error_example, event_subprocess_example,
+//!   correlate_message, start_process, get_process_instance) and the JavaScript
+//!   client's order example (`js/order.mjs`), each written the way the example uses
+//!   its client, on models of our own that do what the examples' models do
+//!   (`tests/clients/examples/`).
 //!
 //! `tests/clients/setup.sh` installs the clients into `target/e2e` on first use
 //! (about half a minute; only the pip and npm registries are contacted) and is a
@@ -101,6 +107,11 @@ impl Baton {
     /// Starts Baton on a free port with a new database and the test models, and
     /// waits for the line with its address.
     async fn start() -> Baton {
+        Baton::start_with(&[]).await
+    }
+
+    /// As [`Baton::start`], with more `baton serve` arguments.
+    async fn start_with(args: &[&str]) -> Baton {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let log = std::fs::File::create(dir.path().join("baton.log")).expect("a log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
@@ -109,6 +120,7 @@ impl Baton {
             .arg(dir.path().join("baton.db"))
             .arg("--deploy")
             .arg(clients().join("models"))
+            .args(args)
             .env_remove("BATON_BASE_PATH")
             .env_remove("BATON_BIND")
             .stdin(Stdio::null())
@@ -685,5 +697,100 @@ async fn camunda_modeler_deploys_starts_and_sees_parse_errors() {
     let count = baton.get("/deployment/count?name=invalid").await;
     assert_eq!(count["count"], 0, "nothing is deployed");
 
+    baton.stop().await;
+}
+
+/// The open external tasks of `instance`, by activity.
+async fn open_activities(baton: &Baton, instance: &str) -> Vec<String> {
+    let tasks = baton
+        .get(&format!("/external-task?processInstanceId={instance}"))
+        .await;
+    tasks
+        .as_array()
+        .expect("a list of tasks")
+        .iter()
+        .map(|t| t["activityId"].as_str().expect("an activity id").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_clients_examples_run_unchanged() {
+    let baton = Baton::start().await;
+    let script = clients().join("python_examples.py");
+    let ids = baton
+        .run("python_examples.py", &python(), &[script.as_os_str()])
+        .await;
+
+    // tasks_example.py and fetch_and_execute.py, with worker ids 0, 1 and 2.
+    for role in ["subscribed", "fetched"] {
+        baton.assert_completed_at(&id(&ids, role), "End").await;
+        let vars = baton.variables(&id(&ids, role)).await;
+        assert_eq!(vars["success"], json!({"type": "Boolean", "value": true}));
+    }
+
+    // bpmn_error_example.py: each image where its answer sent it.
+    let images = &ids["images"];
+    let poor = id(images, "poor_quality.png");
+    assert_eq!(
+        open_activities(&baton, &poor).await,
+        ["ENHANCE_IMAGE_QUALITY"]
+    );
+    let vars = baton.variables(&poor).await;
+    assert_eq!(vars["quality_code"]["value"], "POOR_QUALITY_IMAGE");
+    assert_eq!(vars["quality_description"]["value"], "Image quality is bad");
+    assert_eq!(vars["img_rejection_code"]["value"], "POOR_QUALITY_CODE_XX");
+    let approved = id(images, "holiday.jpg");
+    assert_eq!(open_activities(&baton, &approved).await, ["APPROVE_IMAGE"]);
+    let rejected = id(images, "drawing.gif");
+    assert_eq!(open_activities(&baton, &rejected).await, ["REJECT_IMAGE"]);
+    assert_eq!(
+        baton.variables(&rejected).await["rejection_code"]["value"],
+        "INVALID_IMAGE"
+    );
+    let corrupt = id(images, "corrupt.png");
+    let incidents = baton
+        .get(&format!("/incident?processInstanceId={corrupt}"))
+        .await;
+    assert_eq!(
+        incidents[0]["incidentType"], "failedExternalTask",
+        "{incidents}"
+    );
+    assert_eq!(incidents[0]["incidentMessage"], "Cannot validate image");
+
+    // event_subprocess_example.py and correlate_message.py: the message interrupted
+    // the second step.
+    for (role, task) in [("event_subprocess", "CLEAN_UP"), ("correlated", "CANCEL")] {
+        assert_eq!(
+            open_activities(&baton, &id(&ids, role)).await,
+            [task],
+            "{role}"
+        );
+    }
+    baton.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_javascript_clients_order_example_runs_unchanged() {
+    let baton = Baton::start_with(&["--clock", "manual"]).await;
+    let script = clients().join("js/order.mjs");
+    let ids = baton
+        .run("js/order.mjs", Path::new("node"), &[script.as_os_str()])
+        .await;
+    for role in ["processScope", "local"] {
+        // The condition on the subprocess saw the completed variables before the
+        // task left: the order ended at the boundary's end event.
+        baton.assert_completed_at(&id(&ids, role), "Stored").await;
+        let vars = baton.variables(&id(&ids, role)).await;
+        assert_eq!(vars["invoice"]["type"], "File", "{role}");
+        assert_eq!(vars["date"]["type"], "Date", "{role}");
+    }
+    // The file keeps its name.
+    let history = baton
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={}&variableName=invoice",
+            id(&ids, "processScope")
+        ))
+        .await;
+    assert_eq!(history[0]["valueInfo"]["filename"], "invoice.txt");
     baton.stop().await;
 }
