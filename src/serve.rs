@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use std::sync::Arc;
 
-use baton::engine::{
-    Clock, Config, Durability, Engine, Error, ManualClock, NewDeployment, SystemClock,
-};
+use baton::engine::{Clock, Config, Durability, Engine, ManualClock, NewDeployment, SystemClock};
 use baton::server::{self, Options};
 use clap::{Args, ValueEnum};
 
@@ -364,11 +362,19 @@ async fn deploy(engine: &Engine, paths: &[PathBuf]) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Err(Error::Deployment { resource, problems }) => {
-            for p in &problems {
-                eprintln!("{resource}:{p}");
+        Err(e) if !e.invalid_resources().is_empty() => {
+            let invalid = e.invalid_resources();
+            for (resource, problems) in &invalid {
+                for p in *problems {
+                    eprintln!("{resource}:{p}");
+                }
             }
-            bail!("{resource} is not a valid model; nothing was deployed")
+            let names: Vec<&str> = invalid.iter().map(|(r, _)| *r).collect();
+            bail!(
+                "{} {} not a valid model; nothing was deployed",
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" }
+            )
         }
         Err(e) => Err(e).context("the deployment failed"),
     }

@@ -213,6 +213,7 @@ async fn an_invalid_model_to_deploy_stops_it_with_the_problem() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let bad = MODEL.replace(r#"camunda:topic="work" "#, "");
     write_model(dir.path(), "bad.bpmn", &bad);
+    write_model(dir.path(), "worse.bpmn", &bad.replace("served", "worse"));
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--port", "0", "--db", ":memory:", "--deploy"])
         .arg(dir.path())
@@ -222,6 +223,10 @@ async fn an_invalid_model_to_deploy_stops_it_with_the_problem() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.bpmn:6:"), "{stderr}");
+    assert!(
+        stderr.contains("worse.bpmn:6:"),
+        "every invalid file: {stderr}"
+    );
     assert!(stderr.contains("nothing was deployed"), "{stderr}");
     assert!(out.stdout.is_empty(), "it never listened");
 

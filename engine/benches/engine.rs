@@ -162,6 +162,7 @@ async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
                         worker_id: worker.clone(),
                         max_tasks: BATCH,
                         use_priority: true,
+                        newest_first: false,
                         topics: vec![TopicRequest {
                             topic: "step".into(),
                             lock_duration: 600_000,

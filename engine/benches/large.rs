@@ -97,6 +97,7 @@ async fn locked_task(engine: &Engine) -> String {
             worker_id: "w".into(),
             max_tasks: 1,
             use_priority: false,
+            newest_first: false,
             topics: vec![TopicRequest {
                 topic: "large".into(),
                 lock_duration: 600_000,

@@ -761,10 +761,11 @@ impl<'c, 's> Ctx<'c, 's> {
             } else {
                 req.max_tasks - found.len()
             };
-            sql.push_str(if req.use_priority {
-                " ORDER BY priority DESC, create_time, id"
-            } else {
-                " ORDER BY create_time, id"
+            sql.push_str(match (req.use_priority, req.newest_first) {
+                (true, false) => " ORDER BY priority DESC, create_time, id",
+                (true, true) => " ORDER BY priority DESC, create_time DESC, id DESC",
+                (false, false) => " ORDER BY create_time, id",
+                (false, true) => " ORDER BY create_time DESC, id DESC",
             });
             // A parameter, not text, so the statement cache holds one statement per shape.
             args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));

@@ -96,6 +96,7 @@ impl Engine {
                     worker_id: options.worker_id.clone(),
                     max_tasks: options.max_tasks,
                     use_priority: true,
+                    newest_first: false,
                     topics: vec![TopicRequest {
                         topic: topic.clone(),
                         lock_duration: options.lock_duration,

@@ -796,6 +796,7 @@ mod tests {
                 worker_id: "w".into(),
                 max_tasks: 1,
                 use_priority: false,
+                newest_first: false,
                 topics: vec![TopicRequest {
                     topic: "t".into(),
                     lock_duration: 1000,

@@ -269,6 +269,9 @@ pub struct FetchAndLock {
     pub max_tasks: usize,
     /// Highest priority first.
     pub use_priority: bool,
+    /// Newest first (Camunda's `sorting` by `createTime` `desc`); oldest first
+    /// otherwise. Within a priority, when `use_priority` is set.
+    pub newest_first: bool,
     /// The topics, each with its own options.
     pub topics: Vec<TopicRequest>,
 }

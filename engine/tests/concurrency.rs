@@ -35,6 +35,7 @@ async fn worker(engine: Engine, worker_id: String, seed: u64, ledger: Arc<Mutex<
                 worker_id: worker_id.clone(),
                 max_tasks,
                 use_priority: false,
+                newest_first: false,
                 topics: vec![TopicRequest {
                     topic: "work".into(),
                     lock_duration: 30_000,

@@ -102,6 +102,7 @@ fn child(db: &Path, log: &Path, run: &str) {
                             worker_id: worker.clone(),
                             max_tasks: 10,
                             use_priority: false,
+                            newest_first: false,
                             topics: vec![TopicRequest {
                                 topic: "work".into(),
                                 lock_duration: 600_000,
@@ -453,6 +454,7 @@ async fn verify(db: &Path, acks: &Acks, runs: usize) {
                 worker_id: "after".into(),
                 max_tasks: 100,
                 use_priority: false,
+                newest_first: false,
                 topics: vec![TopicRequest {
                     topic: "work".into(),
                     lock_duration: 60_000,

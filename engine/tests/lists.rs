@@ -203,6 +203,7 @@ async fn fetch_and_lock_takes_40003_definition_ids_keys_and_tenant_ids() {
                     worker_id: "w".into(),
                     max_tasks: 10,
                     use_priority: false,
+                    newest_first: false,
                     topics: vec![TopicRequest {
                         topic: "t".into(),
                         lock_duration: 60_000,

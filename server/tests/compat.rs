@@ -458,15 +458,13 @@ async fn errors_from_the_engine_carry_code_0_and_camundas_message() {
     let (status, body) = s
         .post(
             "/external-task/fetchAndLock",
-            fetch(json!([{"sortBy": "createTime", "sortOrder": "desc"}])),
+            fetch(json!([{"sortBy": "createTime", "sortOrder": "down"}])),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "refused, not ignored");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("createTime desc")
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["message"],
+        "Cannot set query sortOrder parameter to value down"
     );
     // variablesInResultEnabled needs resultEnabled.
     let (status, body) = s
@@ -652,5 +650,34 @@ async fn an_empty_path_segment_where_an_id_belongs_is_a_404_naming_it() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_and_lock_sorted_by_create_time_locks_the_oldest_or_the_newest_first() {
+    let s = server().await;
+    s.deploy_model("ordered", &tasks_model("ordered", &["ordered"]))
+        .await;
+    let mut started = Vec::new();
+    for _ in 0..3 {
+        started.push(s.start("ordered", json!({})).await);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let fetch = |order: &str| {
+        json!({"workerId": "w", "maxTasks": 1, "usePriority": false,
+               "sorting": [{"sortBy": "createTime", "sortOrder": order}],
+               "topics": [{"topicName": "ordered", "lockDuration": 60000}]})
+    };
+    // As the JavaScript client's order example asks: the newest first.
+    let (status, newest) = s.post("/external-task/fetchAndLock", fetch("desc")).await;
+    assert_eq!(status, StatusCode::OK, "{newest}");
+    assert_eq!(newest[0]["processInstanceId"], started[2].as_str());
+    let (_, oldest) = s.post("/external-task/fetchAndLock", fetch("asc")).await;
+    assert_eq!(oldest[0]["processInstanceId"], started[0].as_str());
+    // With priorities, the order holds within each priority.
+    let mut with_priority = fetch("desc");
+    with_priority["usePriority"] = json!(true);
+    let (_, last) = s.post("/external-task/fetchAndLock", with_priority).await;
+    assert_eq!(last[0]["processInstanceId"], started[1].as_str());
     s.shutdown().await;
 }

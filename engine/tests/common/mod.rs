@@ -69,6 +69,7 @@ pub async fn fetch(engine: &Engine, worker: &str, topic: &str) -> Vec<LockedTask
             worker_id: worker.into(),
             max_tasks: 100,
             use_priority: false,
+            newest_first: false,
             topics: vec![TopicRequest {
                 topic: topic.into(),
                 lock_duration: 10_000,

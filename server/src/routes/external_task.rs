@@ -137,6 +137,7 @@ fn read_fetch(
     }
     // Camunda's `SortMapper`: createTime is the one field, the order asc or desc
     // (or none, ascending).
+    let mut newest_first = false;
     for s in req.sorting.iter().flatten() {
         if s.sort_by.as_deref() != Some("createTime") {
             return Err(ApiError::invalid(format!(
@@ -145,15 +146,8 @@ fn read_fetch(
             )));
         }
         match s.sort_order.as_deref() {
-            None | Some("asc") => {}
-            // The engine locks the oldest tasks first; answering newest-first
-            // requests with them would answer a different question.
-            Some("desc") => {
-                return Err(ApiError::invalid(
-                    "Baton does not support sorting fetchAndLock by createTime desc: \
-                     it locks the oldest tasks first",
-                ));
-            }
+            None | Some("asc") => newest_first = false,
+            Some("desc") => newest_first = true,
             Some(other) => {
                 return Err(ApiError::invalid(format!(
                     "Cannot set query sortOrder parameter to value {other}"
@@ -206,6 +200,7 @@ fn read_fetch(
         worker_id,
         max_tasks,
         use_priority: req.use_priority,
+        newest_first,
         topics,
     };
     Ok((request, answers, req.async_response_timeout))

@@ -1,6 +1,7 @@
 // The JavaScript client's order example, run the way the example runs it, against
 // Baton, on a model that does what the example's does (tests/clients/examples/
-// order.bpmn): a timer start event `R10/PT5S` starts an order; the invoiceCreator
+// order.bpmn): a timer start event `R10/PT5S` (a timeDuration: it waits five
+// seconds and fires once, as in Camunda) starts an order; the invoiceCreator
 // worker completes its task with a `File` variable (loaded from disk) and a date,
 // once into the process scope and once as local variables, as the example does on
 // even and odd minutes; the conditional boundary `${date != null}` on the
@@ -9,7 +10,8 @@
 //
 // The client is configured as in the example (usePriority false, sorting by
 // create time, descending), with a shorter long poll. The engine runs on the
-// manual clock, which this script moves by five seconds for each order.
+// manual clock, which this script moves by five seconds for each order; each order
+// comes from a new deployment of the model, which schedules its own timer.
 //
 // Environment: BATON_URL, BATON_NODE_MODULES. Prints `RESULT <json>` with the
 // instance ids.
@@ -58,17 +60,20 @@ async function waitFor(what, check) {
   fail(`timed out waiting for ${what}`);
 }
 
-// Deploy as Camunda Modeler does.
-const form = new FormData();
-form.append("deployment-name", "order");
-form.append(
-  "order.bpmn",
-  new Blob([await readFile(join(HERE, "..", "examples", "order.bpmn"))]),
-  "order.bpmn",
-);
-const deployed = await fetch(`${BASE}/deployment/create`, { method: "POST", body: form });
-if (deployed.status !== 200) {
-  fail(`deployment answered ${deployed.status}: ${await deployed.text()}`);
+// Deploy as Camunda Modeler does (each deployment a new version, which schedules
+// its own timer).
+async function deploy() {
+  const form = new FormData();
+  form.append("deployment-name", "order");
+  form.append(
+    "order.bpmn",
+    new Blob([await readFile(join(HERE, "..", "examples", "order.bpmn"))]),
+    "order.bpmn",
+  );
+  const deployed = await fetch(`${BASE}/deployment/create`, { method: "POST", body: form });
+  if (deployed.status !== 200) {
+    fail(`deployment answered ${deployed.status}: ${await deployed.text()}`);
+  }
 }
 
 const client = new Client({
@@ -100,7 +105,8 @@ client.subscribe("invoiceCreator", async function ({ task, taskService }) {
 
 const orders = [];
 for (const n of [1, 2]) {
-  // The timer start event fires every five seconds.
+  await deploy();
+  // A timeDuration `R10/PT5S` waits five seconds and fires once, as in Camunda.
   const moved = await call("POST", "/baton/clock", { offset: "PT5S" });
   if (moved.firedJobs !== 1) {
     fail(`the clock fired ${JSON.stringify(moved)}`);
