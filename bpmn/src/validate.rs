@@ -495,10 +495,6 @@ impl Checker<'_> {
         const INCIDENT: &str = "a token that reaches it waits there with an incident";
         let what = format!("{} '{}'", node.kind.element_name(), node.id);
         let message = match &node.kind {
-            NodeKind::Task(Task {
-                kind: TaskKind::User(_),
-                ..
-            }) => format!("{what} will not run: Baton does not run user tasks yet; {INCIDENT}"),
             NodeKind::EndEvent(EndEvent {
                 event: Some(EventDefinition::Compensate(_)),
             })

@@ -380,6 +380,10 @@ impl<'c, 's> Ctx<'c, 's> {
                 Effect::History(event) => self.history(id, event)?,
                 Effect::CreateTask(spec) => self.create_task(id, &spec)?,
                 Effect::DeleteTask(task) => self.delete_task(&task)?,
+                Effect::CreateUserTask(spec) => self.create_user_task(id, &spec)?,
+                Effect::DeleteUserTask { id: task, reason } => {
+                    self.delete_user_task(&task, &reason)?;
+                }
                 Effect::Incident(spec) => {
                     let inst = self.inst(id)?;
                     let (def, key, tenant) = (

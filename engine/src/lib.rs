@@ -33,6 +33,7 @@ mod list;
 mod query;
 mod runtime;
 mod store;
+mod task;
 #[allow(dead_code)] // used by the job executor (events issue)
 mod timer;
 pub mod types;
@@ -48,6 +49,10 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, InvalidResource, Result};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
 pub use store::{Durability, Location};
+pub use task::{
+    Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,
+    IdentityLink, Task, TaskQuery, TaskSort, TaskUpdate, VariablesAfter,
+};
 pub use types::*;
 pub use value::{Value, ValueError};
 

@@ -78,7 +78,8 @@ impl Filter {
 }
 
 impl Engine {
-    async fn read<R: Send + 'static>(
+    /// Runs `f` on a read connection of the pool.
+    pub(crate) async fn read<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R> + Send + 'static,
     ) -> Result<R> {

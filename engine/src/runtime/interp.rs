@@ -6,13 +6,13 @@ use std::collections::VecDeque;
 use baton_bpmn::model::{
     CalledElementBinding, EventDefinition, FlowId, GatewayKind, Implementation,
     LoopCharacteristics, MappingSource, MultiInstance, Node, NodeId, NodeKind, ParameterValue,
-    TaskKind, Timer, VariableMapping,
+    TaskKind, Timer, UserTask, VariableMapping,
 };
 
 use super::state::{EndState, Exec, ExecKind, Instance, Wait};
 use super::{
     Binding, Catcher, CatcherKind, ChildSpec, Effect, HistoryEvent, IncidentSpec,
-    MAX_CONDITION_ROUNDS, TaskSpec,
+    MAX_CONDITION_ROUNDS, TaskSpec, UserTaskSpec,
 };
 use crate::expr::{self, EvalError, Scope};
 use crate::value::Value;
@@ -41,6 +41,9 @@ pub(crate) struct Run<'a> {
     conditions_armed: bool,
     /// Rounds of conditional events in this run.
     condition_rounds: usize,
+    /// Why the instance is being cancelled, if it is: the delete reason its open
+    /// user tasks end with (else `deleted`).
+    cancel_reason: Option<String>,
 }
 
 /// Why a step could not be taken; becomes an incident at the execution.
@@ -76,6 +79,7 @@ impl<'a> Run<'a> {
             queue: VecDeque::new(),
             conditions_armed: false,
             condition_rounds: 0,
+            cancel_reason: None,
         }
     }
 
@@ -161,6 +165,13 @@ impl<'a> Run<'a> {
         self.complete(exec);
     }
 
+    /// Escalation `code` is thrown from the activity of `exec` (a user task's
+    /// `bpmnEscalation`), caught by `found` (from [`find_task_escalation_catch`]).
+    pub(crate) fn throw_escalation(mut self, found: (String, NodeId), code: &str) {
+        self.escalate_to(found, code.to_owned());
+        self.run();
+    }
+
     /// A BPMN error is thrown at `exec` (by a worker, or from a called instance).
     pub(crate) fn throw_error(mut self, exec: &str, code: &str, message: Option<&str>) {
         if let Some(e) = self.inst.exec_mut(exec) {
@@ -198,6 +209,7 @@ impl<'a> Run<'a> {
 
     /// Cancels the whole instance.
     pub(crate) fn cancel(mut self, state: EndState, reason: Option<String>) {
+        self.cancel_reason.clone_from(&reason);
         let root = self.inst.id.clone();
         let children: Vec<String> = self.inst.children(&root).map(|e| e.id.clone()).collect();
         for child in children {
@@ -469,6 +481,7 @@ impl<'a> Run<'a> {
                     | TaskKind::BusinessRule,
                     Implementation::None,
                 ) => self.complete_activity(exec),
+                (TaskKind::User(user), Implementation::None) => self.user_task(exec, n, user)?,
                 (TaskKind::Receive(message), _) => {
                     let name = self.message_name(exec, n, message.as_ref())?;
                     self.arm(exec, &n.id, CatcherKind::Message(name));
@@ -708,6 +721,93 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Creates the user task of `n` for `exec`, which waits for it: its name,
+    /// description, people, dates, priority and form, evaluated as Camunda's
+    /// `TaskDecorator` evaluates them.
+    fn user_task(&mut self, exec: &str, n: &Node, user: &UserTask) -> StepResult {
+        let text = |this: &Self, e: Option<&str>| -> StepResult<Option<String>> {
+            match e {
+                None => Ok(None),
+                Some(e) => Ok(match this.eval(exec, e)? {
+                    Value::Null => None,
+                    v => Some(v.to_string()),
+                }),
+            }
+        };
+        let name = text(self, n.name.as_deref())?;
+        let description = text(self, n.documentation.as_deref())?;
+        let assignee = text(self, user.assignee.as_ref().map(|e| e.as_str()))?;
+        let mut candidate_users = Vec::new();
+        for e in &user.candidate_users {
+            let value = self.eval(exec, e.as_str())?;
+            people(value, "camunda:candidateUsers", &mut candidate_users)?;
+        }
+        let mut candidate_groups = Vec::new();
+        for e in &user.candidate_groups {
+            let value = self.eval(exec, e.as_str())?;
+            people(value, "camunda:candidateGroups", &mut candidate_groups)?;
+        }
+        let due = match &user.due_date {
+            Some(e) => due_date(self.eval(exec, e.as_str())?, self.now, "camunda:dueDate")?,
+            None => None,
+        };
+        let follow_up = match &user.follow_up_date {
+            Some(e) => due_date(
+                self.eval(exec, e.as_str())?,
+                self.now,
+                "camunda:followUpDate",
+            )?,
+            None => None,
+        };
+        let priority = match &user.priority {
+            Some(p) => self.eval_integer(exec, p.as_str(), "camunda:priority")?,
+            None => 50,
+        };
+        let form_key = text(self, user.form_key.as_ref().map(|e| e.as_str()))?;
+        let form_ref = match &user.form_ref {
+            Some(key) => {
+                let key = self.eval_string(exec, key)?;
+                let binding = user
+                    .form_ref_binding
+                    .clone()
+                    .unwrap_or_else(|| "latest".to_owned());
+                let version = match &user.form_ref_version {
+                    Some(v) => Some(self.eval_integer(exec, v, "camunda:formRefVersion")?),
+                    None => None,
+                };
+                Some((key, binding, version))
+            }
+            None => None,
+        };
+        let id = crate::new_id();
+        if let Some(e) = self.inst.exec_mut(exec) {
+            e.wait = Wait::UserTask(id.clone());
+        }
+        let e = self.inst.exec(exec).ok_or("execution vanished")?;
+        let activity_instance_id = e.activity_instance_id();
+        self.fx.push(Effect::History(HistoryEvent::ActivityTask {
+            id: activity_instance_id.clone(),
+            task: id.clone(),
+        }));
+        self.fx.push(Effect::CreateUserTask(Box::new(UserTaskSpec {
+            id,
+            exec: exec.to_owned(),
+            activity_instance_id,
+            activity_id: n.id.clone(),
+            name,
+            description,
+            assignee,
+            candidate_users,
+            candidate_groups,
+            due,
+            follow_up,
+            priority,
+            form_key,
+            form_ref,
+        })));
+        Ok(())
+    }
+
     // ----- leaving an element -----
 
     /// The activity of `exec` completed normally: output mappings, then onwards.
@@ -917,6 +1017,13 @@ impl<'a> Run<'a> {
         };
         match e.wait.clone() {
             Wait::ExternalTask(task) => self.fx.push(Effect::DeleteTask(task)),
+            Wait::UserTask(task) => self.fx.push(Effect::DeleteUserTask {
+                id: task,
+                reason: self
+                    .cancel_reason
+                    .clone()
+                    .unwrap_or_else(|| "deleted".to_owned()),
+            }),
             Wait::Child(child) => self.fx.push(Effect::CancelChild(child)),
             Wait::Failed(incident) => self.fx.push(Effect::DeleteIncident(incident)),
             Wait::None | Wait::Join | Wait::ErrorPending | Wait::Event => {}
@@ -1291,9 +1398,15 @@ impl<'a> Run<'a> {
             .as_ref()
             .and_then(|e| e.escalation_code.clone())
             .unwrap_or_default();
-        let Some((host, catcher)) = find_escalation_catch(self.inst, exec, &code) else {
+        let Some(found) = find_escalation_catch(self.inst, exec, &code) else {
             return true;
         };
+        self.escalate_to(found, code)
+    }
+
+    /// Lets `catcher`, held by execution `host`, take escalation `code`; whether the
+    /// thrower goes on (the catch did not interrupt it).
+    fn escalate_to(&mut self, (host, catcher): (String, NodeId), code: String) -> bool {
         let graph = self.inst.graph.clone();
         let n = graph.process.node(catcher);
         let (interrupting, code_variable) = match &n.kind {
@@ -1638,6 +1751,24 @@ fn find_escalation_catch(inst: &Instance, exec: &str, code: &str) -> Option<(Str
     })
 }
 
+/// The catcher of escalation `code` thrown from the activity of `exec` itself: a
+/// boundary event on it, else the nearest around it, as Camunda's
+/// `EscalationHandler` looks for it.
+pub(crate) fn find_task_escalation_catch(
+    inst: &Instance,
+    exec: &str,
+    code: &str,
+) -> Option<(String, NodeId)> {
+    find_catcher(inst, inst.exec(exec), code, |def| match def {
+        EventDefinition::Escalation(d) => Some(
+            d.escalation
+                .as_ref()
+                .and_then(|e| e.escalation_code.clone()),
+        ),
+        _ => None,
+    })
+}
+
 /// Walks from `from` outwards to the first execution holding a catcher for `code`.
 /// `catches` says whether an event definition catches this kind of event, and with
 /// which code (`None` catches every code).
@@ -1819,5 +1950,68 @@ impl Scope for ExecScope<'_> {
 
     fn now(&self) -> i64 {
         self.now
+    }
+}
+
+/// Adds the users or groups a candidate expression gave: a text is a comma list, a
+/// JSON array a list of names (Camunda takes a String or a Collection).
+fn people(value: Value, what: &str, out: &mut Vec<String>) -> StepResult {
+    let mut push = |name: &str| {
+        let name = name.trim();
+        if !name.is_empty() && !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::String(text) => text.split(',').for_each(&mut push),
+        Value::Json(json) => match serde_json::from_str::<serde_json::Value>(&json) {
+            Ok(serde_json::Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => push(&s),
+                        serde_json::Value::Null => {}
+                        other => push(&other.to_string()),
+                    }
+                }
+            }
+            Ok(serde_json::Value::String(s)) => s.split(',').for_each(&mut push),
+            _ => return Err(format!("{what} must name users or groups, not '{json}'")),
+        },
+        other => {
+            return Err(format!(
+                "{what} must be a comma-separated list or a collection, not '{other}'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A due or follow-up date from what its expression gave: a date, or a text that is
+/// an ISO 8601 duration from now (`P2D`) or an ISO 8601 date-time, as Camunda's
+/// `DueDateBusinessCalendar` reads it.
+fn due_date(value: Value, now: i64, what: &str) -> StepResult<Option<i64>> {
+    use baton_bpmn::timer::{TimerKind, parse};
+    match value {
+        Value::Null => Ok(None),
+        Value::Date(ms) => Ok(Some(ms)),
+        Value::String(text) if text.trim().is_empty() => Ok(None),
+        Value::String(text) => {
+            let text = text.trim();
+            let kind = if text.starts_with('P') {
+                TimerKind::Duration
+            } else {
+                TimerKind::Date
+            };
+            parse(kind, text)
+                .ok()
+                .and_then(|s| s.first(now))
+                .or_else(|| crate::date::parse(text).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    format!("{what} '{text}' is neither an ISO 8601 date-time nor a duration")
+                })
+        }
+        other => Err(format!("{what} '{other}' is not a date")),
     }
 }

@@ -10,7 +10,7 @@
 mod interp;
 pub(crate) mod state;
 
-pub(crate) use interp::{Run, activity_type, find_catch, interp_scope};
+pub(crate) use interp::{Run, activity_type, find_catch, find_task_escalation_catch, interp_scope};
 pub(crate) use state::{EndState, Exec, ExecKind, Instance, VarState, Wait};
 
 /// How many rounds of conditional events one step may trigger before it is taken
@@ -26,6 +26,16 @@ pub(crate) enum Effect {
     CreateTask(TaskSpec),
     /// Remove an external task (its activity was cancelled).
     DeleteTask(String),
+    /// Create a user task for execution `exec`.
+    CreateUserTask(Box<UserTaskSpec>),
+    /// Remove a user task (its activity was cancelled), ending its history with
+    /// `reason` (Camunda's delete reason: `deleted`, or the instance's).
+    DeleteUserTask {
+        /// The task.
+        id: String,
+        /// Why.
+        reason: String,
+    },
     /// Start a called process instance.
     StartChild(ChildSpec),
     /// Cancel a called instance (its call activity was cancelled).
@@ -107,6 +117,39 @@ pub(crate) struct TaskSpec {
     pub topic: String,
     /// The priority.
     pub priority: i64,
+}
+
+/// A user task to create, its expressions evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct UserTaskSpec {
+    /// Its id.
+    pub id: String,
+    /// The execution waiting for it.
+    pub exec: String,
+    /// The activity instance id.
+    pub activity_instance_id: String,
+    /// The element id (Camunda's task definition key).
+    pub activity_id: String,
+    /// The name.
+    pub name: Option<String>,
+    /// The description (the element's documentation).
+    pub description: Option<String>,
+    /// The assignee.
+    pub assignee: Option<String>,
+    /// Candidate users, in order, without repeats.
+    pub candidate_users: Vec<String>,
+    /// Candidate groups, in order, without repeats.
+    pub candidate_groups: Vec<String>,
+    /// The due date (epoch ms).
+    pub due: Option<i64>,
+    /// The follow-up date (epoch ms).
+    pub follow_up: Option<i64>,
+    /// The priority (50 unless the model says otherwise).
+    pub priority: i64,
+    /// `camunda:formKey`.
+    pub form_key: Option<String>,
+    /// `camunda:formRef`: the form's key, binding and version.
+    pub form_ref: Option<(String, String, Option<i64>)>,
 }
 
 /// A called instance to start.

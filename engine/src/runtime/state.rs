@@ -68,6 +68,8 @@ pub(crate) enum Wait {
     None,
     /// Its external task (by id) to be completed.
     ExternalTask(String),
+    /// Its user task (by id) to be completed.
+    UserTask(String),
     /// Other tokens to arrive at its joining gateway.
     Join,
     /// Its called process instance (by id) to end.
