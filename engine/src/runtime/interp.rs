@@ -782,6 +782,8 @@ impl<'a> Run<'a> {
         let id = crate::new_id();
         if let Some(e) = self.inst.exec_mut(exec) {
             e.wait = Wait::UserTask(id.clone());
+            // The task's local variables are this execution's, and end with it.
+            e.var_scope = true;
         }
         let e = self.inst.exec(exec).ok_or("execution vanished")?;
         let activity_instance_id = e.activity_instance_id();

@@ -117,7 +117,12 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
         &q.definition_name,
     );
     opt(w, &mut c, "t.execution_id = ?", &q.execution_id);
-    any(w, &mut c, "t.activity_instance_id", &q.activity_instance_ids);
+    any(
+        w,
+        &mut c,
+        "t.activity_instance_id",
+        &q.activity_instance_ids,
+    );
     any(w, &mut c, "t.task_definition_key", &q.task_definition_keys);
     opt(
         w,
@@ -141,7 +146,10 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
     let mut candidate = false;
     if let Some(user) = &q.candidate_user {
         candidate = true;
-        let by_user = w.arg("SELECT task_id FROM task_candidate WHERE user_id = ?", user.clone());
+        let by_user = w.arg(
+            "SELECT task_id FROM task_candidate WHERE user_id = ?",
+            user.clone(),
+        );
         if q.candidate_user_groups.is_empty() {
             c.push(format!("t.id IN ({by_user})"));
         } else {
@@ -472,7 +480,12 @@ fn historic_where(q: &HistoricTaskQuery, w: &mut Where) -> String {
     opt(w, &mut c, "h.id = ?", &q.task_id);
     any(w, &mut c, "h.instance_id", &q.instance_ids);
     opt(w, &mut c, "h.execution_id = ?", &q.execution_id);
-    any(w, &mut c, "h.activity_instance_id", &q.activity_instance_ids);
+    any(
+        w,
+        &mut c,
+        "h.activity_instance_id",
+        &q.activity_instance_ids,
+    );
     opt(w, &mut c, "h.definition_id = ?", &q.definition_id);
     any(w, &mut c, "h.definition_key", &q.definition_keys);
     any(w, &mut c, "h.task_definition_key", &q.task_definition_keys);
