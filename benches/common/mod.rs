@@ -1,5 +1,7 @@
 //! What the benches that drive `baton serve` from outside share: the model, the
-//! server process, and its memory as `/proc` reports it.
+//! server process, and its memory as `/proc` reports it. Each bench uses a part.
+
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Stdio;
@@ -22,13 +24,24 @@ pub(crate) const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 /// `baton serve` on a fresh database file in `dir`, with [`MODEL`] deployed: the
 /// process, its pid and the API's URL once it printed it.
 pub(crate) async fn serve(dir: &Path) -> (tokio::process::Child, u32, String) {
-    let model = dir.join("simple.bpmn");
-    std::fs::write(&model, MODEL).expect("the model");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+    serve_models(dir, &[("simple.bpmn", MODEL)]).await
+}
+
+/// As [`serve`], deploying `models` (file name, XML) instead.
+pub(crate) async fn serve_models(
+    dir: &Path,
+    models: &[(&str, &str)],
+) -> (tokio::process::Child, u32, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
         .args(["serve", "--port", "0", "--db"])
-        .arg(dir.join("bench.db"))
-        .arg("--deploy")
-        .arg(&model)
+        .arg(dir.join("bench.db"));
+    for (name, xml) in models {
+        let model = dir.join(name);
+        std::fs::write(&model, xml).expect("the model");
+        command.arg("--deploy").arg(&model);
+    }
+    let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -713,3 +713,82 @@ async fn comments_stay_with_the_task() {
     assert_eq!(list[0].message, "looks fine");
     assert_eq!(list[0].user_id.as_deref(), Some("kermit"));
 }
+
+/// A group's inbox with more links than the walk threshold is found by walking the
+/// tasks newest first; the page must be the one fetching all of them would give.
+#[tokio::test]
+async fn a_large_group_inbox_pages_as_a_small_one() {
+    let (engine, clock, _dir) = clocked();
+    let task = r#"<bpmn:userTask id="task" name="${n}" camunda:assignee="${who}"
+        camunda:candidateGroups="big" camunda:candidateUsers="${user}" />"#;
+    deploy(&engine, &[("u.bpmn", &around("u", task))]).await;
+    let (mut expected, mut unassigned) = (Vec::new(), Vec::new());
+    for n in 0..450 {
+        clock.advance(10);
+        let who = if n % 3 == 0 {
+            s("someone")
+        } else {
+            Value::Null
+        };
+        let user = if n % 2 == 0 { "even" } else { "odd" };
+        start(
+            &engine,
+            "u",
+            &[
+                ("n", s(&format!("{n:03}"))),
+                ("who", who),
+                ("user", s(user)),
+            ],
+        )
+        .await;
+        if n % 3 != 0 {
+            unassigned.push(format!("{n:03}"));
+            if n % 2 == 0 {
+                expected.push(format!("{n:03}"));
+            }
+        }
+    }
+    expected.reverse();
+    unassigned.reverse();
+    // The group alone names 450 tasks: its pages are walked for.
+    for (first, max) in [(0, 15), (15, 15), (290, 15), (0, 1000)] {
+        let page = tasks(
+            &engine,
+            TaskQuery {
+                candidate_groups: vec!["big".into()],
+                first_result: first,
+                max_results: Some(max),
+                ..TaskQuery::newest_first()
+            },
+        )
+        .await;
+        let names: Vec<String> = page.into_iter().filter_map(|t| t.name).collect();
+        let want: Vec<String> = unassigned.iter().skip(first).take(max).cloned().collect();
+        assert_eq!(names, want, "group page {first}+{max}");
+    }
+    // With a user who names fewer, they are fetched.
+    for (first, max) in [(0, 15), (15, 15), (140, 15), (0, 1000)] {
+        let page = tasks(
+            &engine,
+            TaskQuery {
+                candidate_groups: vec!["big".into()],
+                candidate_user: Some("even".into()),
+                first_result: first,
+                max_results: Some(max),
+                ..TaskQuery::newest_first()
+            },
+        )
+        .await;
+        let names: Vec<String> = page.into_iter().filter_map(|t| t.name).collect();
+        let want: Vec<String> = expected.iter().skip(first).take(max).cloned().collect();
+        assert_eq!(names, want, "page {first}+{max}");
+    }
+    let count = engine
+        .task_count(TaskQuery {
+            candidate_groups: vec!["big".into()],
+            ..TaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 300);
+}

@@ -101,8 +101,24 @@ fn task_from(r: &Row<'_>) -> rusqlite::Result<Task> {
     })
 }
 
+/// How the candidate filters are written: as a list of task ids to fetch
+/// (`IN`, best when they name few tasks), or as a check of each task met while
+/// walking the task list in its order (`EXISTS`, best when they name many and
+/// only a page is wanted).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Candidates {
+    Fetch,
+    Check,
+}
+
 /// The conditions of `q` itself (not its `or` queries).
-fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
+fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Vec<String> {
+    let linked = |links: String| match mode {
+        Candidates::Fetch => format!("t.id IN (SELECT task_id FROM task_candidate WHERE {links})"),
+        Candidates::Check => {
+            format!("EXISTS (SELECT 1 FROM task_candidate WHERE task_id = t.id AND ({links}))")
+        }
+    };
     let mut c = Vec::new();
     any(w, &mut c, "t.id", &q.task_ids);
     any(w, &mut c, "t.instance_id", &q.instance_ids);
@@ -146,32 +162,22 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
     let mut candidate = false;
     if let Some(user) = &q.candidate_user {
         candidate = true;
-        let by_user = w.arg(
-            "SELECT task_id FROM task_candidate WHERE user_id = ?",
-            user.clone(),
-        );
+        let by_user = w.arg("user_id = ?", user.clone());
         if q.candidate_user_groups.is_empty() {
-            c.push(format!("t.id IN ({by_user})"));
+            c.push(linked(by_user));
         } else {
             let groups = w.any("group_id", &q.candidate_user_groups);
-            c.push(format!(
-                "t.id IN ({by_user} UNION SELECT task_id FROM task_candidate WHERE {groups})"
-            ));
+            c.push(linked(format!("{by_user} OR {groups}")));
         }
     }
     if !q.candidate_groups.is_empty() {
         candidate = true;
         let groups = w.any("group_id", &q.candidate_groups);
-        c.push(format!(
-            "t.id IN (SELECT task_id FROM task_candidate WHERE {groups})"
-        ));
+        c.push(linked(groups));
     }
     if let Some(like) = &q.candidate_group_like {
         candidate = true;
-        c.push(w.arg(
-            "t.id IN (SELECT task_id FROM task_candidate WHERE group_id LIKE ?)",
-            like.clone(),
-        ));
+        c.push(linked(w.arg("group_id LIKE ?", like.clone())));
     }
     if candidate && !q.include_assigned {
         c.push("t.assignee IS NULL".to_owned());
@@ -246,10 +252,10 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
 
 /// The WHERE clause of `q`: its own conditions, all of them, and for each of its
 /// `or` queries any one of that query's conditions.
-fn where_clause(q: &TaskQuery, w: &mut Where) -> String {
-    let mut all = conditions(q, w);
+fn where_clause(q: &TaskQuery, w: &mut Where, mode: Candidates) -> String {
+    let mut all = conditions(q, w, mode);
     for or in &q.or {
-        let some = conditions(or, w);
+        let some = conditions(or, w, Candidates::Fetch);
         if !some.is_empty() {
             all.push(format!("({})", some.join(" OR ")));
         }
@@ -306,12 +312,84 @@ pub(super) fn task(c: &Connection, id: &str) -> Result<Task> {
         .ok_or_else(|| Error::NotFound(format!("No matching task with id {id}")))
 }
 
+/// Above how many candidate links a page of the task list newest (or oldest) first
+/// is found by walking the tasks in creation order rather than by fetching every
+/// linked task and sorting them. Fetching costs a lookup per link; walking costs
+/// about a lookup per task until the page is full, so it wins once the links are a
+/// large enough share of the tasks for a page to fill quickly (a group's inbox).
+const WALK_ABOVE: i64 = 400;
+
+/// The largest page (with what it skips) worth walking for.
+const WALK_PAGE: usize = 1_000;
+
+/// How the candidate filters of `q` are best written, by how many links they name.
+fn candidate_mode(c: &Connection, q: &TaskQuery) -> Result<Candidates> {
+    let sorted_by_creation = matches!(q.sort.first(), Some((TaskSort::Created, _)));
+    let small_page = q
+        .max_results
+        .is_some_and(|m| m.saturating_add(q.first_result) <= WALK_PAGE);
+    let has_candidates = q.candidate_user.is_some()
+        || !q.candidate_groups.is_empty()
+        || q.candidate_group_like.is_some();
+    if !(sorted_by_creation && small_page && has_candidates) {
+        return Ok(Candidates::Fetch);
+    }
+    // Each candidate filter on its own: (its condition, its parameters).
+    let mut links: Vec<(String, Where)> = Vec::new();
+    let mut link = |f: &dyn Fn(&mut Where) -> String| {
+        let mut w = Where::default();
+        let clause = f(&mut w);
+        links.push((clause, w));
+    };
+    if let Some(user) = &q.candidate_user {
+        link(&|w| {
+            let by_user = w.arg("user_id = ?", user.clone());
+            if q.candidate_user_groups.is_empty() {
+                by_user
+            } else {
+                format!(
+                    "{by_user} OR {}",
+                    w.any("group_id", &q.candidate_user_groups)
+                )
+            }
+        });
+    }
+    if !q.candidate_groups.is_empty() {
+        link(&|w| w.any("group_id", &q.candidate_groups));
+    }
+    if let Some(like) = &q.candidate_group_like {
+        link(&|w| w.arg("group_id LIKE ?", like.clone()));
+    }
+    // The fewest links any one candidate filter names: the one a fetch would go by.
+    let mut fewest = i64::MAX;
+    for (clause, w) in links {
+        let n: i64 = c
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM task_candidate WHERE {clause} LIMIT {})",
+                WALK_ABOVE + 1
+            ))?
+            .query_row(w.params().as_slice(), |r| r.get(0))?;
+        fewest = fewest.min(n);
+    }
+    Ok(if fewest > WALK_ABOVE {
+        Candidates::Check
+    } else {
+        Candidates::Fetch
+    })
+}
+
 pub(super) fn tasks(c: &Connection, q: &TaskQuery) -> Result<Vec<Task>> {
+    let mode = candidate_mode(c, q)?;
     let mut w = Where::default();
-    let filter = where_clause(q, &mut w);
+    let filter = where_clause(q, &mut w, mode);
     let order = order_by(&q.sort, task_column, "t.id");
     let page = page(&mut w, q.first_result, q.max_results);
-    let sql = format!("SELECT {COLUMNS} FROM task t{filter}{order}{page}");
+    // Walking means walking the creation-time index, whatever else is filtered.
+    let from = match mode {
+        Candidates::Check => "task t INDEXED BY task_created",
+        Candidates::Fetch => "task t",
+    };
+    let sql = format!("SELECT {COLUMNS} FROM {from}{filter}{order}{page}");
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(w.params().as_slice(), task_from)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -319,7 +397,7 @@ pub(super) fn tasks(c: &Connection, q: &TaskQuery) -> Result<Vec<Task>> {
 
 pub(super) fn task_count(c: &Connection, q: &TaskQuery) -> Result<u64> {
     let mut w = Where::default();
-    let filter = where_clause(q, &mut w);
+    let filter = where_clause(q, &mut w, Candidates::Fetch);
     let sql = format!("SELECT COUNT(*) FROM task t{filter}");
     let n: i64 = c
         .prepare_cached(&sql)?
