@@ -25,6 +25,8 @@ mod deploy;
 pub mod error;
 mod events;
 mod expr;
+#[allow(dead_code)] // its SQL conditions are used by the queries that follow
+pub mod filter;
 mod graph;
 mod handlers;
 mod id;
@@ -47,6 +49,7 @@ use tokio::sync::watch;
 pub use baton_bpmn as bpmn;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, InvalidResource, Result};
+pub use filter::{VariableFilter, VariableOp};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
 pub use store::{Durability, Location};
 pub use task::{
