@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use baton_engine::{
     Config, DelegationState, Engine, Error, HistoricTaskQuery, IdentityLink, ManualClock, Task,
-    TaskQuery, TaskSort, TaskUpdate, Value,
+    TaskQuery, TaskSort, TaskUpdate, Value, VariableFilter, VariableOp,
 };
 use common::*;
 
@@ -791,4 +791,78 @@ async fn a_large_group_inbox_pages_as_a_small_one() {
         .await
         .unwrap();
     assert_eq!(count, 300);
+}
+
+#[tokio::test]
+async fn tasks_are_found_by_their_instances_and_their_own_variables() {
+    let (engine, _dir) = engine();
+    deploy(
+        &engine,
+        &[(
+            "u.bpmn",
+            &around("u", r#"<bpmn:userTask id="task" name="${region}" />"#),
+        )],
+    )
+    .await;
+    for (region, amount) in [("north", 10), ("south", 20), ("north", 30)] {
+        start(
+            &engine,
+            "u",
+            &[("region", s(region)), ("amount", Value::Long(amount))],
+        )
+        .await;
+    }
+    let with = |process: Vec<VariableFilter>, task: Vec<VariableFilter>| TaskQuery {
+        process_variables: process,
+        task_variables: task,
+        sort: vec![(TaskSort::Name, false)],
+        ..TaskQuery::default()
+    };
+    let north = with(
+        vec![VariableFilter::new("region", VariableOp::Eq, s("north"))],
+        vec![],
+    );
+    assert_eq!(tasks(&engine, north.clone()).await.len(), 2);
+    assert_eq!(engine.task_count(north).await.unwrap(), 2);
+    let big = with(
+        vec![VariableFilter::new(
+            "amount",
+            VariableOp::Gt,
+            Value::Integer(15),
+        )],
+        vec![],
+    );
+    let names: Vec<String> = tasks(&engine, big)
+        .await
+        .into_iter()
+        .filter_map(|t| t.name)
+        .collect();
+    assert_eq!(names, ["north", "south"]);
+    // A task's own variable, not its instance's.
+    let one = tasks(&engine, with(vec![], vec![])).await.remove(0);
+    engine
+        .modify_task_variables(
+            &one.id,
+            true,
+            vars(&[("draft", Value::Boolean(true))]),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let drafts = with(
+        vec![],
+        vec![VariableFilter::new(
+            "draft",
+            VariableOp::Eq,
+            Value::Boolean(true),
+        )],
+    );
+    let found = tasks(&engine, drafts).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, one.id);
+    let by_instance_var_as_task_var = with(
+        vec![],
+        vec![VariableFilter::new("region", VariableOp::Eq, s("north"))],
+    );
+    assert!(tasks(&engine, by_instance_var_as_task_var).await.is_empty());
 }

@@ -39,6 +39,7 @@ mod cmd;
 mod query;
 
 use crate::error::{Error, Result};
+use crate::filter::VariableFilter;
 use crate::limits;
 use crate::types::{VariableInstance, Variables};
 use crate::{Engine, Value};
@@ -303,6 +304,11 @@ pub struct TaskQuery {
     pub without_tenant_id: bool,
     /// Subtasks of this task.
     pub parent_task_id: Option<String>,
+    /// Filters on the variables of the task's process instance (any scope), each of
+    /// which must hold (Camunda's `processVariables`).
+    pub process_variables: Vec<VariableFilter>,
+    /// Filters on the task's own local variables (Camunda's `taskVariables`).
+    pub task_variables: Vec<VariableFilter>,
     /// Further queries, each of which must hold with any one of its filters.
     pub or: Vec<TaskQuery>,
     /// The order: each key ascending (`false`) or descending (`true`); by id when empty.
@@ -585,7 +591,8 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// Only storage errors.
+    /// [`Error::Invalid`] for a variable filter whose value cannot be compared;
+    /// otherwise only storage errors.
     pub async fn tasks(&self, q: TaskQuery) -> Result<Vec<Task>> {
         self.read(move |c| query::tasks(c, &q)).await
     }
@@ -594,7 +601,7 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// Only storage errors.
+    /// As [`Engine::tasks`].
     pub async fn task_count(&self, q: TaskQuery) -> Result<u64> {
         self.read(move |c| query::task_count(c, &q)).await
     }

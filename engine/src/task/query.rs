@@ -10,10 +10,10 @@ use super::{
     IdentityLink, Task, TaskQuery, TaskSort,
 };
 use crate::error::{Error, Result};
-use crate::list;
 use crate::runtime::Exec;
 use crate::store::rows;
 use crate::types::VariableInstance;
+use crate::{filter, list};
 
 /// Conditions under construction, with their numbered parameters.
 #[derive(Default)]
@@ -112,7 +112,7 @@ enum Candidates {
 }
 
 /// The conditions of `q` itself (not its `or` queries).
-fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Vec<String> {
+fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<String>> {
     let linked = |links: String| match mode {
         Candidates::Fetch => format!("t.id IN (SELECT task_id FROM task_candidate WHERE {links})"),
         Candidates::Check => {
@@ -247,24 +247,34 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Vec<String> {
         c.push("t.tenant_id IS NULL".to_owned());
     }
     opt(w, &mut c, "t.parent_task_id = ?", &q.parent_task_id);
-    c
+    for f in &q.process_variables {
+        let (clause, params) = filter::by_instance(f, "t.instance_id", w.args.len() + 1)?;
+        w.args.extend(params);
+        c.push(clause);
+    }
+    for f in &q.task_variables {
+        let (clause, params) = filter::by_execution(f, "t.execution_id", w.args.len() + 1)?;
+        w.args.extend(params);
+        c.push(clause);
+    }
+    Ok(c)
 }
 
 /// The WHERE clause of `q`: its own conditions, all of them, and for each of its
 /// `or` queries any one of that query's conditions.
-fn where_clause(q: &TaskQuery, w: &mut Where, mode: Candidates) -> String {
-    let mut all = conditions(q, w, mode);
+fn where_clause(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<String> {
+    let mut all = conditions(q, w, mode)?;
     for or in &q.or {
-        let some = conditions(or, w, Candidates::Fetch);
+        let some = conditions(or, w, Candidates::Fetch)?;
         if !some.is_empty() {
             all.push(format!("({})", some.join(" OR ")));
         }
     }
-    if all.is_empty() {
+    Ok(if all.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", all.join(" AND "))
-    }
+    })
 }
 
 fn order_by<S: Copy>(sort: &[(S, bool)], column: impl Fn(S) -> &'static str, id: &str) -> String {
@@ -381,7 +391,7 @@ fn candidate_mode(c: &Connection, q: &TaskQuery) -> Result<Candidates> {
 pub(super) fn tasks(c: &Connection, q: &TaskQuery) -> Result<Vec<Task>> {
     let mode = candidate_mode(c, q)?;
     let mut w = Where::default();
-    let filter = where_clause(q, &mut w, mode);
+    let filter = where_clause(q, &mut w, mode)?;
     let order = order_by(&q.sort, task_column, "t.id");
     let page = page(&mut w, q.first_result, q.max_results);
     // Walking means walking the creation-time index, whatever else is filtered.
@@ -397,7 +407,7 @@ pub(super) fn tasks(c: &Connection, q: &TaskQuery) -> Result<Vec<Task>> {
 
 pub(super) fn task_count(c: &Connection, q: &TaskQuery) -> Result<u64> {
     let mut w = Where::default();
-    let filter = where_clause(q, &mut w, Candidates::Fetch);
+    let filter = where_clause(q, &mut w, Candidates::Fetch)?;
     let sql = format!("SELECT COUNT(*) FROM task t{filter}");
     let n: i64 = c
         .prepare_cached(&sql)?
