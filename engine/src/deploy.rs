@@ -360,6 +360,9 @@ pub(crate) fn delete(ctx: &mut Ctx<'_, '_>, cache: &Cache, id: &str, cascade: bo
                 "hi_variable",
                 "hi_variable_update",
                 "hi_incident",
+                "hi_task",
+                "hi_identity_link",
+                "task_comment",
             ] {
                 ctx.conn
                     .prepare_cached(&format!(

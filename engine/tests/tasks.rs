@@ -866,3 +866,28 @@ async fn tasks_are_found_by_their_instances_and_their_own_variables() {
     );
     assert!(tasks(&engine, by_instance_var_as_task_var).await.is_empty());
 }
+
+#[tokio::test]
+async fn deleting_a_deployment_with_cascade_removes_its_tasks_and_their_history() {
+    let (engine, _dir) = engine();
+    deploy(
+        &engine,
+        &[(
+            "u.bpmn",
+            &around("u", r#"<bpmn:userTask id="task" camunda:assignee="a" />"#),
+        )],
+    )
+    .await;
+    let id = start(&engine, "u", &[]).await;
+    let t = only_task(&engine, &id).await;
+    engine.add_task_comment(&t.id, None, "note").await.unwrap();
+    let deployment = engine.deployments(None, None).await.unwrap().remove(0).id;
+    engine.delete_deployment(&deployment, true).await.unwrap();
+    assert!(engine.task(&t.id).await.is_err());
+    let history = engine
+        .historic_tasks(HistoricTaskQuery::default())
+        .await
+        .unwrap();
+    assert!(history.is_empty(), "{history:?}");
+    assert!(engine.task_comments(&t.id).await.unwrap().is_empty());
+}
