@@ -117,7 +117,12 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
         &q.definition_name,
     );
     opt(w, &mut c, "t.execution_id = ?", &q.execution_id);
-    any(w, &mut c, "t.activity_instance_id", &q.activity_instance_ids);
+    any(
+        w,
+        &mut c,
+        "t.activity_instance_id",
+        &q.activity_instance_ids,
+    );
     any(w, &mut c, "t.task_definition_key", &q.task_definition_keys);
     opt(
         w,
@@ -138,35 +143,66 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
     }
     opt(w, &mut c, "t.assignee LIKE ?", &q.assignee_like);
     opt(w, &mut c, "t.owner = ?", &q.owner);
-    let mut candidate = false;
-    if let Some(user) = &q.candidate_user {
-        candidate = true;
-        let by_user = w.arg("SELECT task_id FROM task_candidate WHERE user_id = ?", user.clone());
-        if q.candidate_user_groups.is_empty() {
-            c.push(format!("t.id IN ({by_user})"));
+    // Camunda's candidate filters are one condition: a candidate link to the user,
+    // one of the groups or a group like the pattern (any of them), with the
+    // `with…` requirements on that link, and the task unassigned unless
+    // `include_assigned`; the `without…` filters another. Kept whole, an `or`
+    // query ORs it as one filter.
+    let unassigned = |term: String| {
+        if q.include_assigned {
+            term
         } else {
-            let groups = w.any("group_id", &q.candidate_user_groups);
-            c.push(format!(
-                "t.id IN ({by_user} UNION SELECT task_id FROM task_candidate WHERE {groups})"
-            ));
+            format!("(t.assignee IS NULL AND {term})")
+        }
+    };
+    let mut with = Vec::new();
+    if q.with_candidate_groups {
+        with.push("group_id IS NOT NULL");
+    }
+    if q.with_candidate_users {
+        with.push("user_id IS NOT NULL");
+    }
+    let with = with.iter().map(|x| format!(" AND {x}")).collect::<String>();
+    let mut any_of = Vec::new();
+    if let Some(user) = &q.candidate_user {
+        any_of.push(w.arg("user_id = ?", user.clone()));
+        if !q.candidate_user_groups.is_empty() {
+            any_of.push(w.any("group_id", &q.candidate_user_groups));
         }
     }
     if !q.candidate_groups.is_empty() {
-        candidate = true;
-        let groups = w.any("group_id", &q.candidate_groups);
-        c.push(format!(
-            "t.id IN (SELECT task_id FROM task_candidate WHERE {groups})"
-        ));
+        any_of.push(w.any("group_id", &q.candidate_groups));
     }
     if let Some(like) = &q.candidate_group_like {
-        candidate = true;
-        c.push(w.arg(
-            "t.id IN (SELECT task_id FROM task_candidate WHERE group_id LIKE ?)",
-            like.clone(),
-        ));
+        any_of.push(w.arg("group_id LIKE ?", like.clone()));
     }
-    if candidate && !q.include_assigned {
-        c.push("t.assignee IS NULL".to_owned());
+    if !any_of.is_empty() || !with.is_empty() {
+        let select = |cond: &str| format!("SELECT task_id FROM task_candidate WHERE {cond}{with}");
+        let subquery = if any_of.is_empty() {
+            select("1")
+        } else {
+            any_of
+                .iter()
+                .map(|cond| select(cond))
+                .collect::<Vec<_>>()
+                .join(" UNION ")
+        };
+        c.push(unassigned(format!("t.id IN ({subquery})")));
+    }
+    let links = |column: &str| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM task_candidate c WHERE c.task_id = t.id AND c.{column} IS NOT NULL)"
+        )
+    };
+    let mut without = Vec::new();
+    if q.without_candidate_groups {
+        without.push(links("group_id"));
+    }
+    if q.without_candidate_users {
+        without.push(links("user_id"));
+    }
+    if !without.is_empty() {
+        c.push(unassigned(without.join(" AND ")));
     }
     if let Some(user) = &q.involved_user {
         c.push(w.arg(
@@ -180,24 +216,6 @@ fn conditions(q: &TaskQuery, w: &mut Where) -> Vec<String> {
     }
     if q.unassigned {
         c.push("t.assignee IS NULL".to_owned());
-    }
-    let links = |column: &str, with: bool| {
-        format!(
-            "{}EXISTS (SELECT 1 FROM task_candidate c WHERE c.task_id = t.id AND c.{column} IS NOT NULL)",
-            if with { "" } else { "NOT " }
-        )
-    };
-    if q.with_candidate_groups {
-        c.push(links("group_id", true));
-    }
-    if q.without_candidate_groups {
-        c.push(links("group_id", false));
-    }
-    if q.with_candidate_users {
-        c.push(links("user_id", true));
-    }
-    if q.without_candidate_users {
-        c.push(links("user_id", false));
     }
     opt(
         w,
@@ -472,7 +490,12 @@ fn historic_where(q: &HistoricTaskQuery, w: &mut Where) -> String {
     opt(w, &mut c, "h.id = ?", &q.task_id);
     any(w, &mut c, "h.instance_id", &q.instance_ids);
     opt(w, &mut c, "h.execution_id = ?", &q.execution_id);
-    any(w, &mut c, "h.activity_instance_id", &q.activity_instance_ids);
+    any(
+        w,
+        &mut c,
+        "h.activity_instance_id",
+        &q.activity_instance_ids,
+    );
     opt(w, &mut c, "h.definition_id = ?", &q.definition_id);
     any(w, &mut c, "h.definition_key", &q.definition_keys);
     any(w, &mut c, "h.task_definition_key", &q.task_definition_keys);
