@@ -310,11 +310,10 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Removes an execution that has ended, with its local variables.
+    /// Removes an execution that has ended, with its local variables (a user
+    /// task's execution holds the task's own, even when it is no scope).
     fn remove_exec(&mut self, exec: &str) {
-        if self.inst.exec(exec).is_some_and(|e| e.var_scope) {
-            self.inst.drop_scope_vars(exec);
-        }
+        self.inst.drop_scope_vars(exec);
         self.disarm(exec);
         self.inst.execs.retain(|e| e.id != exec);
     }

@@ -596,7 +596,9 @@ impl Ctx<'_, '_> {
         let inst = self.inst(&task.instance)?;
         for (name, value) in set {
             if local {
-                inst.set_local(&task.exec, name, value.clone());
+                // On the task's own execution (its variables are the task's), not
+                // on the scope around it.
+                inst.put(&task.exec, name, value.clone());
             } else {
                 inst.set_variable(&task.exec, name, value.clone());
             }
