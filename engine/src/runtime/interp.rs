@@ -310,10 +310,11 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Removes an execution that has ended, with its local variables (a user
-    /// task's execution holds the task's own, even when it is no scope).
+    /// Removes an execution that has ended, with its local variables.
     fn remove_exec(&mut self, exec: &str) {
-        self.inst.drop_scope_vars(exec);
+        if self.inst.exec(exec).is_some_and(|e| e.var_scope) {
+            self.inst.drop_scope_vars(exec);
+        }
         self.disarm(exec);
         self.inst.execs.retain(|e| e.id != exec);
     }
@@ -781,6 +782,8 @@ impl<'a> Run<'a> {
         let id = crate::new_id();
         if let Some(e) = self.inst.exec_mut(exec) {
             e.wait = Wait::UserTask(id.clone());
+            // The task's local variables are this execution's, and end with it.
+            e.var_scope = true;
         }
         let e = self.inst.exec(exec).ok_or("execution vanished")?;
         let activity_instance_id = e.activity_instance_id();

@@ -596,9 +596,7 @@ impl Ctx<'_, '_> {
         let inst = self.inst(&task.instance)?;
         for (name, value) in set {
             if local {
-                // On the task's own execution (its variables are the task's), not
-                // on the scope around it.
-                inst.put(&task.exec, name, value.clone());
+                inst.set_local(&task.exec, name, value.clone());
             } else {
                 inst.set_variable(&task.exec, name, value.clone());
             }
