@@ -11,7 +11,9 @@
 //! - a hand-written worker on `requests`: fetchAndLock per topic, complete;
 //! - `camunda-external-task-client-js` 3.1.0: typed variables, unlock, lock,
 //!   extendLock, failure, BPMN error;
-//! - `pycamunda` 0.6.1: deployment, start, queries, incidents, deletion;
+//! - `pycamunda` 0.6.1: deployment, start, queries, incidents, deletion; and its
+//!   task calls (lists, claim, delegate, resolve, update, identity links,
+//!   comments, local variables, complete) in `pycamunda_tasks.py`;
 //! - `curl` sending what Camunda Modeler sends: a deployment, a start, and an
 //!   invalid model;
 //! - the Python client's own examples (`python_examples.py`: tasks_example,
@@ -525,6 +527,38 @@ async fn pycamunda_deploys_starts_queries_and_deletes() {
         .await;
     assert_eq!(definitions["count"], 1);
     assert_eq!(baton.get("/incident/count").await["count"], 0);
+
+    baton.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pycamunda_works_user_tasks_through_the_task_api() {
+    let baton = Baton::start().await;
+    let script = clients().join("pycamunda_tasks.py");
+    let ids = baton
+        .run("pycamunda_tasks.py", &python(), &[script.as_os_str()])
+        .await;
+
+    baton
+        .assert_completed_at(&id(&ids, "done"), "End_Done")
+        .await;
+    let kept = id(&ids, "kept");
+    let open = baton.get(&format!("/task?processInstanceId={kept}")).await;
+    assert_eq!(open[0]["taskDefinitionKey"], "Activity_Review", "{open}");
+    assert_eq!(open[0]["assignee"], "bob", "{open}");
+    let history = baton
+        .get(&format!(
+            "/history/task?processInstanceId={}",
+            id(&ids, "done")
+        ))
+        .await;
+    let assignees: Vec<&Value> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|h| &h["assignee"])
+        .collect();
+    assert!(assignees.contains(&&json!("frank")), "{history}");
 
     baton.stop().await;
 }

@@ -24,6 +24,7 @@ mod json;
 mod lenient;
 mod params;
 mod routes;
+mod task_dto;
 mod vars;
 
 use std::future::Future;

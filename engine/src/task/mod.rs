@@ -233,7 +233,8 @@ pub struct TaskQuery {
     pub description_like: Option<String>,
     /// Assigned to one of these.
     pub assignees: Vec<String>,
-    /// Not assigned to any of these (unassigned tasks match).
+    /// Assigned, but not to any of these (unassigned tasks do not match, as in
+    /// Camunda's SQL).
     pub assignee_not_in: Vec<String>,
     /// Assigned to someone `LIKE` this.
     pub assignee_like: Option<String>,

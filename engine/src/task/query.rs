@@ -111,14 +111,27 @@ enum Candidates {
     Check,
 }
 
+/// The candidate links `q` asks for, each a condition on `task_candidate`; a task
+/// matches with any one of them.
+fn candidate_links(q: &TaskQuery, w: &mut Where) -> Vec<String> {
+    let mut any_of = Vec::new();
+    if let Some(user) = &q.candidate_user {
+        any_of.push(w.arg("user_id = ?", user.clone()));
+        if !q.candidate_user_groups.is_empty() {
+            any_of.push(w.any("group_id", &q.candidate_user_groups));
+        }
+    }
+    if !q.candidate_groups.is_empty() {
+        any_of.push(w.any("group_id", &q.candidate_groups));
+    }
+    if let Some(like) = &q.candidate_group_like {
+        any_of.push(w.arg("group_id LIKE ?", like.clone()));
+    }
+    any_of
+}
+
 /// The conditions of `q` itself (not its `or` queries).
 fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<String>> {
-    let linked = |links: String| match mode {
-        Candidates::Fetch => format!("t.id IN (SELECT task_id FROM task_candidate WHERE {links})"),
-        Candidates::Check => {
-            format!("EXISTS (SELECT 1 FROM task_candidate WHERE task_id = t.id AND ({links}))")
-        }
-    };
     let mut c = Vec::new();
     any(w, &mut c, "t.id", &q.task_ids);
     any(w, &mut c, "t.instance_id", &q.instance_ids);
@@ -159,28 +172,56 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<Stri
     }
     opt(w, &mut c, "t.assignee LIKE ?", &q.assignee_like);
     opt(w, &mut c, "t.owner = ?", &q.owner);
-    let mut candidate = false;
-    if let Some(user) = &q.candidate_user {
-        candidate = true;
-        let by_user = w.arg("user_id = ?", user.clone());
-        if q.candidate_user_groups.is_empty() {
-            c.push(linked(by_user));
+    // Camunda's candidate filters are one condition: a candidate link to the user,
+    // one of the groups or a group like the pattern (any of them), with the
+    // `with…` requirements on that link, and the task unassigned unless
+    // `include_assigned`; the `without…` filters another. Kept whole, an `or`
+    // query ORs it as one filter.
+    let unassigned = |term: String| {
+        if q.include_assigned {
+            term
         } else {
-            let groups = w.any("group_id", &q.candidate_user_groups);
-            c.push(linked(format!("{by_user} OR {groups}")));
+            format!("(t.assignee IS NULL AND {term})")
         }
+    };
+    let mut with = Vec::new();
+    if q.with_candidate_groups {
+        with.push("group_id IS NOT NULL");
     }
-    if !q.candidate_groups.is_empty() {
-        candidate = true;
-        let groups = w.any("group_id", &q.candidate_groups);
-        c.push(linked(groups));
+    if q.with_candidate_users {
+        with.push("user_id IS NOT NULL");
     }
-    if let Some(like) = &q.candidate_group_like {
-        candidate = true;
-        c.push(linked(w.arg("group_id LIKE ?", like.clone())));
+    let with = with.iter().map(|x| format!(" AND {x}")).collect::<String>();
+    let any_of = candidate_links(q, w);
+    if !any_of.is_empty() || !with.is_empty() {
+        let links = if any_of.is_empty() {
+            "1".to_owned()
+        } else {
+            format!("({})", any_of.join(" OR "))
+        };
+        c.push(unassigned(match mode {
+            Candidates::Fetch => {
+                format!("t.id IN (SELECT task_id FROM task_candidate WHERE {links}{with})")
+            }
+            Candidates::Check => format!(
+                "EXISTS (SELECT 1 FROM task_candidate WHERE task_id = t.id AND {links}{with})"
+            ),
+        }));
     }
-    if candidate && !q.include_assigned {
-        c.push("t.assignee IS NULL".to_owned());
+    let links = |column: &str| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM task_candidate c WHERE c.task_id = t.id AND c.{column} IS NOT NULL)"
+        )
+    };
+    let mut without = Vec::new();
+    if q.without_candidate_groups {
+        without.push(links("group_id"));
+    }
+    if q.without_candidate_users {
+        without.push(links("user_id"));
+    }
+    if !without.is_empty() {
+        c.push(unassigned(without.join(" AND ")));
     }
     if let Some(user) = &q.involved_user {
         c.push(w.arg(
@@ -194,24 +235,6 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<Stri
     }
     if q.unassigned {
         c.push("t.assignee IS NULL".to_owned());
-    }
-    let links = |column: &str, with: bool| {
-        format!(
-            "{}EXISTS (SELECT 1 FROM task_candidate c WHERE c.task_id = t.id AND c.{column} IS NOT NULL)",
-            if with { "" } else { "NOT " }
-        )
-    };
-    if q.with_candidate_groups {
-        c.push(links("group_id", true));
-    }
-    if q.without_candidate_groups {
-        c.push(links("group_id", false));
-    }
-    if q.with_candidate_users {
-        c.push(links("user_id", true));
-    }
-    if q.without_candidate_users {
-        c.push(links("user_id", false));
     }
     opt(
         w,
@@ -344,44 +367,17 @@ fn candidate_mode(c: &Connection, q: &TaskQuery) -> Result<Candidates> {
     if !(sorted_by_creation && small_page && has_candidates) {
         return Ok(Candidates::Fetch);
     }
-    // Each candidate filter on its own: (its condition, its parameters).
-    let mut links: Vec<(String, Where)> = Vec::new();
-    let mut link = |f: &dyn Fn(&mut Where) -> String| {
-        let mut w = Where::default();
-        let clause = f(&mut w);
-        links.push((clause, w));
-    };
-    if let Some(user) = &q.candidate_user {
-        link(&|w| {
-            let by_user = w.arg("user_id = ?", user.clone());
-            if q.candidate_user_groups.is_empty() {
-                by_user
-            } else {
-                format!(
-                    "{by_user} OR {}",
-                    w.any("group_id", &q.candidate_user_groups)
-                )
-            }
-        });
-    }
-    if !q.candidate_groups.is_empty() {
-        link(&|w| w.any("group_id", &q.candidate_groups));
-    }
-    if let Some(like) = &q.candidate_group_like {
-        link(&|w| w.arg("group_id LIKE ?", like.clone()));
-    }
-    // The fewest links any one candidate filter names: the one a fetch would go by.
-    let mut fewest = i64::MAX;
-    for (clause, w) in links {
-        let n: i64 = c
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM task_candidate WHERE {clause} LIMIT {})",
-                WALK_ABOVE + 1
-            ))?
-            .query_row(w.params().as_slice(), |r| r.get(0))?;
-        fewest = fewest.min(n);
-    }
-    Ok(if fewest > WALK_ABOVE {
+    // How many links the candidate filters name together, up to the threshold.
+    let mut w = Where::default();
+    let links = candidate_links(q, &mut w);
+    let n: i64 = c
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM task_candidate WHERE {} LIMIT {})",
+            links.join(" OR "),
+            WALK_ABOVE + 1
+        ))?
+        .query_row(w.params().as_slice(), |r| r.get(0))?;
+    Ok(if n > WALK_ABOVE {
         Candidates::Check
     } else {
         Candidates::Fetch

@@ -363,10 +363,10 @@ async fn variables(
 }
 
 #[derive(Debug, Deserialize, Default)]
-struct Modifications {
-    modifications: Option<VariablesIn>,
+pub(crate) struct Modifications {
+    pub(crate) modifications: Option<VariablesIn>,
     #[serde(default, deserialize_with = "lenient::strings")]
-    deletions: Option<Vec<String>>,
+    pub(crate) deletions: Option<Vec<String>>,
 }
 
 async fn modify_variables(

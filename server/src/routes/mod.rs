@@ -5,10 +5,12 @@ mod deployment;
 mod execution;
 mod external_task;
 mod history;
+mod history_task;
 mod instance;
 mod job;
 mod known;
 mod misc;
+mod task;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -30,6 +32,8 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(instance::routes())
         .merge(history::routes())
         .merge(job::routes())
+        .merge(task::routes())
+        .merge(history_task::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
