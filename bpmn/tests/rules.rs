@@ -1243,7 +1243,7 @@ fn form_refs_need_a_binding_and_a_version_binding_needs_a_version() {
         ),
     );
     assert!(
-        !codes(&task).iter().any(|c| *c == Code::InvalidValue),
+        !codes(&task).contains(&Code::InvalidValue),
         "{:?}",
         described(&task)
     );

@@ -25,6 +25,8 @@ mod deploy;
 pub mod error;
 mod events;
 mod expr;
+pub mod form;
+mod forms_store;
 mod graph;
 mod handlers;
 mod id;
