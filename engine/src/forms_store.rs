@@ -504,6 +504,47 @@ mod tests {
         engine.delete_deployment(&tenant, false).await.unwrap();
         assert_eq!(engine.camunda_forms(None).await.unwrap().len(), 2);
         assert_eq!(found("latest", None, &first).await, Some(2));
+
+        // Duplicate filtering leaves an unchanged form's version alone, and
+        // deploy-changed-only versions only the form that changed.
+        let named = |files: Vec<(&str, Vec<u8>)>, changed_only: bool| NewDeployment {
+            name: Some("forms".into()),
+            duplicate_filtering: true,
+            changed_only,
+            resources: files.into_iter().map(|(n, b)| (n.to_owned(), b)).collect(),
+            ..NewDeployment::default()
+        };
+        let both = || {
+            vec![
+                ("a.form", form("invoice", "v3")),
+                ("o.form", form("order", "v1")),
+            ]
+        };
+        for _ in 0..2 {
+            engine.deploy(named(both(), false)).await.unwrap();
+        }
+        let changed = vec![
+            ("a.form", form("invoice", "v4")),
+            ("o.form", form("order", "v1")),
+        ];
+        engine.deploy(named(changed, true)).await.unwrap();
+        let latest: Vec<(String, i64)> = engine
+            .camunda_forms(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.key, f.version))
+            .collect();
+        assert_eq!(
+            latest,
+            [
+                ("invoice".to_owned(), 1),
+                ("invoice".to_owned(), 2),
+                ("invoice".to_owned(), 3),
+                ("invoice".to_owned(), 4),
+                ("order".to_owned(), 1),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -12,7 +12,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use baton_engine::Error;
-use baton_engine::form::{CamundaFormRef, FormInfo, generated_start_form_key};
+use baton_engine::form::{
+    CamundaFormRef, DeployedForm, FormInfo, FormVariable, generated_start_form_key,
+    generated_task_form_key,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
@@ -83,10 +86,11 @@ impl From<&CamundaFormRef> for CamundaFormRefDto {
     }
 }
 
-/// Camunda's `FormDto`: every key, null or not.
+/// Camunda's `FormDto`: every key, null or not. The task routes answer
+/// `GET /task/{id}/form` with [`FormDto::task`].
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct FormDto {
+pub(crate) struct FormDto {
     key: Option<String>,
     camunda_form_ref: Option<CamundaFormRefDto>,
     /// A Java process application's context path; Baton has none.
@@ -96,7 +100,7 @@ struct FormDto {
 impl FormDto {
     /// The start form's DTO: a form with fields but no key and no reference gets
     /// Camunda's generated key.
-    fn start(definition_id: &str, form: &FormInfo) -> FormDto {
+    pub(crate) fn start(definition_id: &str, form: &FormInfo) -> FormDto {
         let mut key = form.key.clone();
         if key.as_deref().is_none_or(str::is_empty)
             && form.camunda_form_ref.is_none()
@@ -110,6 +114,59 @@ impl FormDto {
             context_path: None,
         }
     }
+
+    /// A task form's DTO (`GET /task/{id}/form`): a form with fields but no key gets
+    /// Camunda's generated key (Camunda's task resource does not look at the form
+    /// reference for that, unlike its start-form resource).
+    #[allow(dead_code)] // for `GET /task/{id}/form`, which the task routes add (issue 14)
+    pub(crate) fn task(task_id: &str, form: &FormInfo) -> FormDto {
+        let mut key = form.key.clone();
+        if key.as_deref().is_none_or(str::is_empty) && form.has_fields {
+            key = Some(generated_task_form_key(task_id));
+        }
+        FormDto {
+            key,
+            camunda_form_ref: form.camunda_form_ref.as_ref().map(Into::into),
+            context_path: None,
+        }
+    }
+}
+
+/// Form variables as Camunda answers them: a map by name of typed values, whose
+/// type is named also for a null value. The task routes append the task's other
+/// variables to it for `GET /task/{id}/form-variables`.
+pub(crate) fn form_variables_out(variables: Vec<FormVariable>) -> Map<String, Json> {
+    variables
+        .into_iter()
+        .map(|v| {
+            let body = json!({
+                "type": v.type_name,
+                "value": v.value.to_json(),
+                "valueInfo": v.value.value_info(),
+            });
+            (v.name, body)
+        })
+        .collect()
+}
+
+/// A deployed form as Camunda answers it, with its content type; the engine's
+/// errors as Camunda's REST layer raises them itself (without a code): a missing
+/// form or resource a 404, a key that references no deployed form a 400. The task
+/// routes answer `GET /task/{id}/deployed-form` with it.
+pub(crate) fn deployed_form_response(
+    form: baton_engine::Result<DeployedForm>,
+) -> ApiResult<Response> {
+    let form = form.map_err(|e| match e {
+        Error::NotFound(m) => ApiError::not_found(m),
+        Error::Invalid(m) => ApiError::invalid(m),
+        other => other.into(),
+    })?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, form.content_type)],
+        form.bytes,
+    )
+        .into_response())
 }
 
 /// `GET …/startForm`. Camunda answers any engine error (an unknown id, a process
@@ -152,19 +209,7 @@ async fn form_variables(
             }
             other => other.into(),
         })?;
-    Ok(JsonOk(
-        variables
-            .into_iter()
-            .map(|v| {
-                let body = json!({
-                    "type": v.type_name,
-                    "value": v.value.to_json(),
-                    "valueInfo": v.value.value_info(),
-                });
-                (v.name, body)
-            })
-            .collect(),
-    ))
+    Ok(JsonOk(form_variables_out(variables)))
 }
 
 /// The body of `POST …/submit-form`: Camunda's `StartProcessInstanceFormDto`.
@@ -211,20 +256,40 @@ async fn submit_form(
 /// Form as `application/json`, an embedded form as `application/xhtml+xml`.
 async fn deployed_start_form(State(s): State<AppState>, path: Named) -> ApiResult<Response> {
     let id = definition_id(&s, path).await?;
-    let form = s
-        .engine
-        .deployed_start_form(&id)
-        .await
-        .map_err(|e| match e {
-            // Camunda's REST layer answers these itself, without a code.
-            Error::NotFound(m) => ApiError::not_found(m),
-            Error::Invalid(m) => ApiError::invalid(m),
-            other => other.into(),
-        })?;
-    Ok((
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, form.content_type)],
-        form.bytes,
-    )
-        .into_response())
+    deployed_form_response(s.engine.deployed_start_form(&id).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_camundas_for_start_and_task_forms() {
+        let with_ref = FormInfo {
+            camunda_form_ref: Some(CamundaFormRef {
+                key: "f".into(),
+                binding: "latest".into(),
+                version: None,
+            }),
+            has_fields: true,
+            ..FormInfo::default()
+        };
+        // A start form with a reference keeps no key; a task form gets one anyway.
+        assert_eq!(FormDto::start("p:1:u", &with_ref).key, None);
+        assert_eq!(
+            FormDto::task("t1", &with_ref).key.as_deref(),
+            Some("embedded:engine://engine/:engine/task/t1/rendered-form")
+        );
+        let plain = FormInfo::default();
+        assert_eq!(FormDto::task("t1", &plain).key, None);
+        let fields = FormInfo {
+            key: Some(String::new()),
+            has_fields: true,
+            ..FormInfo::default()
+        };
+        assert_eq!(
+            FormDto::start("p:1:u", &fields).key.as_deref(),
+            Some("embedded:engine://engine/:engine/process-definition/p:1:u/rendered-form")
+        );
+    }
 }
