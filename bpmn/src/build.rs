@@ -775,9 +775,10 @@ impl Builder {
                     form_ref_binding: element.camunda("formRefBinding").map(str::to_owned),
                     form_ref_version: element.camunda("formRefVersion").map(str::to_owned),
                     form_data: Vec::new(),
+                    form_business_key: None,
                 };
                 if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
-                    start.form_data = self.form_fields(extensions);
+                    (start.form_data, start.form_business_key) = self.form_fields(extensions);
                 }
                 NodeKind::StartEvent(start)
             }
@@ -1364,14 +1365,63 @@ impl Builder {
             }
         }
         if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
-            task.form_fields = self.form_fields(extensions);
+            (task.form_fields, task.form_business_key) = self.form_fields(extensions);
         }
         task
     }
 
-    fn form_fields(&mut self, extensions: &Element) -> Vec<FormField> {
+    /// The fields of a `camunda:formData` (and legacy `camunda:formProperty`
+    /// elements) among `extensions`, with the formData's `businessKey`.
+    fn form_fields(&mut self, extensions: &Element) -> (Vec<FormField>, Option<String>) {
         let mut fields = Vec::new();
-        for form_data in extensions.children_named(Ns::Camunda, "formData") {
+        let mut business_key = None;
+        // Legacy form properties first: Camunda submits them before the fields.
+        for property in extensions.children_named(Ns::Camunda, "formProperty") {
+            mark_subtree(property);
+            let id = property.attr("id").unwrap_or_default().to_owned();
+            if property.attr("id").is_none() {
+                self.problem(
+                    Code::MissingAttribute,
+                    property,
+                    "a camunda:formProperty has no id",
+                );
+            }
+            let mut flag = |name: &str, default: bool| match property.attr(name) {
+                None => default,
+                Some(v) => parse_camunda_bool(v).unwrap_or_else(|| {
+                    self.problem(
+                        Code::InvalidValue,
+                        property,
+                        format!(
+                            "form property '{id}' has {name}=\"{v}\", which is none of \
+                                 on, yes, true, enabled, active, off, no, false, disabled, inactive"
+                        ),
+                    );
+                    default
+                }),
+            };
+            let legacy = FormProperty {
+                required: flag("required", false),
+                readable: flag("readable", true),
+                writable: flag("writable", true),
+                variable: property.attr("variable").map(str::to_owned),
+                expression: property.attr("expression").map(str::to_owned),
+            };
+            fields.push(FormField {
+                label: property.attr("name").map(str::to_owned),
+                field_type: property.attr("type").map(str::to_owned),
+                default_value: self.opt_expression(property, "default", property.attr("default")),
+                date_pattern: property.attr("datePattern").map(str::to_owned),
+                values: enum_values(property),
+                property: Some(legacy),
+                position: property.position,
+                id,
+                ..FormField::default()
+            });
+        }
+        // Camunda reads the first camunda:formData only.
+        if let Some(form_data) = extensions.children_named(Ns::Camunda, "formData").next() {
+            business_key = form_data.attr("businessKey").map(str::to_owned);
             for field in form_data.children_named(Ns::Camunda, "formField") {
                 let mut form_field = FormField {
                     id: field.attr("id").unwrap_or_default().to_owned(),
@@ -1383,6 +1433,8 @@ impl Builder {
                         field.attr("defaultValue"),
                     ),
                     date_pattern: field.attr("datePattern").map(str::to_owned),
+                    values: enum_values(field),
+                    position: field.position,
                     ..FormField::default()
                 };
                 if form_field.id.is_empty() {
@@ -1392,22 +1444,29 @@ impl Builder {
                         "a camunda:formField has no id",
                     );
                 }
-                for value in field.children_named(Ns::Camunda, "value") {
-                    form_field.values.push((
-                        value.attr("id").unwrap_or_default().to_owned(),
-                        value.attr("name").map(str::to_owned),
-                    ));
-                }
                 for validation in field.children_named(Ns::Camunda, "validation") {
                     for constraint in validation.children_named(Ns::Camunda, "constraint") {
                         let name = constraint.attr("name").unwrap_or_default().to_owned();
-                        if !is_builtin_constraint(&name) {
+                        if name == "validator" {
+                            self.problem(
+                                Code::JavaOnly,
+                                constraint,
+                                format!(
+                                    "form field '{}' has a 'validator' constraint, which calls a \
+                                     Java class or an expression resolving to a Java \
+                                     FormFieldValidator; Baton cannot run it (use the built-in \
+                                     constraints, or check the value in a worker)",
+                                    form_field.id
+                                ),
+                            );
+                        } else if !is_builtin_constraint(&name) {
                             self.problem(
                                 Code::JavaOnly,
                                 constraint,
                                 format!(
                                     "form field '{}' has the validation constraint '{name}', which is \
-                                     not one of Camunda's built-in constraints and would need Java",
+                                     not one of Camunda's built-in constraints (required, readonly, \
+                                     minlength, maxlength, min, max) and would need Java",
                                     form_field.id
                                 ),
                             );
@@ -1421,19 +1480,7 @@ impl Builder {
                 fields.push(form_field);
             }
         }
-        // Legacy form properties: the same information in an older shape.
-        for property in extensions.children_named(Ns::Camunda, "formProperty") {
-            mark_subtree(property);
-            fields.push(FormField {
-                id: property.attr("id").unwrap_or_default().to_owned(),
-                label: property.attr("name").map(str::to_owned),
-                field_type: property.attr("type").map(str::to_owned),
-                default_value: property.attr("default").map(|d| Expression(d.to_owned())),
-                date_pattern: property.attr("datePattern").map(str::to_owned),
-                ..FormField::default()
-            });
-        }
-        fields
+        (fields, business_key)
     }
 
     fn call_activity(&mut self, element: &Element) -> CallActivity {
@@ -1908,6 +1955,28 @@ fn is_flow_node(local: &str) -> bool {
 }
 
 /// Camunda's built-in form field validators.
+/// The `camunda:value` entries of an enum form field: `(id, name)`.
+fn enum_values(field: &Element) -> Vec<(String, Option<String>)> {
+    field
+        .children_named(Ns::Camunda, "value")
+        .map(|value| {
+            (
+                value.attr("id").unwrap_or_default().to_owned(),
+                value.attr("name").map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// A boolean attribute as Camunda's `BpmnParse.parseBooleanAttribute` reads it.
+fn parse_camunda_bool(value: &str) -> Option<bool> {
+    match value {
+        "on" | "yes" | "true" | "enabled" | "active" => Some(true),
+        "off" | "no" | "false" | "disabled" | "inactive" => Some(false),
+        _ => None,
+    }
+}
+
 fn is_builtin_constraint(name: &str) -> bool {
     matches!(
         name,

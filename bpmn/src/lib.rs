@@ -4,9 +4,10 @@
 //! their flow nodes and sequence flows, and the messages, signals, errors and
 //! escalations they refer to) together with any warnings, or every problem
 //! that stops the file from being deployed. The crate knows nothing of
-//! execution: the engine compiles the model it returns. Two pure grammars live
+//! execution: the engine compiles the model it returns. Three pure grammars live
 //! here because validation needs them and the engine must read exactly the
-//! same: [`expr`] (JUEL) and [`timer`] (timer values and their schedules).
+//! same: [`expr`] (JUEL), [`timer`] (timer values and their schedules) and
+//! [`date_pattern`] (the date patterns of generated forms).
 //!
 //! ```
 //! let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -38,6 +39,7 @@
 
 mod build;
 mod calls;
+pub mod date_pattern;
 pub mod expr;
 pub mod model;
 mod problem;

@@ -419,6 +419,8 @@ pub struct StartEvent {
     pub form_ref_version: Option<String>,
     /// `camunda:formData` on the start event.
     pub form_data: Vec<FormField>,
+    /// `businessKey` of its `camunda:formData`: the field that holds the business key.
+    pub form_business_key: Option<String>,
 }
 
 /// An `endEvent`.
@@ -677,6 +679,8 @@ pub struct UserTask {
     pub form_ref_version: Option<String>,
     /// `camunda:formData` fields (and legacy `camunda:formProperty` ones).
     pub form_fields: Vec<FormField>,
+    /// `businessKey` of its `camunda:formData`: the field that holds the business key.
+    pub form_business_key: Option<String>,
 }
 
 /// A `camunda:formField` of generated task forms.
@@ -698,6 +702,27 @@ pub struct FormField {
     pub constraints: Vec<(String, Option<String>)>,
     /// `camunda:properties` of the field.
     pub properties: Vec<Property>,
+    /// For a legacy `camunda:formProperty`, how it is read and written; `None` for
+    /// a `camunda:formField`.
+    pub property: Option<FormProperty>,
+    /// Where the field is in the document.
+    pub position: Position,
+}
+
+/// What a legacy `camunda:formProperty` says beyond a form field's id, name, type
+/// and default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormProperty {
+    /// `required` (default false): a submission must give it, unless it has a default.
+    pub required: bool,
+    /// `readable` (default true): whether forms show it.
+    pub readable: bool,
+    /// `writable` (default true): whether a submission may give it.
+    pub writable: bool,
+    /// `variable`: the variable it is stored in, if not its id.
+    pub variable: Option<String>,
+    /// `expression`: an expression it is read from and written through.
+    pub expression: Option<String>,
 }
 
 /// A `scriptTask`. Baton runs no scripts; validation refuses it.

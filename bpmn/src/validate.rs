@@ -41,6 +41,42 @@ pub(crate) fn validate(definitions: &Definitions, root: Position, problems: &mut
     }
 }
 
+/// What [`Checker::forms`] looks at.
+struct Form<'a> {
+    has_key: bool,
+    form_ref: Option<&'a str>,
+    binding: Option<&'a str>,
+    version: Option<&'a str>,
+    /// Whether `version` is evaluated as an expression (a user task's is).
+    version_evaluated: bool,
+    fields: &'a [FormField],
+}
+
+/// `text` as Java's `Integer.parseInt` reads it: an optional sign and decimal digits.
+fn java_int(text: &str) -> Option<i32> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.strip_prefix('+').unwrap_or(text).parse().ok()
+}
+
+/// Whether Java's `Double.parseDouble` reads `text` as a number (leading and trailing
+/// blanks allowed, as there).
+fn java_double(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && t.parse::<f64>().is_ok()
+}
+
+/// Whether an attribute's text holds an expression.
+fn is_expression(text: &str) -> bool {
+    text.contains("${") || text.contains("#{")
+}
+
 struct Checker<'a> {
     process: &'a Process,
     problems: &'a mut Vec<Problem>,
@@ -361,9 +397,14 @@ impl Checker<'_> {
             NodeKind::StartEvent(start) => {
                 self.forms(
                     node,
-                    start.form_key.is_some(),
-                    start.form_ref.as_deref(),
-                    start.form_ref_binding.as_deref(),
+                    &Form {
+                        has_key: start.form_key.is_some(),
+                        form_ref: start.form_ref.as_deref(),
+                        binding: start.form_ref_binding.as_deref(),
+                        version: start.form_ref_version.as_deref(),
+                        version_evaluated: false,
+                        fields: &start.form_data,
+                    },
                 );
                 if let Some(
                     event @ (EventDefinition::Link(_)
@@ -452,9 +493,14 @@ impl Checker<'_> {
             TaskKind::User(user) => {
                 self.forms(
                     node,
-                    user.form_key.is_some(),
-                    user.form_ref.as_deref(),
-                    user.form_ref_binding.as_deref(),
+                    &Form {
+                        has_key: user.form_key.is_some(),
+                        form_ref: user.form_ref.as_deref(),
+                        binding: user.form_ref_binding.as_deref(),
+                        version: user.form_ref_version.as_deref(),
+                        version_evaluated: true,
+                        fields: &user.form_fields,
+                    },
                 );
             }
             TaskKind::Service | TaskKind::Send | TaskKind::BusinessRule
@@ -577,34 +623,144 @@ impl Checker<'_> {
 
     /// The form of a user task or start event: Camunda refuses both kinds at once
     /// and an unknown binding.
-    fn forms(
-        &mut self,
-        node: &Node,
-        has_form_key: bool,
-        form_ref: Option<&str>,
-        binding: Option<&str>,
-    ) {
+    /// A start event's or user task's form: a form key, a Camunda Form
+    /// reference, or generated-form fields, checked as Camunda's `BpmnParse`,
+    /// `FormTypes` and `FormValidators` check them, and refusing what Baton could
+    /// not honour (a custom field type, a date pattern it does not read, a legacy
+    /// form property written through an expression).
+    fn forms(&mut self, node: &Node, form: &Form<'_>) {
         let element = node.kind.element_name();
-        if has_form_key && form_ref.is_some() {
+        let owner = format!("{element} '{}'", node.id);
+        if form.has_key && form.form_ref.is_some() {
             self.report(
                 Code::InvalidStructure,
                 node,
-                format!(
-                    "{element} '{}' has both camunda:formKey and camunda:formRef; choose one",
-                    node.id
-                ),
+                format!("{owner} has both camunda:formKey and camunda:formRef; choose one"),
             );
         }
-        if let Some(binding) = binding
+        if let Some(binding) = form.binding
             && !matches!(binding, "latest" | "deployment" | "version")
         {
             self.report(
                 Code::InvalidValue,
                 node,
                 format!(
-                    "{element} '{}' has camunda:formRefBinding=\"{binding}\"; expected latest, \
-                     deployment or version",
-                    node.id
+                    "{owner} has camunda:formRefBinding=\"{binding}\"; expected latest, \
+                     deployment or version"
+                ),
+            );
+        }
+        if let Some(form_ref) = form.form_ref {
+            match (form.binding, form.version) {
+                (None, _) => self.report(
+                    Code::MissingAttribute,
+                    node,
+                    format!(
+                        "{owner} has camunda:formRef=\"{form_ref}\" but no camunda:formRefBinding; \
+                         Camunda requires one: latest, deployment or version"
+                    ),
+                ),
+                (Some("version"), None) => self.report(
+                    Code::MissingAttribute,
+                    node,
+                    format!(
+                        "{owner} binds camunda:formRef=\"{form_ref}\" by version but has no \
+                         camunda:formRefVersion, so no form would ever be found"
+                    ),
+                ),
+                (Some("version"), Some(version))
+                    if java_int(version).is_none()
+                        && !(form.version_evaluated && is_expression(version)) =>
+                {
+                    let what = if form.version_evaluated {
+                        "a whole number or an expression"
+                    } else {
+                        "a whole number (a start event's is not evaluated)"
+                    };
+                    self.report(
+                        Code::InvalidValue,
+                        node,
+                        format!(
+                            "{owner} has camunda:formRefVersion=\"{version}\", which is not {what}"
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+        for field in form.fields {
+            self.form_field(node, &owner, field);
+        }
+    }
+
+    /// One field of a generated form.
+    fn form_field(&mut self, node: &Node, owner: &str, field: &FormField) {
+        let kind = if field.property.is_some() {
+            "form property"
+        } else {
+            "form field"
+        };
+        let id = &field.id;
+        let mut report = |code: Code, message: String| {
+            self.problems
+                .push(Problem::new(code, field.position, Some(&node.id), message));
+        };
+        match field.field_type.as_deref() {
+            // A legacy form property may be untyped: its values are taken as given.
+            None if field.property.is_some() => {}
+            None => report(
+                Code::MissingAttribute,
+                format!("{kind} '{id}' of {owner} has no type; Camunda requires one"),
+            ),
+            Some("string" | "long" | "boolean" | "enum") => {}
+            Some("date") => {
+                if let Some(pattern) = &field.date_pattern
+                    && let Err(error) = crate::date_pattern::compile(pattern)
+                {
+                    report(
+                        Code::InvalidValue,
+                        format!(
+                            "{kind} '{id}' of {owner} has the datePattern \"{pattern}\": {error}"
+                        ),
+                    );
+                }
+            }
+            Some(other) => report(
+                Code::JavaOnly,
+                format!(
+                    "{kind} '{id}' of {owner} has the type '{other}', which is not one of \
+                     Camunda's built-in form field types (string, long, boolean, date, enum); \
+                     a custom type needs Java"
+                ),
+            ),
+        }
+        for (name, config) in &field.constraints {
+            let config_text = config.as_deref().unwrap_or("");
+            let fits = match name.as_str() {
+                "minlength" | "maxlength" => java_int(config_text).is_some(),
+                "min" | "max" => java_int(config_text).is_some() || java_double(config_text),
+                _ => true,
+            };
+            if !fits {
+                report(
+                    Code::InvalidValue,
+                    format!(
+                        "{kind} '{id}' of {owner} has the constraint {name} with the config \
+                         \"{config_text}\", which is not a number, so every submission would fail"
+                    ),
+                );
+            }
+        }
+        if let Some(FormProperty {
+            expression: Some(expression),
+            ..
+        }) = &field.property
+        {
+            report(
+                Code::UnsupportedAttribute,
+                format!(
+                    "{kind} '{id}' of {owner} has expression=\"{expression}\", which Baton does \
+                     not read or write through; name the variable with variable=\"...\" instead"
                 ),
             );
         }

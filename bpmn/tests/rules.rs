@@ -1079,11 +1079,14 @@ fn nothing_baton_would_not_run_passes_with_a_warning() {
         r#"<bpmn:startEvent id="s" camunda:formRef="invoice" camunda:formRefBinding="version" camunda:formRefVersion="2" />"#,
     ));
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-    // ... and checks them as Camunda does.
+    // ... and checks them as Camunda does (which also wants the reference's binding).
     let both = process(
         r#"<bpmn:startEvent id="s" camunda:formKey="embedded:app:start.html" camunda:formRef="invoice" />"#,
     );
-    assert_eq!(codes(&both), [Code::InvalidStructure]);
+    assert_eq!(
+        codes(&both),
+        [Code::InvalidStructure, Code::MissingAttribute]
+    );
     // A refused decision task is refused whole, its companions included.
     let dmn = started(
         "t",
@@ -1172,4 +1175,189 @@ fn what_baton_does_not_run_yet_is_named_before_deployment() {
     ));
     let parsed = valid(&xml);
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
+
+/// A none start event with `attributes` and `extensions` (inside
+/// `extensionElements`), flowing to an end event.
+fn start_form(attributes: &str, extensions: &str) -> String {
+    process(&format!(
+        r#"<bpmn:startEvent id="start" {attributes}><bpmn:extensionElements>{extensions}</bpmn:extensionElements></bpmn:startEvent>
+           <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}"#
+    ))
+}
+
+/// Each problem as `(code, message)`.
+fn described(xml: &str) -> Vec<(Code, String)> {
+    problems(xml)
+        .into_iter()
+        .map(|p| (p.code, p.message))
+        .collect()
+}
+
+#[test]
+fn form_refs_need_a_binding_and_a_version_binding_needs_a_version() {
+    for ok in [
+        r#"camunda:formRef="f" camunda:formRefBinding="latest""#,
+        r#"camunda:formRef="f" camunda:formRefBinding="deployment""#,
+        r#"camunda:formRef="f" camunda:formRefBinding="version" camunda:formRefVersion="2""#,
+        r#"camunda:formKey="camunda-forms:deployment:f.form""#,
+    ] {
+        valid(&start_form(ok, ""));
+    }
+    let refused = |attributes: &str| described(&start_form(attributes, ""));
+    let [(code, message)] = &refused(r#"camunda:formRef="f""#)[..] else {
+        panic!("one problem");
+    };
+    assert_eq!(*code, Code::MissingAttribute);
+    assert!(message.contains("no camunda:formRefBinding"), "{message}");
+    let [(code, message)] = &refused(r#"camunda:formRef="f" camunda:formRefBinding="version""#)[..]
+    else {
+        panic!("one problem");
+    };
+    assert_eq!(*code, Code::MissingAttribute);
+    assert!(message.contains("no camunda:formRefVersion"), "{message}");
+    // A start event's version is read as a number, never evaluated.
+    let [(code, _)] = &refused(
+        r#"camunda:formRef="f" camunda:formRefBinding="version" camunda:formRefVersion="${v}""#,
+    )[..] else {
+        panic!("one problem");
+    };
+    assert_eq!(*code, Code::InvalidValue);
+    let both =
+        refused(r#"camunda:formKey="k" camunda:formRef="f" camunda:formRefBinding="latest""#);
+    assert_eq!(both[0].0, Code::InvalidStructure);
+    // A user task's version may be an expression.
+    let task = started(
+        "t",
+        &format!(
+            r#"<bpmn:userTask id="t" camunda:formRef="f" camunda:formRefBinding="version" camunda:formRefVersion="${{v}}" />
+               <bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+        ),
+    );
+    assert!(
+        !codes(&task).contains(&Code::InvalidValue),
+        "{:?}",
+        described(&task)
+    );
+}
+
+#[test]
+fn generated_form_fields_need_a_built_in_type_and_a_pattern_baton_reads() {
+    let fields = r#"<camunda:formData businessKey="ref">
+          <camunda:formField id="ref" type="string" />
+          <camunda:formField id="amount" type="long" defaultValue="${1 + 1}">
+            <camunda:validation>
+              <camunda:constraint name="required" />
+              <camunda:constraint name="min" config="1" />
+              <camunda:constraint name="max" config="1000.5" />
+            </camunda:validation>
+          </camunda:formField>
+          <camunda:formField id="due" type="date" datePattern="yyyy-MM-dd'T'HH:mm" />
+          <camunda:formField id="ok" type="boolean" />
+          <camunda:formField id="size" type="enum">
+            <camunda:value id="s" name="Small" /><camunda:value id="l" name="Large" />
+          </camunda:formField>
+        </camunda:formData>"#;
+    let parsed = valid(&start_form("", fields));
+    let NodeKind::StartEvent(start) = &parsed.definitions.processes[0].nodes[0].kind else {
+        panic!("a start event");
+    };
+    assert_eq!(start.form_business_key.as_deref(), Some("ref"));
+    let ids: Vec<&str> = start.form_data.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["ref", "amount", "due", "ok", "size"]);
+    assert_eq!(start.form_data[1].constraints.len(), 3);
+    assert_eq!(
+        start.form_data[4].values[1],
+        ("l".into(), Some("Large".into()))
+    );
+
+    for (field, code, says) in [
+        (
+            r#"<camunda:formField id="x" />"#,
+            Code::MissingAttribute,
+            "has no type",
+        ),
+        (
+            r#"<camunda:formField id="x" type="money" />"#,
+            Code::JavaOnly,
+            "the type 'money'",
+        ),
+        (
+            r#"<camunda:formField id="x" type="date" datePattern="dd/MM/yyyy HH:mm z" />"#,
+            Code::InvalidValue,
+            "'z' (time zone)",
+        ),
+        (
+            r#"<camunda:formField id="x" type="date" datePattern="dd/bb" />"#,
+            Code::InvalidValue,
+            "Illegal pattern character 'b'",
+        ),
+        (
+            r#"<camunda:formField id="x" type="string"><camunda:validation>
+                 <camunda:constraint name="maxlength" config="ten" /></camunda:validation></camunda:formField>"#,
+            Code::InvalidValue,
+            "maxlength with the config \"ten\"",
+        ),
+        (
+            r#"<camunda:formField id="x" type="long"><camunda:validation>
+                 <camunda:constraint name="min" /></camunda:validation></camunda:formField>"#,
+            Code::InvalidValue,
+            "constraint min",
+        ),
+        (
+            r#"<camunda:formField id="x" type="string"><camunda:validation>
+                 <camunda:constraint name="validator" config="org.example.IbanValidator" /></camunda:validation></camunda:formField>"#,
+            Code::JavaOnly,
+            "'validator' constraint",
+        ),
+        (
+            r#"<camunda:formField id="x" type="string"><camunda:validation>
+                 <camunda:constraint name="iban" /></camunda:validation></camunda:formField>"#,
+            Code::JavaOnly,
+            "the validation constraint 'iban'",
+        ),
+    ] {
+        let xml = start_form("", &format!("<camunda:formData>{field}</camunda:formData>"));
+        let found = described(&xml);
+        assert!(
+            found.iter().any(|(c, m)| *c == code && m.contains(says)),
+            "{field}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn legacy_form_properties_keep_their_flags_and_refuse_expressions() {
+    let properties = r#"<camunda:formProperty id="name" name="Name" type="string" required="yes" writable="false" variable="customer" />
+        <camunda:formProperty id="notes" />
+        <camunda:formProperty id="kind" type="enum"><camunda:value id="a" name="A" /></camunda:formProperty>"#;
+    let parsed = valid(&start_form("", properties));
+    let NodeKind::StartEvent(start) = &parsed.definitions.processes[0].nodes[0].kind else {
+        panic!("a start event");
+    };
+    let name = start.form_data[0]
+        .property
+        .as_ref()
+        .expect("a form property");
+    assert!(name.required && !name.writable && name.readable);
+    assert_eq!(name.variable.as_deref(), Some("customer"));
+    assert_eq!(start.form_data[1].field_type, None);
+    assert_eq!(start.form_data[2].values.len(), 1);
+
+    let found = described(&start_form(
+        "",
+        r#"<camunda:formProperty id="p" type="string" required="maybe" expression="${order.name}" />"#,
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == Code::InvalidValue && m.contains("required=\"maybe\"")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(c, m)| *c == Code::UnsupportedAttribute && m.contains("expression=")),
+        "{found:?}"
+    );
 }

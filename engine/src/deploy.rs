@@ -1,4 +1,5 @@
-//! Deployments: parsing resources, versioning definitions, duplicate filtering.
+//! Deployments: parsing resources, versioning definitions (processes and Camunda
+//! Forms), duplicate filtering.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,20 +13,88 @@ use crate::error::{Error, InvalidResource, Result};
 use crate::graph::{Cache, Graph};
 use crate::types::{Deployment, DeploymentResult, NewDeployment, ProcessDefinition};
 
-/// What a BPMN resource deploys.
+/// What a resource deploys.
 #[derive(Debug, Clone)]
-pub(crate) struct Resource {
-    /// The definitions' `targetNamespace`: each definition's category, as in Camunda.
-    pub(crate) target_namespace: Option<String>,
-    /// Its executable processes.
-    pub(crate) processes: Vec<Process>,
+pub(crate) enum Resource {
+    /// A BPMN model.
+    Bpmn {
+        /// The definitions' `targetNamespace`: each definition's category, as in Camunda.
+        target_namespace: Option<String>,
+        /// Its executable processes.
+        processes: Vec<Process>,
+    },
+    /// A Camunda Form (`.form`, form-js JSON), deployed under the `id` in it.
+    Form {
+        /// Its key: the form's `id`.
+        key: String,
+    },
 }
 
-/// What each BPMN resource deploys, by resource index.
+/// What each BPMN or form resource deploys, by resource index.
 pub(crate) type Parsed = HashMap<usize, Resource>;
 
 fn is_bpmn(name: &str) -> bool {
     name.ends_with(".bpmn") || name.ends_with(".bpmn20.xml")
+}
+
+/// Whether Camunda deploys a resource as a Camunda Form (`CamundaFormDefinitionDeployer`).
+fn is_form(name: &str) -> bool {
+    name.ends_with(".form")
+}
+
+/// A Camunda Form's key: the `id` of the form-js JSON object in `bytes` (a
+/// string, or a number taken as its text, as Camunda's Gson reads it), or the
+/// problem that stops the resource from deploying. Camunda would deploy a form
+/// without an `id` under the key `""`, which no reference can name; Baton
+/// refuses it.
+fn form_key(name: &str, bytes: &[u8]) -> Result<String, Problem> {
+    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        Problem::new(
+            Code::InvalidValue,
+            Position {
+                line: u32::try_from(e.line()).unwrap_or(u32::MAX).max(1),
+                column: u32::try_from(e.column()).unwrap_or(u32::MAX).max(1),
+            },
+            None,
+            format!("Could not parse Camunda Form resource {name}. Cause: {e}"),
+        )
+    })?;
+    let start = Position { line: 1, column: 1 };
+    let Some(form) = json.as_object() else {
+        return Err(Problem::new(
+            Code::InvalidValue,
+            start,
+            None,
+            format!(
+                "Could not parse Camunda Form resource {name}. Cause: a Camunda Form is a JSON \
+                 object, not {}",
+                match json {
+                    serde_json::Value::Array(_) => "an array",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Number(_) => "a number",
+                    serde_json::Value::Bool(_) => "a boolean",
+                    _ => "null",
+                }
+            ),
+        ));
+    };
+    let key = match form.get("id") {
+        Some(serde_json::Value::String(id)) => id.clone(),
+        Some(serde_json::Value::Number(id)) => id.to_string(),
+        _ => String::new(),
+    };
+    if key.is_empty() {
+        return Err(Problem::new(
+            Code::MissingAttribute,
+            start,
+            None,
+            format!(
+                "the Camunda Form in {name} has no \"id\"; a form is deployed under its id, \
+                 which camunda:formRef names (Camunda Modeler sets it in the form's properties)"
+            ),
+        ));
+    }
+    Ok(key)
 }
 
 /// What a resource Camunda would deploy as a decision (`DecisionDefinitionDeployer`)
@@ -45,9 +114,10 @@ fn not_run(name: &str) -> Option<&'static str> {
 
 /// Parses and validates every resource, and refuses the deployment with the
 /// problems of every invalid one (so a user fixes them all in one round trip):
-/// BPMN models with errors, and decision and case models, which Baton would
-/// deploy and never run. Other resources (forms, scripts, images) are stored as
-/// they are.
+/// BPMN models with errors, Camunda Forms that are not JSON or have no `id` (or
+/// share one with another form of the deployment, as Camunda refuses), and
+/// decision and case models, which Baton would deploy and never run. Other
+/// resources (HTML forms, scripts, images) are stored as they are.
 pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
     if d.resources.is_empty() {
         return Err(Error::Invalid(
@@ -75,6 +145,36 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
             });
             continue;
         }
+        if is_form(name) {
+            match form_key(name, bytes) {
+                Ok(key) => {
+                    let twin = out
+                        .values()
+                        .any(|r| matches!(r, Resource::Form { key: k } if *k == key));
+                    if twin {
+                        invalid.push(InvalidResource {
+                            resource: name.clone(),
+                            problems: vec![Problem::new(
+                                Code::DuplicateId,
+                                Position { line: 1, column: 1 },
+                                None,
+                                format!(
+                                    "The deployment contains definitions with the same key '{key}' \
+                                     (id attribute), this is not allowed"
+                                ),
+                            )],
+                        });
+                    } else {
+                        out.insert(i, Resource::Form { key });
+                    }
+                }
+                Err(problem) => invalid.push(InvalidResource {
+                    resource: name.clone(),
+                    problems: vec![problem],
+                }),
+            }
+            continue;
+        }
         if !is_bpmn(name) {
             continue;
         }
@@ -82,7 +182,7 @@ pub(crate) fn parse_resources(d: &NewDeployment) -> Result<Parsed> {
             Ok(parsed) => {
                 out.insert(
                     i,
-                    Resource {
+                    Resource::Bpmn {
                         target_namespace: parsed.definitions.target_namespace,
                         processes: parsed
                             .definitions
@@ -141,7 +241,7 @@ fn root_position(bytes: &[u8]) -> Position {
     Position { line: 1, column: 1 }
 }
 
-/// Stores a deployment and versions its processes.
+/// Stores a deployment and versions its processes and Camunda Forms.
 pub(crate) fn deploy(
     ctx: &mut Ctx<'_, '_>,
     cache: &Cache,
@@ -216,10 +316,18 @@ pub(crate) fn deploy(
         if unchanged[i] {
             continue;
         }
-        let Some(resource) = parsed.remove(&i) else {
-            continue;
+        let (target_namespace, processes) = match parsed.remove(&i) {
+            Some(Resource::Bpmn {
+                target_namespace,
+                processes,
+            }) => (target_namespace, processes),
+            Some(Resource::Form { key }) => {
+                crate::forms_store::insert_form(conn, &key, &deployment.id, name, &d.tenant_id)?;
+                continue;
+            }
+            None => continue,
         };
-        for process in resource.processes {
+        for process in processes {
             let latest: Option<i64> = conn
                 .prepare_cached(
                     "SELECT MAX(version) FROM process_definition WHERE key = ?1 AND tenant_id IS ?2",
@@ -243,7 +351,7 @@ pub(crate) fn deploy(
                 suspended: false,
                 startable_in_tasklist: process.is_startable_in_tasklist,
                 history_time_to_live: ttl,
-                category: resource.target_namespace.clone(),
+                category: target_namespace.clone(),
             };
             conn.prepare_cached(
                 "INSERT INTO process_definition (id, key, version, name, deployment_id, resource_name, \
@@ -302,7 +410,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Deletes a deployment with its resources and definitions. With `cascade`, running
+/// Deletes a deployment with its resources, process definitions and forms. With `cascade`, running
 /// instances of its definitions are cancelled first and the history of every
 /// instance of them is removed, as Camunda's cascading delete does; without it, a
 /// running instance refuses the deletion.
@@ -382,6 +490,9 @@ pub(crate) fn delete(ctx: &mut Ctx<'_, '_>, cache: &Cache, id: &str, cascade: bo
         .prepare_cached("DELETE FROM process_definition WHERE deployment_id = ?1")?
         .execute([id])?;
     ctx.conn
+        .prepare_cached("DELETE FROM form_definition WHERE deployment_id = ?1")?
+        .execute([id])?;
+    ctx.conn
         .prepare_cached("DELETE FROM resource WHERE deployment_id = ?1")?
         .execute([id])?;
     ctx.conn
@@ -418,6 +529,40 @@ mod tests {
         );
         assert_eq!(at("<definitions/>"), (1, 1));
         assert_eq!(at("not xml"), (1, 1));
+    }
+
+    #[test]
+    fn a_camunda_form_is_keyed_by_its_id_and_refused_without_one() {
+        assert_eq!(
+            form_key("a.form", br#"{"id": "invoice", "components": []}"#),
+            Ok("invoice".to_owned())
+        );
+        assert_eq!(form_key("a.form", br#"{"id": 7}"#), Ok("7".to_owned()));
+        let bad = form_key("a.form", b"{\n  \"id\": \"x\",\n  oops\n}").unwrap_err();
+        assert_eq!((bad.position.line, bad.code), (3, Code::InvalidValue));
+        assert!(
+            bad.message
+                .starts_with("Could not parse Camunda Form resource a.form. Cause: "),
+            "{}",
+            bad.message
+        );
+        for (json, says) in [
+            (&b"[]"[..], "not an array"),
+            (br#"{"components": []}"#, "has no \"id\""),
+            (br#"{"id": ""}"#, "has no \"id\""),
+        ] {
+            let problem = form_key("a.form", json).unwrap_err();
+            assert!(problem.message.contains(says), "{}", problem.message);
+        }
+        let twice = NewDeployment {
+            resources: vec![
+                ("a.form".into(), br#"{"id": "f"}"#.to_vec()),
+                ("b.form".into(), br#"{"id": "f"}"#.to_vec()),
+            ],
+            ..NewDeployment::default()
+        };
+        let err = parse_resources(&twice).unwrap_err();
+        assert!(err.to_string().contains("same key 'f'"), "{err}");
     }
 
     #[test]

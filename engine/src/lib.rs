@@ -27,6 +27,8 @@ mod events;
 mod expr;
 #[allow(dead_code)] // its SQL conditions are used by the queries that follow
 pub mod filter;
+pub mod form;
+mod forms_store;
 mod graph;
 mod handlers;
 mod id;

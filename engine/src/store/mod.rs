@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0005_runtime_tables_without_rowid.sql"),
     include_str!("../../../migrations/0006_definition_category.sql"),
     include_str!("../../../migrations/0007_user_tasks.sql"),
+    include_str!("../../../migrations/0008_forms.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a

@@ -136,7 +136,11 @@ async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDt
 
 /// The latest version of `key` in `tenant` (or without a tenant), or Camunda's 404
 /// (a `RestException` it raises itself, so without a code).
-async fn latest(s: &AppState, key: &str, tenant: Option<&str>) -> ApiResult<ProcessDefinition> {
+pub(crate) async fn latest(
+    s: &AppState,
+    key: &str,
+    tenant: Option<&str>,
+) -> ApiResult<ProcessDefinition> {
     let q = DefinitionQuery {
         key: Some(key.to_owned()),
         latest_version: true,

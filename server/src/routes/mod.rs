@@ -4,6 +4,7 @@ mod definition;
 mod deployment;
 mod execution;
 mod external_task;
+mod form;
 mod history;
 mod history_task;
 mod instance;
@@ -27,6 +28,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(misc::routes())
         .merge(deployment::routes())
         .merge(definition::routes())
+        .merge(form::routes())
         .merge(external_task::routes())
         .merge(execution::routes())
         .merge(instance::routes())
