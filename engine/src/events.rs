@@ -1017,7 +1017,7 @@ impl Engine {
             .await
     }
 
-    /// Jobs matching `q`, by due date.
+    /// Jobs matching `q`, by due date unless it sorts.
     ///
     /// # Errors
     ///
@@ -1027,38 +1027,30 @@ impl Engine {
         self.inner
             .store
             .read(move |c| {
-                let mut sql = format!("SELECT {JOB_COLUMNS} FROM job WHERE 1 = 1");
-                let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-                for (column, value) in [
-                    ("id", &q.id),
-                    ("instance_id", &q.process_instance_id),
-                    ("definition_id", &q.process_definition_id),
-                    ("definition_key", &q.process_definition_key),
-                    ("activity_id", &q.activity_id),
-                ] {
-                    if let Some(v) = value {
-                        args.push(Box::new(v.clone()));
-                        sql.push_str(&format!(" AND {column} = ?{}", args.len()));
-                    }
-                }
-                if q.with_retries_left {
-                    sql.push_str(" AND retries > 0");
-                }
-                if q.no_retries_left {
-                    sql.push_str(" AND retries = 0");
-                }
-                if q.executable {
-                    args.push(Box::new(now));
-                    sql.push_str(&format!(" AND retries > 0 AND due <= ?{}", args.len()));
-                }
-                sql.push_str(" ORDER BY due, create_time, id");
-                let mut stmt = c.prepare(&sql)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(args.iter()), JobRow::from_row)?
-                    .map(|r| r.map(|j| j.to_job()))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(rows)
+                let mut f = crate::query::job_filter(c, &q, now)?;
+                crate::query::job_order(&mut f, q.sort);
+                f.page(q.first_result, q.max_results);
+                let rows = f.query(
+                    c,
+                    &format!("SELECT {JOB_COLUMNS} FROM job"),
+                    "",
+                    JobRow::from_row,
+                )?;
+                Ok(rows.iter().map(JobRow::to_job).collect())
             })
+            .await
+    }
+
+    /// How many jobs match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_jobs(&self, q: JobQuery) -> Result<usize> {
+        let now = self.now();
+        self.inner
+            .store
+            .read(move |c| crate::query::job_filter(c, &q, now)?.count(c, "job"))
             .await
     }
 
