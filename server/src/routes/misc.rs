@@ -261,7 +261,8 @@ struct ConditionRequest {
 }
 
 /// `POST /condition`: starts every latest definition whose conditional start event
-/// holds for the variables; answers the started instances.
+/// holds for the variables; answers the started instances (none when no condition
+/// holds). Without any conditional start event to evaluate, a 400.
 async fn condition(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -299,7 +300,27 @@ async fn condition(
     let started = s
         .engine
         .evaluate_conditions(key, variables, req.business_key, req.tenant_id)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // Camunda's `DefaultConditionHandler` raises a ProcessEngineException,
+            // which its REST layer answers 500; it is the caller's mistake, so Baton
+            // answers 400 with Camunda's type and message.
+            baton_engine::Error::NotFound(_) => ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "ProcessEngineException",
+                match &req.process_definition_id {
+                    Some(id) => format!(
+                        "ENGINE-13042 Process definition with id '{id}' does not declare \
+                         conditional start event."
+                    ),
+                    None => "ENGINE-13043 No subscriptions were found during evaluation of \
+                             the conditional start events."
+                        .to_owned(),
+                },
+            )
+            .with_code(0),
+            other => other.into(),
+        })?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         started
