@@ -1248,3 +1248,56 @@ impl Engine {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    /// The steps of `EXPLAIN QUERY PLAN` for the historic instance list `q`.
+    async fn plan(engine: &Engine, q: HistoricInstanceQuery) -> Vec<String> {
+        engine
+            .read(move |c| {
+                let mut f = historic_instance_filter(&q);
+                historic_instance_order(&mut f, q.sort);
+                f.page(q.first_result, q.max_results);
+                f.query(
+                    c,
+                    &format!(
+                        "EXPLAIN QUERY PLAN SELECT {HI_INSTANCE_COLUMNS} FROM hi_process_instance"
+                    ),
+                    "",
+                    |r| r.get(3),
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_history_list_walks_the_start_time_index() {
+        let engine = Engine::open(Config::memory()).unwrap();
+        for q in [
+            HistoricInstanceQuery {
+                max_results: Some(15),
+                ..HistoricInstanceQuery::default()
+            },
+            HistoricInstanceQuery {
+                started_after: Some(0),
+                ..HistoricInstanceQuery::default()
+            },
+        ] {
+            let steps = plan(&engine, q).await;
+            assert!(
+                steps
+                    .iter()
+                    .any(|s| s.contains("USING INDEX hi_process_instance_start")),
+                "{steps:?}"
+            );
+            assert!(
+                !steps.iter().any(|s| s == "USE TEMP B-TREE FOR ORDER BY"),
+                "{steps:?}"
+            );
+        }
+    }
+}

@@ -38,6 +38,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0004_events_and_jobs.sql"),
     include_str!("../../../migrations/0005_runtime_tables_without_rowid.sql"),
     include_str!("../../../migrations/0006_definition_category.sql"),
+    // 0007 and 0008 are other branches' (user tasks, forms); merged, they go first.
+    include_str!("../../../migrations/0009_query_indexes.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a
