@@ -578,17 +578,20 @@ impl Ctx<'_, '_> {
         business_key: Option<String>,
         tenant: Option<&str>,
     ) -> Result<Vec<ProcessInstance>> {
-        let ids: Vec<String> = self
+        // The latest definitions, suspended ones too: Camunda keeps the start event
+        // subscriptions of a suspended definition and skips them when evaluating.
+        let definitions: Vec<(String, bool)> = self
             .conn
             .prepare_cached(
-                "SELECT id FROM process_definition d WHERE suspended = 0 AND (?1 IS NULL OR key = ?1) \
+                "SELECT id, suspended FROM process_definition d WHERE (?1 IS NULL OR key = ?1) \
                  AND tenant_id IS ?2 AND version = (SELECT MAX(version) FROM process_definition p2 \
                  WHERE p2.key = d.key AND p2.tenant_id IS d.tenant_id) ORDER BY key",
             )?
-            .query_map(params![key, tenant], |r| r.get(0))?
+            .query_map(params![key, tenant], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut started = Vec::new();
-        for id in ids {
+        let mut any_conditional = false;
+        for (id, suspended) in definitions {
             let graph = self.graph(&id)?;
             let process = &graph.process;
             let conditional: Vec<(NodeId, String)> = process
@@ -603,6 +606,10 @@ impl Ctx<'_, '_> {
                     _ => None,
                 })
                 .collect();
+            any_conditional |= !conditional.is_empty();
+            if suspended {
+                continue;
+            }
             for (node, condition) in conditional {
                 let scope = VarsScope {
                     vars: variables,
@@ -637,10 +644,13 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if started.is_empty() {
-            return Err(Error::Invalid(
-                "No process definition with a conditional start event matches the variables".into(),
-            ));
+        // Camunda's `DefaultConditionHandler`: no conditional start event to evaluate
+        // is an error; events whose conditions do not hold start nothing.
+        if !any_conditional {
+            return Err(Error::NotFound(match key {
+                Some(k) => format!("The latest definition of '{k}' has no conditional start event"),
+                None => "No latest process definition has a conditional start event".into(),
+            }));
         }
         Ok(started)
     }
@@ -928,13 +938,16 @@ impl Engine {
     }
 
     /// Evaluates the conditional start events of the latest definitions (of `key`,
-    /// if given) against `variables`, starting an instance of each whose condition
-    /// holds, as `POST /condition` does.
+    /// if given; of `tenant_id`, or without a tenant) against `variables`, starting
+    /// an instance of each active definition whose condition holds, as `POST
+    /// /condition` does; none may hold (an empty answer).
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] when no condition holds, or one cannot be evaluated.
-    /// Also [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
+    /// [`Error::NotFound`] when no such definition has a conditional start event
+    /// (Camunda's `DefaultConditionHandler` refuses that too);
+    /// [`Error::Invalid`] when a condition cannot be evaluated, and past the
+    /// [`limits`](crate::limits) on variables.
     pub async fn evaluate_conditions(
         &self,
         key: Option<String>,
@@ -1017,7 +1030,7 @@ impl Engine {
             .await
     }
 
-    /// Jobs matching `q`, by due date.
+    /// Jobs matching `q`, by due date unless it sorts.
     ///
     /// # Errors
     ///
@@ -1027,38 +1040,30 @@ impl Engine {
         self.inner
             .store
             .read(move |c| {
-                let mut sql = format!("SELECT {JOB_COLUMNS} FROM job WHERE 1 = 1");
-                let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-                for (column, value) in [
-                    ("id", &q.id),
-                    ("instance_id", &q.process_instance_id),
-                    ("definition_id", &q.process_definition_id),
-                    ("definition_key", &q.process_definition_key),
-                    ("activity_id", &q.activity_id),
-                ] {
-                    if let Some(v) = value {
-                        args.push(Box::new(v.clone()));
-                        sql.push_str(&format!(" AND {column} = ?{}", args.len()));
-                    }
-                }
-                if q.with_retries_left {
-                    sql.push_str(" AND retries > 0");
-                }
-                if q.no_retries_left {
-                    sql.push_str(" AND retries = 0");
-                }
-                if q.executable {
-                    args.push(Box::new(now));
-                    sql.push_str(&format!(" AND retries > 0 AND due <= ?{}", args.len()));
-                }
-                sql.push_str(" ORDER BY due, create_time, id");
-                let mut stmt = c.prepare(&sql)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(args.iter()), JobRow::from_row)?
-                    .map(|r| r.map(|j| j.to_job()))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(rows)
+                let mut f = crate::query::job_filter(c, &q, now)?;
+                crate::query::job_order(&mut f, q.sort);
+                f.page(q.first_result, q.max_results);
+                let rows = f.query(
+                    c,
+                    &format!("SELECT {JOB_COLUMNS} FROM job"),
+                    "",
+                    JobRow::from_row,
+                )?;
+                Ok(rows.iter().map(JobRow::to_job).collect())
             })
+            .await
+    }
+
+    /// How many jobs match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_jobs(&self, q: JobQuery) -> Result<usize> {
+        let now = self.now();
+        self.inner
+            .store
+            .read(move |c| crate::query::job_filter(c, &q, now)?.count(c, "job"))
             .await
     }
 

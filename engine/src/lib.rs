@@ -25,7 +25,6 @@ mod deploy;
 pub mod error;
 mod events;
 mod expr;
-#[allow(dead_code)] // its SQL conditions are used by the queries that follow
 pub mod filter;
 pub mod form;
 mod forms_store;

@@ -1,9 +1,17 @@
 //! Read-only queries. They run on read connections (WAL readers), never on the writer.
+//!
+//! Every list query filters, orders, pages and counts in SQL: a query struct of
+//! [`crate::types`] becomes one `WHERE` clause ([`Filter`]), the list adds its
+//! `ORDER BY` (the sort asked for, then the query's default order, so rows that
+//! tie keep it) and `LIMIT … OFFSET …`, the count is `SELECT COUNT(*)` over the
+//! same clause. List filters go through [`crate::list`], variable filters through
+//! [`crate::filter`], `…Like` patterns through [`crate::filter::like_to_glob`].
 
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::filter::{self, VariableFilter};
 use crate::graph::Graph;
 use crate::list;
 use crate::runtime::{Exec, ExecKind, activity_type};
@@ -15,19 +23,23 @@ use crate::types::*;
 
 /// A WHERE clause under construction.
 #[derive(Default)]
-struct Filter {
+pub(crate) struct Filter {
     sql: String,
     args: Vec<Box<dyn ToSql + Send>>,
 }
 
 impl Filter {
-    fn eq<T: ToSql + Send + Clone + 'static>(&mut self, column: &str, value: &Option<T>) {
+    pub(crate) fn eq<T: ToSql + Send + Clone + 'static>(
+        &mut self,
+        column: &str,
+        value: &Option<T>,
+    ) {
         if let Some(v) = value {
             self.raw_arg(&format!("{column} = ?"), v.clone());
         }
     }
 
-    fn raw(&mut self, clause: &str) {
+    pub(crate) fn raw(&mut self, clause: &str) {
         self.sql.push_str(if self.sql.is_empty() {
             " WHERE "
         } else {
@@ -36,24 +48,106 @@ impl Filter {
         self.sql.push_str(clause);
     }
 
-    fn raw_arg<T: ToSql + Send + 'static>(&mut self, clause: &str, value: T) {
+    pub(crate) fn raw_arg<T: ToSql + Send + 'static>(&mut self, clause: &str, value: T) {
         self.args.push(Box::new(value));
         let n = self.args.len();
         self.raw(&clause.replace('?', &format!("?{n}")));
     }
 
+    /// `column IN (…)` over `values` with its parameters added, for a clause of the
+    /// caller's making.
+    fn in_clause(&mut self, column: &str, values: &[String]) -> String {
+        let (clause, params) = list::in_list(column, values, self.args.len() + 1);
+        self.args.extend(params);
+        clause
+    }
+
     /// `column` is one of `values`, however many (see [`crate::list`]); an empty
     /// list filters nothing.
-    fn any(&mut self, column: &str, values: &[String]) {
+    pub(crate) fn any(&mut self, column: &str, values: &[String]) {
         if values.is_empty() {
             return;
         }
-        let (clause, params) = list::in_list(column, values, self.args.len() + 1);
-        self.args.extend(params);
+        let clause = self.in_clause(column, values);
         self.raw(&clause);
     }
 
-    fn page(&mut self, first: usize, max: Option<usize>) {
+    /// `column` is none of `values`; an empty list filters nothing.
+    pub(crate) fn none_of(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let clause = self.in_clause(column, values);
+        self.raw(&format!("NOT ({clause})"));
+    }
+
+    /// `column` matches the `LIKE` pattern, as Camunda's `…Like` filters take it:
+    /// `%` any text, `_` one character, `\` escapes the next, case-sensitive. A
+    /// NULL never matches.
+    pub(crate) fn like(&mut self, column: &str, pattern: &Option<String>) {
+        if let Some(p) = pattern {
+            self.raw_arg(&format!("{column} GLOB ?"), filter::like_to_glob(p));
+        }
+    }
+
+    /// `tenantIdIn` and `withoutTenantId`: both must hold when both are given.
+    pub(crate) fn tenants(&mut self, column: &str, ids: &[String], without: bool) {
+        self.any(column, ids);
+        if without {
+            self.raw(&format!("{column} IS NULL"));
+        }
+    }
+
+    /// `suspended` and `active` filters over a 0/1 `column`.
+    pub(crate) fn suspension(
+        &mut self,
+        column: &str,
+        suspended: Option<bool>,
+        active: Option<bool>,
+    ) {
+        if let Some(s) = suspended {
+            self.raw_arg(&format!("{column} = ?"), s);
+        }
+        if let Some(a) = active {
+            self.raw_arg(&format!("{column} = ?"), !a);
+        }
+    }
+
+    /// A time window: `column` at or after `after`, at or before `before` (both
+    /// inclusive, as Camunda's; a NULL never matches).
+    pub(crate) fn between(&mut self, column: &str, after: Option<i64>, before: Option<i64>) {
+        if let Some(t) = after {
+            self.raw_arg(&format!("{column} >= ?"), t);
+        }
+        if let Some(t) = before {
+            self.raw_arg(&format!("{column} <= ?"), t);
+        }
+    }
+
+    /// Some variable of the instance in `instance_column` matches `v`.
+    pub(crate) fn variable(&mut self, instance_column: &str, v: &VariableFilter) -> Result<()> {
+        let (clause, params) = filter::by_instance(v, instance_column, self.args.len() + 1)?;
+        self.args.extend(params);
+        self.raw(&clause);
+        Ok(())
+    }
+
+    /// Appends `ORDER BY`: the terms of `sort` in its direction, then `default`.
+    fn order(&mut self, sort: Option<(&[&str], bool)>, default: &str) {
+        self.sql.push_str(" ORDER BY ");
+        if let Some((terms, desc)) = sort {
+            for t in terms {
+                self.sql.push_str(t);
+                self.sql.push_str(if desc { " DESC, " } else { " ASC, " });
+            }
+        }
+        self.sql.push_str(default);
+    }
+
+    pub(crate) fn page(&mut self, first: usize, max: Option<usize>) {
+        if first == 0 && max.is_none() {
+            return;
+        }
         let limit = max.map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let offset = i64::try_from(first).unwrap_or(i64::MAX);
         self.args.push(Box::new(limit));
@@ -62,7 +156,8 @@ impl Filter {
         self.sql.push_str(&format!(" LIMIT ?{} OFFSET ?{n}", n - 1));
     }
 
-    fn query<T>(
+    /// The rows of `head` (a `SELECT … FROM …`) with this clause, then `tail`.
+    pub(crate) fn query<T>(
         &self,
         conn: &Connection,
         head: &str,
@@ -75,6 +170,425 @@ impl Filter {
         let rows = stmt.query_map(params.as_slice(), f)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// How many rows of `table` this clause admits.
+    pub(crate) fn count(&self, conn: &Connection, table: &str) -> Result<usize> {
+        let n: i64 = self
+            .query(conn, &format!("SELECT COUNT(*) FROM {table}"), "", |r| {
+                r.get(0)
+            })?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The sort terms of `sort`, mapped by `terms`, with its direction.
+fn sort_of<K: Copy>(
+    sort: Option<Sort<K>>,
+    terms: impl Fn(K) -> &'static [&'static str],
+) -> Option<(&'static [&'static str], bool)> {
+    sort.map(|s| (terms(s.by), s.descending))
+}
+
+/// An end time, ascending with unfinished ones last.
+const END_TIME: &[&str] = &["end_time IS NULL", "end_time"];
+/// A duration, ascending with unfinished ones last.
+const DURATION: &[&str] = &["end_time IS NULL", "end_time - start_time"];
+
+// ----- the WHERE clause and order of each query -----
+
+fn deployment_filter(q: &DeploymentQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.eq("name", &q.name);
+    // Camunda's pattern over the name, a missing one read as empty.
+    f.like("IFNULL(name, '')", &q.name_like);
+    f.eq("source", &q.source);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f
+}
+
+fn deployment_order(f: &mut Filter, sort: Option<Sort<DeploymentSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        DeploymentSort::Id => &["id"],
+        DeploymentSort::Name => &["name"],
+        DeploymentSort::DeploymentTime => &["deploy_time"],
+        DeploymentSort::TenantId => &["tenant_id"],
+    });
+    f.order(terms, "deploy_time DESC, id DESC");
+}
+
+fn definition_filter(q: &DefinitionQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("key", &q.key);
+    f.any("key", &q.keys);
+    f.like("key", &q.key_like);
+    f.eq("name", &q.name);
+    f.like("name", &q.name_like);
+    f.eq("version", &q.version);
+    f.eq("deployment_id", &q.deployment_id);
+    f.eq("version_tag", &q.version_tag);
+    f.like("version_tag", &q.version_tag_like);
+    f.eq("category", &q.category);
+    f.like("category", &q.category_like);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.suspension("suspended", q.suspended, q.active);
+    if q.latest_version {
+        f.raw(
+            "version = (SELECT MAX(version) FROM process_definition p2 \
+             WHERE p2.key = process_definition.key AND p2.tenant_id IS process_definition.tenant_id)",
+        );
+    }
+    f
+}
+
+fn definition_order(f: &mut Filter, sort: Option<Sort<DefinitionSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        DefinitionSort::Category => &["category"],
+        DefinitionSort::Key => &["key"],
+        DefinitionSort::Id => &["id"],
+        DefinitionSort::Name => &["name"],
+        DefinitionSort::Version => &["version"],
+        DefinitionSort::DeploymentId => &["deployment_id"],
+        DefinitionSort::DeployTime => &[
+            "(SELECT d.deploy_time FROM deployment d WHERE d.id = process_definition.deployment_id)",
+        ],
+        DefinitionSort::TenantId => &["tenant_id"],
+        DefinitionSort::VersionTag => &["version_tag"],
+    });
+    f.order(terms, "key, version, id");
+}
+
+/// The element an execution of the instance's tree (`state`, an array of `Exec`)
+/// is at, as the activity-instance tree names it: a multi-instance body as
+/// `id#multiInstanceBody`; the root has none.
+const EXEC_ACTIVITY: &str = "CASE json_extract(exec.value, '$.kind') \
+     WHEN 'MiBody' THEN json_extract(exec.value, '$.activity') || '#multiInstanceBody' \
+     ELSE json_extract(exec.value, '$.activity') END";
+
+fn instance_filter(q: &InstanceQuery) -> Result<Filter> {
+    let mut f = Filter::default();
+    f.any("id", &q.ids);
+    f.eq("business_key", &q.business_key);
+    f.like("business_key", &q.business_key_like);
+    f.eq("definition_id", &q.definition_id);
+    f.eq("definition_key", &q.definition_key);
+    f.any("definition_key", &q.definition_keys);
+    f.none_of("definition_key", &q.definition_keys_not_in);
+    f.eq("super_instance_id", &q.super_instance_id);
+    if let Some(sub) = &q.sub_instance_id {
+        f.raw_arg(
+            "id = (SELECT super_instance_id FROM process_instance s WHERE s.id = ?)",
+            sub.clone(),
+        );
+    }
+    if q.roots_only {
+        f.raw("super_instance_id IS NULL");
+    }
+    if q.with_incident {
+        f.raw("EXISTS (SELECT 1 FROM incident i WHERE i.instance_id = process_instance.id)");
+    }
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.suspension("suspended", q.suspended, q.active);
+    if !q.activity_ids.is_empty() {
+        // The instance's own execution tree is where every token rests, whatever it
+        // waits for (a task, a join, a message, a timer, a called instance, a failed
+        // step), with or without history; the root is named by the definition id,
+        // as in the activity-instance tree.
+        let execs = f.in_clause(EXEC_ACTIVITY, &q.activity_ids);
+        let root = f.in_clause("process_instance.definition_id", &q.activity_ids);
+        f.raw(&format!(
+            "({root} OR EXISTS (SELECT 1 FROM json_each(process_instance.state) exec \
+             WHERE {execs}))"
+        ));
+    }
+    for v in &q.variables {
+        f.variable("process_instance.id", v)?;
+    }
+    Ok(f)
+}
+
+fn instance_order(f: &mut Filter, sort: Option<Sort<InstanceSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        InstanceSort::InstanceId => &["id"],
+        InstanceSort::DefinitionKey => &["definition_key"],
+        InstanceSort::DefinitionId => &["definition_id"],
+        InstanceSort::TenantId => &["tenant_id"],
+        InstanceSort::BusinessKey => &["business_key"],
+    });
+    f.order(terms, "start_time, id");
+}
+
+fn external_task_filter(q: &ExternalTaskQuery, now: i64) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("topic", &q.topic);
+    f.eq("worker_id", &q.worker_id);
+    f.eq("instance_id", &q.process_instance_id);
+    f.any("instance_id", &q.process_instance_ids);
+    f.eq("definition_id", &q.process_definition_id);
+    f.eq("definition_key", &q.process_definition_key);
+    f.eq("activity_id", &q.activity_id);
+    f.any("activity_id", &q.activity_ids);
+    f.eq("execution_id", &q.execution_id);
+    f.any("tenant_id", &q.tenant_ids);
+    f.suspension("suspended", q.suspended, q.active);
+    if q.locked {
+        f.raw_arg("lock_expiration > ?", now);
+    }
+    if q.not_locked {
+        f.raw_arg("(lock_expiration IS NULL OR lock_expiration <= ?)", now);
+    }
+    if q.with_retries_left {
+        f.raw("(retries IS NULL OR retries > 0)");
+    }
+    if q.no_retries_left {
+        f.raw("retries = 0");
+    }
+    if let Some(p) = q.priority_higher_than_or_equals {
+        f.raw_arg("priority >= ?", p);
+    }
+    if let Some(p) = q.priority_lower_than_or_equals {
+        f.raw_arg("priority <= ?", p);
+    }
+    f
+}
+
+fn external_task_order(f: &mut Filter, sort: Option<Sort<ExternalTaskSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        ExternalTaskSort::Id => &["id"],
+        ExternalTaskSort::LockExpirationTime => &["lock_expiration"],
+        ExternalTaskSort::ProcessInstanceId => &["instance_id"],
+        ExternalTaskSort::ProcessDefinitionId => &["definition_id"],
+        ExternalTaskSort::ProcessDefinitionKey => &["definition_key"],
+        ExternalTaskSort::TenantId => &["tenant_id"],
+        ExternalTaskSort::Priority => &["priority"],
+        ExternalTaskSort::CreateTime => &["create_time"],
+    });
+    f.order(terms, "create_time, id");
+}
+
+/// The key of an incident's definition: its id is `key:version:uuid`.
+const INCIDENT_DEFINITION_KEY: &str = "CASE WHEN instr(definition_id, ':') > 0 \
+     THEN substr(definition_id, 1, instr(definition_id, ':') - 1) ELSE definition_id END";
+
+fn incident_filter(q: &IncidentQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.eq("type", &q.incident_type);
+    f.eq("message", &q.message);
+    f.like("message", &q.message_like);
+    f.eq("instance_id", &q.process_instance_id);
+    f.eq("definition_id", &q.process_definition_id);
+    f.any(INCIDENT_DEFINITION_KEY, &q.process_definition_keys);
+    f.eq("execution_id", &q.execution_id);
+    f.eq("activity_id", &q.activity_id);
+    f.eq("configuration", &q.configuration);
+    f.between("create_time", q.timestamp_after, q.timestamp_before);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f
+}
+
+fn incident_order(f: &mut Filter, sort: Option<Sort<IncidentSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        IncidentSort::Id => &["id"],
+        IncidentSort::Message => &["message"],
+        IncidentSort::Timestamp => &["create_time"],
+        IncidentSort::Type => &["type"],
+        IncidentSort::ExecutionId => &["execution_id"],
+        IncidentSort::ActivityId => &["activity_id"],
+        IncidentSort::ProcessInstanceId => &["instance_id"],
+        IncidentSort::ProcessDefinitionId => &["definition_id"],
+        IncidentSort::Configuration => &["configuration"],
+        IncidentSort::TenantId => &["tenant_id"],
+    });
+    f.order(terms, "create_time, id");
+}
+
+/// The WHERE clause of a job query; its job definition is looked up on `c`, since
+/// a job definition id is derived from a definition and an element, not stored.
+pub(crate) fn job_filter(c: &Connection, q: &JobQuery, now: i64) -> Result<Filter> {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("instance_id", &q.process_instance_id);
+    f.any("instance_id", &q.process_instance_ids);
+    f.eq("execution_id", &q.execution_id);
+    f.eq("definition_id", &q.process_definition_id);
+    f.eq("definition_key", &q.process_definition_key);
+    f.eq("activity_id", &q.activity_id);
+    f.eq("exception", &q.exception_message);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    if q.with_retries_left {
+        f.raw("retries > 0");
+    }
+    if q.no_retries_left {
+        f.raw("retries = 0");
+    }
+    if q.executable {
+        f.raw_arg("retries > 0 AND due <= ?", now);
+    }
+    if q.messages {
+        // Every job is a timer: there are no message jobs.
+        f.raw("0");
+    }
+    if q.suspended {
+        f.raw("suspended = 1");
+    }
+    if q.active {
+        f.raw("suspended = 0");
+    }
+    if q.with_exception {
+        f.raw("exception IS NOT NULL");
+    }
+    if let Some(wanted) = &q.job_definition_id {
+        let pairs: Vec<(String, String)> = c
+            .prepare_cached("SELECT DISTINCT definition_id, activity_id FROM job")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        match pairs
+            .into_iter()
+            .find(|(d, a)| crate::events::job_definition_id(d, a) == *wanted)
+        {
+            Some((d, a)) => {
+                f.raw_arg("definition_id = ?", d);
+                f.raw_arg("activity_id = ?", a);
+            }
+            None => f.raw("0"),
+        }
+    }
+    Ok(f)
+}
+
+pub(crate) fn job_order(f: &mut Filter, sort: Option<Sort<JobSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        JobSort::Id => &["id"],
+        JobSort::DueDate => &["due"],
+        JobSort::Retries => &["retries"],
+        JobSort::ProcessInstanceId => &["instance_id"],
+    });
+    f.order(terms, "due, create_time, id");
+}
+
+fn historic_instance_filter(q: &HistoricInstanceQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.none_of("id", &q.ids_not_in);
+    f.eq("business_key", &q.business_key);
+    f.any("business_key", &q.business_keys);
+    f.like("business_key", &q.business_key_like);
+    f.eq("definition_key", &q.definition_key);
+    f.any("definition_key", &q.definition_keys);
+    f.none_of("definition_key", &q.definition_keys_not_in);
+    f.eq("definition_id", &q.definition_id);
+    f.eq("super_instance_id", &q.super_instance_id);
+    f.eq("root_instance_id", &q.root_instance_id);
+    if q.roots_only {
+        f.raw("super_instance_id IS NULL");
+    }
+    if q.finished {
+        f.raw("end_time IS NOT NULL");
+    }
+    if q.unfinished {
+        f.raw("end_time IS NULL");
+    }
+    f.any("state", &q.states);
+    f.between("start_time", q.started_after, q.started_before);
+    f.between("end_time", q.finished_after, q.finished_before);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f
+}
+
+fn historic_instance_order(f: &mut Filter, sort: Option<Sort<HistoricInstanceSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        HistoricInstanceSort::InstanceId => &["id"],
+        HistoricInstanceSort::DefinitionId => &["definition_id"],
+        HistoricInstanceSort::DefinitionKey => &["definition_key"],
+        HistoricInstanceSort::DefinitionName => &["definition_name"],
+        HistoricInstanceSort::DefinitionVersion => &["definition_version"],
+        HistoricInstanceSort::BusinessKey => &["business_key"],
+        HistoricInstanceSort::StartTime => &["start_time"],
+        HistoricInstanceSort::EndTime => END_TIME,
+        HistoricInstanceSort::Duration => DURATION,
+        HistoricInstanceSort::TenantId => &["tenant_id"],
+    });
+    f.order(terms, "start_time, id");
+}
+
+fn historic_activity_filter(q: &HistoricActivityQuery) -> Filter {
+    let mut f = Filter::default();
+    f.any("instance_id", &q.process_instance_ids);
+    f.eq("definition_id", &q.process_definition_id);
+    f.eq("definition_key", &q.process_definition_key);
+    f.eq("id", &q.activity_instance_id);
+    f.eq("activity_id", &q.activity_id);
+    f.eq("activity_name", &q.activity_name);
+    f.like("activity_name", &q.activity_name_like);
+    f.eq("activity_type", &q.activity_type);
+    f.eq("execution_id", &q.execution_id);
+    if q.finished {
+        f.raw("end_time IS NOT NULL");
+    }
+    if q.unfinished {
+        f.raw("end_time IS NULL");
+    }
+    if q.canceled {
+        f.raw("canceled = 1");
+    }
+    if q.complete_scope {
+        f.raw("complete_scope = 1");
+    }
+    f.between("start_time", q.started_after, q.started_before);
+    f.between("end_time", q.finished_after, q.finished_before);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f
+}
+
+fn historic_activity_order(f: &mut Filter, sort: Option<Sort<HistoricActivitySort>>) {
+    let terms = sort_of(sort, |by| match by {
+        HistoricActivitySort::ActivityInstanceId => &["id"],
+        HistoricActivitySort::InstanceId => &["instance_id"],
+        HistoricActivitySort::ExecutionId => &["execution_id"],
+        HistoricActivitySort::ActivityId => &["activity_id"],
+        HistoricActivitySort::ActivityName => &["activity_name"],
+        HistoricActivitySort::ActivityType => &["activity_type"],
+        HistoricActivitySort::StartTime => &["start_time"],
+        HistoricActivitySort::EndTime => END_TIME,
+        HistoricActivitySort::Duration => DURATION,
+        HistoricActivitySort::DefinitionId => &["definition_id"],
+        HistoricActivitySort::Occurrence => &["seq"],
+        HistoricActivitySort::TenantId => &["tenant_id"],
+    });
+    // Instance ids are time-ordered: instances as they started, each one's
+    // activities as they started (the index on (instance_id, seq) gives this order).
+    f.order(terms, "instance_id, seq");
+}
+
+fn historic_variable_filter(q: &HistoricVariableQuery) -> Filter {
+    let mut f = Filter::default();
+    f.any("instance_id", &q.process_instance_ids);
+    f.eq("definition_id", &q.process_definition_id);
+    f.eq("definition_key", &q.process_definition_key);
+    f.eq("name", &q.name);
+    f.any("name", &q.names);
+    f.like("name", &q.name_like);
+    f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f
+}
+
+fn historic_variable_order(f: &mut Filter, sort: Option<Sort<HistoricVariableSort>>) {
+    let terms = sort_of(sort, |by| match by {
+        HistoricVariableSort::InstanceId => &["instance_id"],
+        HistoricVariableSort::VariableName => &["name"],
+        HistoricVariableSort::TenantId => &["tenant_id"],
+    });
+    f.order(terms, "instance_id, name, id");
 }
 
 impl Engine {
@@ -86,7 +600,7 @@ impl Engine {
         self.inner.store.read(f).await
     }
 
-    /// Deployments, newest first.
+    /// Deployments with `id` and `name` (when given), newest first.
     ///
     /// # Errors
     ///
@@ -96,14 +610,28 @@ impl Engine {
         id: Option<String>,
         name: Option<String>,
     ) -> Result<Vec<Deployment>> {
+        self.query_deployments(DeploymentQuery {
+            id,
+            name,
+            ..DeploymentQuery::default()
+        })
+        .await
+    }
+
+    /// Deployments matching `q`, newest first unless it sorts.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn query_deployments(&self, q: DeploymentQuery) -> Result<Vec<Deployment>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.eq("id", &id);
-            f.eq("name", &name);
+            let mut f = deployment_filter(&q);
+            deployment_order(&mut f, q.sort);
+            f.page(q.first_result, q.max_results);
             f.query(
                 c,
                 "SELECT id, name, source, tenant_id, deploy_time FROM deployment",
-                " ORDER BY deploy_time DESC",
+                "",
                 |r| {
                     Ok(Deployment {
                         id: r.get(0)?,
@@ -118,38 +646,44 @@ impl Engine {
         .await
     }
 
-    /// Process definitions matching `q`, by key then version.
+    /// How many deployments match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_deployments(&self, q: DeploymentQuery) -> Result<usize> {
+        self.read(move |c| deployment_filter(&q).count(c, "deployment"))
+            .await
+    }
+
+    /// Process definitions matching `q`, by key then version unless it sorts.
     ///
     /// # Errors
     ///
     /// Only storage errors.
     pub async fn definitions(&self, q: DefinitionQuery) -> Result<Vec<ProcessDefinition>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.eq("id", &q.id);
-            f.eq("key", &q.key);
-            f.eq("name", &q.name);
-            f.eq("version", &q.version);
-            f.eq("deployment_id", &q.deployment_id);
-            f.eq("version_tag", &q.version_tag);
-            if let Some(like) = &q.key_like {
-                f.raw_arg("key LIKE ?", like.clone());
-            }
-            f.any("tenant_id", &q.tenant_ids);
-            if q.without_tenant_id {
-                f.raw("tenant_id IS NULL");
-            }
-            if q.latest_version {
-                f.raw(
-                    "version = (SELECT MAX(version) FROM process_definition p2 \
-                     WHERE p2.key = process_definition.key AND p2.tenant_id IS process_definition.tenant_id)",
-                );
-            }
-            f.sql.push_str(" ORDER BY key, version");
+            let mut f = definition_filter(&q);
+            definition_order(&mut f, q.sort);
             f.page(q.first_result, q.max_results);
-            f.query(c, &format!("SELECT {DEFINITION_COLUMNS} FROM process_definition"), "", rows::definition_from)
+            f.query(
+                c,
+                &format!("SELECT {DEFINITION_COLUMNS} FROM process_definition"),
+                "",
+                rows::definition_from,
+            )
         })
         .await
+    }
+
+    /// How many process definitions match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_definitions(&self, q: DefinitionQuery) -> Result<usize> {
+        self.read(move |c| definition_filter(&q).count(c, "process_definition"))
+            .await
     }
 
     /// One process definition.
@@ -188,31 +722,17 @@ impl Engine {
         .await
     }
 
-    /// Running process instances matching `q`.
+    /// Running process instances matching `q`, by start time unless it sorts.
     ///
     /// # Errors
     ///
-    /// Only storage errors.
+    /// [`Error::Invalid`] for a variable filter whose value cannot be compared
+    /// ([`VariableFilter::check`]); storage errors.
     pub async fn instances(&self, q: InstanceQuery) -> Result<Vec<ProcessInstance>> {
+        q.variables.iter().try_for_each(VariableFilter::check)?;
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.any("id", &q.ids);
-            f.eq("business_key", &q.business_key);
-            f.eq("definition_id", &q.definition_id);
-            f.eq("definition_key", &q.definition_key);
-            f.eq("super_instance_id", &q.super_instance_id);
-            if let Some(sub) = &q.sub_instance_id {
-                f.raw_arg(
-                    "id = (SELECT super_instance_id FROM process_instance s WHERE s.id = ?)",
-                    sub.clone(),
-                );
-            }
-            if q.with_incident {
-                f.raw(
-                    "EXISTS (SELECT 1 FROM incident i WHERE i.instance_id = process_instance.id)",
-                );
-            }
-            f.sql.push_str(" ORDER BY start_time, id");
+            let mut f = instance_filter(&q)?;
+            instance_order(&mut f, q.sort);
             f.page(q.first_result, q.max_results);
             f.query(
                 c,
@@ -237,6 +757,17 @@ impl Engine {
         .await
     }
 
+    /// How many running process instances match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::instances`].
+    pub async fn count_instances(&self, q: InstanceQuery) -> Result<usize> {
+        q.variables.iter().try_for_each(VariableFilter::check)?;
+        self.read(move |c| instance_filter(&q)?.count(c, "process_instance"))
+            .await
+    }
+
     /// One running instance.
     ///
     /// # Errors
@@ -254,7 +785,7 @@ impl Engine {
             .ok_or_else(|| Error::NotFound(format!("Process instance with id {id} does not exist")))
     }
 
-    /// External tasks matching `q`, by creation.
+    /// External tasks matching `q`, by creation unless it sorts.
     ///
     /// # Errors
     ///
@@ -262,37 +793,8 @@ impl Engine {
     pub async fn external_tasks(&self, q: ExternalTaskQuery) -> Result<Vec<ExternalTask>> {
         let now = self.now();
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.eq("id", &q.id);
-            f.any("id", &q.ids);
-            f.eq("topic", &q.topic);
-            f.eq("worker_id", &q.worker_id);
-            f.eq("instance_id", &q.process_instance_id);
-            f.any("instance_id", &q.process_instance_ids);
-            f.eq("definition_id", &q.process_definition_id);
-            f.eq("definition_key", &q.process_definition_key);
-            f.eq("activity_id", &q.activity_id);
-            f.eq("execution_id", &q.execution_id);
-            f.any("tenant_id", &q.tenant_ids);
-            if q.locked {
-                f.raw_arg("lock_expiration > ?", now);
-            }
-            if q.not_locked {
-                f.raw_arg("(lock_expiration IS NULL OR lock_expiration <= ?)", now);
-            }
-            if q.with_retries_left {
-                f.raw("(retries IS NULL OR retries > 0)");
-            }
-            if q.no_retries_left {
-                f.raw("retries = 0");
-            }
-            if let Some(p) = q.priority_higher_than_or_equals {
-                f.raw_arg("priority >= ?", p);
-            }
-            if let Some(p) = q.priority_lower_than_or_equals {
-                f.raw_arg("priority <= ?", p);
-            }
-            f.sql.push_str(" ORDER BY create_time, id");
+            let mut f = external_task_filter(&q, now);
+            external_task_order(&mut f, q.sort);
             f.page(q.first_result, q.max_results);
             f.query(
                 c,
@@ -302,6 +804,17 @@ impl Engine {
             )
         })
         .await
+    }
+
+    /// How many external tasks match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_external_tasks(&self, q: ExternalTaskQuery) -> Result<usize> {
+        let now = self.now();
+        self.read(move |c| external_task_filter(&q, now).count(c, "external_task"))
+            .await
     }
 
     /// One external task and its last failure's details.
@@ -328,8 +841,20 @@ impl Engine {
     ///
     /// Only storage errors.
     pub async fn topic_names(&self) -> Result<Vec<String>> {
-        self.read(|c| {
-            Filter::default().query(
+        self.external_task_topics(ExternalTaskQuery::default())
+            .await
+    }
+
+    /// The distinct topics of the external tasks matching `q` (its sort and paging
+    /// aside), in order.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn external_task_topics(&self, q: ExternalTaskQuery) -> Result<Vec<String>> {
+        let now = self.now();
+        self.read(move |c| {
+            external_task_filter(&q, now).query(
                 c,
                 "SELECT DISTINCT topic FROM external_task",
                 " ORDER BY topic",
@@ -339,27 +864,34 @@ impl Engine {
         .await
     }
 
-    /// Open incidents matching `q`.
+    /// Open incidents matching `q`, by creation unless it sorts.
     ///
     /// # Errors
     ///
     /// Only storage errors.
     pub async fn incidents(&self, q: IncidentQuery) -> Result<Vec<Incident>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.eq("id", &q.id);
-            f.eq("type", &q.incident_type);
-            f.eq("instance_id", &q.process_instance_id);
-            f.eq("activity_id", &q.activity_id);
-            f.eq("configuration", &q.configuration);
+            let mut f = incident_filter(&q);
+            incident_order(&mut f, q.sort);
+            f.page(q.first_result, q.max_results);
             f.query(
                 c,
                 &format!("SELECT {INCIDENT_COLUMNS} FROM incident"),
-                " ORDER BY create_time, id",
+                "",
                 rows::incident_from,
             )
         })
         .await
+    }
+
+    /// How many open incidents match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_incidents(&self, q: IncidentQuery) -> Result<usize> {
+        self.read(move |c| incident_filter(&q).count(c, "incident"))
+            .await
     }
 
     /// The variables of a running instance, every scope.
@@ -411,7 +943,7 @@ impl Engine {
         .await
     }
 
-    /// Historic process instances matching `q`, by start time.
+    /// Historic process instances matching `q`, by start time unless it sorts.
     ///
     /// # Errors
     ///
@@ -421,19 +953,8 @@ impl Engine {
         q: HistoricInstanceQuery,
     ) -> Result<Vec<HistoricProcessInstance>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.eq("id", &q.id);
-            f.eq("business_key", &q.business_key);
-            f.eq("definition_key", &q.definition_key);
-            f.eq("definition_id", &q.definition_id);
-            f.eq("super_instance_id", &q.super_instance_id);
-            if q.finished {
-                f.raw("end_time IS NOT NULL");
-            }
-            if q.unfinished {
-                f.raw("end_time IS NULL");
-            }
-            f.sql.push_str(" ORDER BY start_time, id");
+            let mut f = historic_instance_filter(&q);
+            historic_instance_order(&mut f, q.sort);
             f.page(q.first_result, q.max_results);
             f.query(
                 c,
@@ -445,6 +966,16 @@ impl Engine {
         .await
     }
 
+    /// How many historic process instances match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_historic_instances(&self, q: HistoricInstanceQuery) -> Result<usize> {
+        self.read(move |c| historic_instance_filter(&q).count(c, "hi_process_instance"))
+            .await
+    }
+
     /// The historic activity instances of a process instance, in the order they started.
     ///
     /// # Errors
@@ -454,30 +985,74 @@ impl Engine {
         &self,
         instance_id: &str,
     ) -> Result<Vec<HistoricActivityInstance>> {
-        let id = instance_id.to_owned();
+        self.query_historic_activities(HistoricActivityQuery {
+            process_instance_ids: vec![instance_id.to_owned()],
+            ..HistoricActivityQuery::default()
+        })
+        .await
+    }
+
+    /// Historic activity instances matching `q`: by process instance (as they
+    /// started), each one's in the order they started, unless it sorts.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn query_historic_activities(
+        &self,
+        q: HistoricActivityQuery,
+    ) -> Result<Vec<HistoricActivityInstance>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.raw_arg("instance_id = ?", id);
+            let mut f = historic_activity_filter(&q);
+            historic_activity_order(&mut f, q.sort);
+            f.page(q.first_result, q.max_results);
             f.query(
                 c,
                 &format!("SELECT {HI_ACTIVITY_COLUMNS} FROM hi_activity_instance"),
-                " ORDER BY seq",
+                "",
                 rows::historic_activity_from,
             )
         })
         .await
     }
 
-    /// The historic variables of a process instance (their latest values).
+    /// How many historic activity instances match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_historic_activities(&self, q: HistoricActivityQuery) -> Result<usize> {
+        self.read(move |c| historic_activity_filter(&q).count(c, "hi_activity_instance"))
+            .await
+    }
+
+    /// The historic variables of a process instance (their latest values), by name.
     ///
     /// # Errors
     ///
     /// Only storage errors.
     pub async fn historic_variables(&self, instance_id: &str) -> Result<Vec<HistoricVariable>> {
-        let id = instance_id.to_owned();
+        self.query_historic_variables(HistoricVariableQuery {
+            process_instance_ids: vec![instance_id.to_owned()],
+            ..HistoricVariableQuery::default()
+        })
+        .await
+    }
+
+    /// Historic variables (their latest values) matching `q`, by process instance
+    /// then name unless it sorts.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn query_historic_variables(
+        &self,
+        q: HistoricVariableQuery,
+    ) -> Result<Vec<HistoricVariable>> {
         self.read(move |c| {
-            let mut f = Filter::default();
-            f.raw_arg("instance_id = ?", id);
+            let mut f = historic_variable_filter(&q);
+            historic_variable_order(&mut f, q.sort);
+            f.page(q.first_result, q.max_results);
             f.query(
                 c,
                 "SELECT id, name, type, value, info, instance_id, execution_id, definition_id, \
@@ -487,7 +1062,7 @@ impl Engine {
                     AND a.execution_id = hi_variable.execution_id ORDER BY a.seq LIMIT 1) END, \
                  (SELECT p.root_instance_id FROM hi_process_instance p WHERE p.id = hi_variable.instance_id) \
                  FROM hi_variable",
-                " ORDER BY name",
+                "",
                 |r| {
                     let t: String = r.get(2)?;
                     let info: Option<String> = r.get(4)?;
@@ -509,6 +1084,16 @@ impl Engine {
             )
         })
         .await
+    }
+
+    /// How many historic variables match `q` (its sort and paging aside).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn count_historic_variables(&self, q: HistoricVariableQuery) -> Result<usize> {
+        self.read(move |c| historic_variable_filter(&q).count(c, "hi_variable"))
+            .await
     }
 
     /// The activity-instance tree of a running instance.
@@ -662,5 +1247,58 @@ impl Engine {
             Ok(earliest)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    /// The steps of `EXPLAIN QUERY PLAN` for the historic instance list `q`.
+    async fn plan(engine: &Engine, q: HistoricInstanceQuery) -> Vec<String> {
+        engine
+            .read(move |c| {
+                let mut f = historic_instance_filter(&q);
+                historic_instance_order(&mut f, q.sort);
+                f.page(q.first_result, q.max_results);
+                f.query(
+                    c,
+                    &format!(
+                        "EXPLAIN QUERY PLAN SELECT {HI_INSTANCE_COLUMNS} FROM hi_process_instance"
+                    ),
+                    "",
+                    |r| r.get(3),
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_history_list_walks_the_start_time_index() {
+        let engine = Engine::open(Config::memory()).unwrap();
+        for q in [
+            HistoricInstanceQuery {
+                max_results: Some(15),
+                ..HistoricInstanceQuery::default()
+            },
+            HistoricInstanceQuery {
+                started_after: Some(0),
+                ..HistoricInstanceQuery::default()
+            },
+        ] {
+            let steps = plan(&engine, q).await;
+            assert!(
+                steps
+                    .iter()
+                    .any(|s| s.contains("USING INDEX hi_process_instance_start")),
+                "{steps:?}"
+            );
+            assert!(
+                !steps.iter().any(|s| s == "USE TEMP B-TREE FOR ORDER BY"),
+                "{steps:?}"
+            );
+        }
     }
 }

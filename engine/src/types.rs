@@ -293,7 +293,8 @@ pub struct Failure {
     pub local_variables: Variables,
 }
 
-/// Filters for external task queries; every set field must match.
+/// Filters for external task queries; every set field must match. By default the
+/// answer is ordered by creation time.
 #[derive(Debug, Clone, Default)]
 pub struct ExternalTaskQuery {
     /// This task.
@@ -322,6 +323,8 @@ pub struct ExternalTaskQuery {
     pub process_definition_key: Option<String>,
     /// At this element.
     pub activity_id: Option<String>,
+    /// At one of these elements.
+    pub activity_ids: Vec<String>,
     /// At this execution.
     pub execution_id: Option<String>,
     /// With a priority of at least this.
@@ -330,23 +333,58 @@ pub struct ExternalTaskQuery {
     pub priority_lower_than_or_equals: Option<i64>,
     /// Of these tenants.
     pub tenant_ids: Vec<String>,
+    /// Only suspended tasks (`Some(true)`) or only active ones (`Some(false)`).
+    pub suspended: Option<bool>,
+    /// Only active tasks (`Some(true)`) or only suspended ones (`Some(false)`).
+    pub active: Option<bool>,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<ExternalTaskSort>>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
     pub max_results: Option<usize>,
 }
 
-/// Filters for process definition queries.
+/// What external tasks can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalTaskSort {
+    /// The task id.
+    Id,
+    /// When its lock expires (tasks never locked first).
+    LockExpirationTime,
+    /// Its process instance id.
+    ProcessInstanceId,
+    /// Its definition id.
+    ProcessDefinitionId,
+    /// Its definition key.
+    ProcessDefinitionKey,
+    /// Its tenant (tasks without one first).
+    TenantId,
+    /// Its priority.
+    Priority,
+    /// When it was created.
+    CreateTime,
+}
+
+/// Filters for process definition queries. By default the answer is ordered by
+/// key, then version.
 #[derive(Debug, Clone, Default)]
 pub struct DefinitionQuery {
     /// This definition.
     pub id: Option<String>,
+    /// These definitions.
+    pub ids: Vec<String>,
     /// This key.
     pub key: Option<String>,
-    /// Keys containing this text.
+    /// These keys.
+    pub keys: Vec<String>,
+    /// Keys matching this pattern (SQL `LIKE`: `%` any text, `_` one character,
+    /// `\` escapes; case-sensitive).
     pub key_like: Option<String>,
     /// This name.
     pub name: Option<String>,
+    /// Names matching this pattern (as `key_like`).
+    pub name_like: Option<String>,
     /// This version.
     pub version: Option<i64>,
     /// Only the latest version of each key.
@@ -355,37 +393,160 @@ pub struct DefinitionQuery {
     pub deployment_id: Option<String>,
     /// With this version tag.
     pub version_tag: Option<String>,
+    /// With a version tag matching this pattern (as `key_like`).
+    pub version_tag_like: Option<String>,
+    /// With this category.
+    pub category: Option<String>,
+    /// With a category matching this pattern (as `key_like`).
+    pub category_like: Option<String>,
     /// Of these tenants.
     pub tenant_ids: Vec<String>,
-    /// Only definitions without a tenant.
+    /// Only those without a tenant.
     pub without_tenant_id: bool,
+    /// Only suspended definitions (`Some(true)`) or only active ones (`Some(false)`).
+    pub suspended: Option<bool>,
+    /// Only active definitions (`Some(true)`) or only suspended ones (`Some(false)`).
+    pub active: Option<bool>,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<DefinitionSort>>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
     pub max_results: Option<usize>,
 }
 
-/// Filters for process instance queries.
+/// What process definitions can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefinitionSort {
+    /// The category.
+    Category,
+    /// The key.
+    Key,
+    /// The id.
+    Id,
+    /// The name.
+    Name,
+    /// The version.
+    Version,
+    /// The deployment id.
+    DeploymentId,
+    /// When its deployment was made.
+    DeployTime,
+    /// The tenant.
+    TenantId,
+    /// The version tag.
+    VersionTag,
+}
+
+/// Filters for deployment queries. By default the answer is ordered newest first.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentQuery {
+    /// This deployment.
+    pub id: Option<String>,
+    /// With this name.
+    pub name: Option<String>,
+    /// With a name matching this pattern (SQL `LIKE`, as [`DefinitionQuery::key_like`];
+    /// a deployment without a name has the empty one).
+    pub name_like: Option<String>,
+    /// With this source.
+    pub source: Option<String>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<DeploymentSort>>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// What deployments can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentSort {
+    /// The id.
+    Id,
+    /// The name.
+    Name,
+    /// When it was made.
+    DeploymentTime,
+    /// The tenant.
+    TenantId,
+}
+
+/// The order of a query's answer: by `by`, ascending unless `descending`. Rows
+/// that tie keep the query's default order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort<K> {
+    /// What to order by.
+    pub by: K,
+    /// Largest first.
+    pub descending: bool,
+}
+
+/// Filters for process instance queries. By default the answer is ordered by
+/// start time.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceQuery {
     /// These instances.
     pub ids: Vec<String>,
     /// With this business key.
     pub business_key: Option<String>,
+    /// With a business key matching this pattern (SQL `LIKE`, as
+    /// [`DefinitionQuery::key_like`]).
+    pub business_key_like: Option<String>,
     /// Of this definition.
     pub definition_id: Option<String>,
     /// Of this definition key.
     pub definition_key: Option<String>,
+    /// Of one of these definition keys.
+    pub definition_keys: Vec<String>,
+    /// Of none of these definition keys.
+    pub definition_keys_not_in: Vec<String>,
     /// Called by this instance.
     pub super_instance_id: Option<String>,
     /// Calling this instance.
     pub sub_instance_id: Option<String>,
+    /// Only instances no other instance called.
+    pub roots_only: bool,
     /// With an open incident.
     pub with_incident: bool,
+    /// With an execution at one of these elements (an element id; a multi-instance
+    /// body as `id#multiInstanceBody`), read from the instance's execution tree, so
+    /// every kind of wait state counts, with or without history.
+    pub activity_ids: Vec<String>,
+    /// With variables matching every one of these filters.
+    pub variables: Vec<crate::filter::VariableFilter>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// Only suspended instances (`Some(true)`) or only active ones (`Some(false)`).
+    pub suspended: Option<bool>,
+    /// Only active instances (`Some(true)`) or only suspended ones (`Some(false)`).
+    pub active: Option<bool>,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<InstanceSort>>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
     pub max_results: Option<usize>,
+}
+
+/// What process instances can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceSort {
+    /// The id.
+    InstanceId,
+    /// The definition key.
+    DefinitionKey,
+    /// The definition id.
+    DefinitionId,
+    /// The tenant.
+    TenantId,
+    /// The business key.
+    BusinessKey,
 }
 
 /// A variable of a running instance.
@@ -428,19 +589,69 @@ pub struct Incident {
     pub tenant_id: Option<String>,
 }
 
-/// Filters for incident queries.
+/// Filters for incident queries. By default the answer is ordered by creation time.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentQuery {
     /// This incident.
     pub id: Option<String>,
     /// Of this type.
     pub incident_type: Option<String>,
+    /// With this message.
+    pub message: Option<String>,
+    /// With a message matching this pattern (SQL `LIKE`, as
+    /// [`DefinitionQuery::key_like`]).
+    pub message_like: Option<String>,
     /// Of this instance.
     pub process_instance_id: Option<String>,
+    /// Of this definition.
+    pub process_definition_id: Option<String>,
+    /// Of one of these definition keys.
+    pub process_definition_keys: Vec<String>,
+    /// At this execution.
+    pub execution_id: Option<String>,
     /// At this element.
     pub activity_id: Option<String>,
     /// With this configuration (an external task id).
     pub configuration: Option<String>,
+    /// Raised at or after this time.
+    pub timestamp_after: Option<i64>,
+    /// Raised at or before this time.
+    pub timestamp_before: Option<i64>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<IncidentSort>>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// What incidents can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentSort {
+    /// The id.
+    Id,
+    /// The message.
+    Message,
+    /// When it was raised.
+    Timestamp,
+    /// Its type.
+    Type,
+    /// Its execution.
+    ExecutionId,
+    /// Its element.
+    ActivityId,
+    /// Its process instance.
+    ProcessInstanceId,
+    /// Its definition.
+    ProcessDefinitionId,
+    /// Its configuration.
+    Configuration,
+    /// Its tenant.
+    TenantId,
 }
 
 /// A process instance in history.
@@ -478,27 +689,206 @@ pub struct HistoricProcessInstance {
     pub delete_reason: Option<String>,
 }
 
-/// Filters for historic process instance queries.
+/// Filters for historic process instance queries. By default the answer is
+/// ordered by start time.
 #[derive(Debug, Clone, Default)]
 pub struct HistoricInstanceQuery {
     /// This instance.
     pub id: Option<String>,
+    /// These instances.
+    pub ids: Vec<String>,
+    /// None of these instances.
+    pub ids_not_in: Vec<String>,
     /// With this business key.
     pub business_key: Option<String>,
+    /// With one of these business keys.
+    pub business_keys: Vec<String>,
+    /// With a business key matching this pattern (SQL `LIKE`, as
+    /// [`DefinitionQuery::key_like`]).
+    pub business_key_like: Option<String>,
     /// Of this definition key.
     pub definition_key: Option<String>,
+    /// Of one of these definition keys.
+    pub definition_keys: Vec<String>,
+    /// Of none of these definition keys.
+    pub definition_keys_not_in: Vec<String>,
     /// Of this definition.
     pub definition_id: Option<String>,
     /// Only finished ones.
     pub finished: bool,
     /// Only unfinished ones.
     pub unfinished: bool,
+    /// In one of these states (`ACTIVE`, `COMPLETED`, `EXTERNALLY_TERMINATED`,
+    /// `INTERNALLY_TERMINATED`).
+    pub states: Vec<String>,
     /// Called by this instance.
     pub super_instance_id: Option<String>,
+    /// Under this top-most calling instance.
+    pub root_instance_id: Option<String>,
+    /// Only instances no other instance called.
+    pub roots_only: bool,
+    /// Started at or before this time.
+    pub started_before: Option<i64>,
+    /// Started at or after this time.
+    pub started_after: Option<i64>,
+    /// Finished at or before this time.
+    pub finished_before: Option<i64>,
+    /// Finished at or after this time.
+    pub finished_after: Option<i64>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<HistoricInstanceSort>>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
     pub max_results: Option<usize>,
+}
+
+/// What historic process instances can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoricInstanceSort {
+    /// The id.
+    InstanceId,
+    /// The definition id.
+    DefinitionId,
+    /// The definition key.
+    DefinitionKey,
+    /// The definition name.
+    DefinitionName,
+    /// The definition version.
+    DefinitionVersion,
+    /// The business key.
+    BusinessKey,
+    /// When it started.
+    StartTime,
+    /// When it ended (unfinished ones last).
+    EndTime,
+    /// How long it ran (unfinished ones last).
+    Duration,
+    /// The tenant.
+    TenantId,
+}
+
+/// Filters for historic activity instance queries. By default the answer is in the
+/// order the activities started.
+#[derive(Debug, Clone, Default)]
+pub struct HistoricActivityQuery {
+    /// Of one of these process instances.
+    pub process_instance_ids: Vec<String>,
+    /// Of this definition.
+    pub process_definition_id: Option<String>,
+    /// Of this definition key.
+    pub process_definition_key: Option<String>,
+    /// This activity instance.
+    pub activity_instance_id: Option<String>,
+    /// Of this element.
+    pub activity_id: Option<String>,
+    /// With this name.
+    pub activity_name: Option<String>,
+    /// With a name matching this pattern (SQL `LIKE`, as
+    /// [`DefinitionQuery::key_like`]).
+    pub activity_name_like: Option<String>,
+    /// Of this type (Camunda's, such as `serviceTask`).
+    pub activity_type: Option<String>,
+    /// At this execution.
+    pub execution_id: Option<String>,
+    /// Only finished ones.
+    pub finished: bool,
+    /// Only unfinished ones.
+    pub unfinished: bool,
+    /// Only cancelled ones.
+    pub canceled: bool,
+    /// Only those that completed their scope.
+    pub complete_scope: bool,
+    /// Started at or before this time.
+    pub started_before: Option<i64>,
+    /// Started at or after this time.
+    pub started_after: Option<i64>,
+    /// Finished at or before this time.
+    pub finished_before: Option<i64>,
+    /// Finished at or after this time.
+    pub finished_after: Option<i64>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<HistoricActivitySort>>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// What historic activity instances can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoricActivitySort {
+    /// The activity instance id.
+    ActivityInstanceId,
+    /// The process instance id.
+    InstanceId,
+    /// The execution id.
+    ExecutionId,
+    /// The element id.
+    ActivityId,
+    /// The element name.
+    ActivityName,
+    /// The activity type.
+    ActivityType,
+    /// When it started.
+    StartTime,
+    /// When it ended (unfinished ones last).
+    EndTime,
+    /// How long it ran (unfinished ones last).
+    Duration,
+    /// The definition id.
+    DefinitionId,
+    /// The order the activities started in.
+    Occurrence,
+    /// The tenant.
+    TenantId,
+}
+
+/// Filters for historic variable queries. By default the answer is ordered by
+/// process instance, then name.
+#[derive(Debug, Clone, Default)]
+pub struct HistoricVariableQuery {
+    /// Of one of these process instances.
+    pub process_instance_ids: Vec<String>,
+    /// Of this definition.
+    pub process_definition_id: Option<String>,
+    /// Of this definition key.
+    pub process_definition_key: Option<String>,
+    /// With this name.
+    pub name: Option<String>,
+    /// With one of these names.
+    pub names: Vec<String>,
+    /// With a name matching this pattern (SQL `LIKE`, as [`DefinitionQuery::key_like`]).
+    pub name_like: Option<String>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<HistoricVariableSort>>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// What historic variables can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoricVariableSort {
+    /// The process instance id.
+    InstanceId,
+    /// The name.
+    VariableName,
+    /// The tenant.
+    TenantId,
 }
 
 /// An activity instance in history.
@@ -646,13 +1036,21 @@ pub struct Job {
     pub create_time: i64,
 }
 
-/// Filters for job queries.
+/// Filters for job queries. By default the answer is ordered by due date.
 #[derive(Debug, Clone, Default)]
 pub struct JobQuery {
     /// This job.
     pub id: Option<String>,
+    /// These jobs.
+    pub ids: Vec<String>,
+    /// Of this job definition.
+    pub job_definition_id: Option<String>,
     /// Of this instance.
     pub process_instance_id: Option<String>,
+    /// Of one of these instances.
+    pub process_instance_ids: Vec<String>,
+    /// At this execution.
+    pub execution_id: Option<String>,
     /// Of this definition.
     pub process_definition_id: Option<String>,
     /// Of this definition key.
@@ -665,6 +1063,39 @@ pub struct JobQuery {
     pub no_retries_left: bool,
     /// Only jobs due now.
     pub executable: bool,
+    /// Only message jobs (asynchronous continuations): none yet, every job is a timer.
+    pub messages: bool,
+    /// Only suspended jobs.
+    pub suspended: bool,
+    /// Only active jobs.
+    pub active: bool,
+    /// Only jobs whose last run failed.
+    pub with_exception: bool,
+    /// Whose last run failed with this message.
+    pub exception_message: Option<String>,
+    /// Of these tenants.
+    pub tenant_ids: Vec<String>,
+    /// Only those without a tenant.
+    pub without_tenant_id: bool,
+    /// The order of the answer; each query documents its default.
+    pub sort: Option<Sort<JobSort>>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// What jobs can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobSort {
+    /// The id.
+    Id,
+    /// When it falls due.
+    DueDate,
+    /// Retries left.
+    Retries,
+    /// Its process instance (start-event timers first).
+    ProcessInstanceId,
 }
 
 /// What the engine has done since it opened, counted at each commit (so a command

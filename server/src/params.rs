@@ -140,12 +140,6 @@ impl Params {
             .collect()
     }
 
-    /// Every value of `name`, as [`Params::list`], as a set: for a filter tested on
-    /// every row, so a long list costs a lookup per row, not a scan of the list.
-    pub(crate) fn set(&self, name: &str) -> HashSet<String> {
-        self.list(name).into_iter().collect()
-    }
-
     /// A query DTO's boolean filter `name`; absent (or `null`) is `false`.
     pub(crate) fn flag(&self, name: &str) -> ApiResult<bool> {
         Ok(self.bool(name)?.unwrap_or(false))
@@ -321,10 +315,6 @@ mod tests {
     fn lists_may_be_repeated_or_comma_separated() {
         let p = params(&[("idIn", "a,b"), ("idIn", "c"), ("key", "x"), ("key", "y")]);
         assert_eq!(p.list("idIn"), ["a", "b", "c"]);
-        assert_eq!(
-            p.set("idIn"),
-            HashSet::from(["a", "b", "c"].map(String::from))
-        );
         assert_eq!(p.str("key").as_deref(), Some("x"));
     }
 

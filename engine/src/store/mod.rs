@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0006_definition_category.sql"),
     include_str!("../../../migrations/0007_user_tasks.sql"),
     include_str!("../../../migrations/0008_forms.sql"),
+    include_str!("../../../migrations/0009_query_indexes.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a

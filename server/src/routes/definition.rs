@@ -5,11 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use baton_engine::{DefinitionQuery, DefinitionRef, ProcessDefinition, StartInstance};
+use baton_engine::{
+    DefinitionQuery, DefinitionRef, DefinitionSort, ProcessDefinition, Sort, StartInstance,
+};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-use super::deployment::like;
 use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, DefinitionDto, InstanceDto};
@@ -57,9 +58,9 @@ const SORTS: &[&str] = &[
     "versionTag",
 ];
 
-/// The definitions a list query names, before sorting and paging.
-async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
-    let q = DefinitionQuery {
+/// The definitions a list or count names.
+fn query(p: &Params) -> ApiResult<DefinitionQuery> {
+    Ok(DefinitionQuery {
         id: p.str("processDefinitionId"),
         key: p.str("key"),
         name: p.str("name"),
@@ -70,67 +71,51 @@ async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<ProcessDefinition>> {
         version_tag: p.str("versionTag"),
         tenant_ids: p.list("tenantIdIn"),
         without_tenant_id: p.flag("withoutTenantId")?,
+        ids: p.list("processDefinitionIdIn"),
+        keys: p.list("keysIn"),
+        key_like: p.str("keyLike"),
+        name_like: p.str("nameLike"),
+        version_tag_like: p.str("versionTagLike"),
+        category: p.str("category"),
+        category_like: p.str("categoryLike"),
+        suspended: p.bool("suspended")?,
+        active: p.bool("active")?,
         ..DefinitionQuery::default()
-    };
-    let ids = p.set("processDefinitionIdIn");
-    let keys = p.set("keysIn");
-    let (key_like, name_like, tag_like) =
-        (p.str("keyLike"), p.str("nameLike"), p.str("versionTagLike"));
-    let (category, category_like) = (p.str("category"), p.str("categoryLike"));
-    let suspended = p.bool("suspended")?;
-    let active = p.bool("active")?;
-    let all = s.engine.definitions(q).await?;
-    let like_opt = |value: Option<&str>, pattern: &Option<String>| {
-        pattern
-            .as_deref()
-            .is_none_or(|pat| value.is_some_and(|v| like(v, pat)))
-    };
-    Ok(all
-        .into_iter()
-        .filter(|d| {
-            (ids.is_empty() || ids.contains(&d.id))
-                && (keys.is_empty() || keys.contains(&d.key))
-                && like_opt(Some(&d.key), &key_like)
-                && like_opt(d.name.as_deref(), &name_like)
-                && like_opt(d.version_tag.as_deref(), &tag_like)
-                && category
-                    .as_deref()
-                    .is_none_or(|c| d.category.as_deref() == Some(c))
-                && like_opt(d.category.as_deref(), &category_like)
-                && suspended.is_none_or(|x| d.suspended == x)
-                && active.is_none_or(|x| d.suspended != x)
-        })
-        .collect())
+    })
 }
 
 async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<DefinitionDto>>> {
-    let sorting = p.sorting(SORTS)?;
-    let paging = p.paging()?;
-    let all = query(&s, &p).await?;
-    let page = super::sort_and_page(
-        all,
-        sorting,
-        |by, d| match by {
-            "key" => (d.key.clone(), 0),
-            "id" => (d.id.clone(), 0),
-            "name" => (d.name.clone().unwrap_or_default(), 0),
-            "version" => (String::new(), d.version),
-            "deploymentId" | "deployTime" => (d.deployment_id.clone(), 0),
-            "tenantId" => (d.tenant_id.clone().unwrap_or_default(), 0),
-            "versionTag" => (d.version_tag.clone().unwrap_or_default(), 0),
-            "category" => (d.category.clone().unwrap_or_default(), 0),
-            _ => (String::new(), 0),
+    let sort = p.sorting(SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "key" => DefinitionSort::Key,
+            "id" => DefinitionSort::Id,
+            "name" => DefinitionSort::Name,
+            "version" => DefinitionSort::Version,
+            "deploymentId" => DefinitionSort::DeploymentId,
+            "deployTime" => DefinitionSort::DeployTime,
+            "tenantId" => DefinitionSort::TenantId,
+            "versionTag" => DefinitionSort::VersionTag,
+            _ => DefinitionSort::Category,
         },
-        paging,
-    );
+        descending,
+    });
+    let (first_result, max_results) = p.paging()?;
+    let q = DefinitionQuery {
+        sort,
+        first_result,
+        max_results,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /process-definition", known::DEFINITION)?;
+    let page = s.engine.definitions(q).await?;
     Ok(JsonOk(page.iter().map(DefinitionDto::from).collect()))
 }
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = query(&s, &p).await?.len();
+    let q = query(&p)?;
     p.refuse_unsupported("GET /process-definition/count", known::DEFINITION)?;
+    let count = s.engine.count_definitions(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 

@@ -5,7 +5,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use baton_engine::{Deployment, NewDeployment};
+use baton_engine::{DeploymentQuery, DeploymentSort, NewDeployment, Sort};
 
 use super::known;
 use crate::AppState;
@@ -83,45 +83,17 @@ async fn create(
 
 const SORTS: &[&str] = &["id", "name", "deploymentTime", "tenantId"];
 
-async fn query(s: &AppState, p: &Params) -> ApiResult<Vec<Deployment>> {
-    let name_like = p.str("nameLike");
-    let source = p.str("source");
-    let tenants = p.set("tenantIdIn");
-    let without_tenant = p.flag("withoutTenantId")?;
-    let all = s.engine.deployments(p.str("id"), p.str("name")).await?;
-    Ok(all
-        .into_iter()
-        .filter(|d| {
-            name_like
-                .as_deref()
-                .is_none_or(|l| like(d.name.as_deref().unwrap_or(""), l))
-                && source
-                    .as_deref()
-                    .is_none_or(|src| d.source.as_deref() == Some(src))
-                && (tenants.is_empty() || d.tenant_id.as_ref().is_some_and(|t| tenants.contains(t)))
-                && (!without_tenant || d.tenant_id.is_none())
-        })
-        .collect())
-}
-
-/// SQL `LIKE` with `%` wildcards, as Camunda's `…Like` parameters take it.
-pub(crate) fn like(text: &str, pattern: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('%').collect();
-    if parts.len() == 1 {
-        return text == pattern;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
+/// The deployments a list or count names.
+fn query(p: &Params) -> ApiResult<DeploymentQuery> {
+    Ok(DeploymentQuery {
+        name_like: p.str("nameLike"),
+        source: p.str("source"),
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        id: p.str("id"),
+        name: p.str("name"),
+        ..DeploymentQuery::default()
+    })
 }
 
 async fn list(
@@ -129,21 +101,24 @@ async fn list(
     headers: HeaderMap,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<DeploymentDto>>> {
-    let sorting = p.sorting(SORTS)?;
-    let paging = p.paging()?;
-    let all = query(&s, &p).await?;
-    let page = super::sort_and_page(
-        all,
-        sorting,
-        |by, d| match by {
-            "id" => d.id.clone(),
-            "name" => d.name.clone().unwrap_or_default(),
-            "deploymentTime" => format!("{:020}", d.deployment_time),
-            _ => d.tenant_id.clone().unwrap_or_default(),
+    let sort = p.sorting(SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "id" => DeploymentSort::Id,
+            "name" => DeploymentSort::Name,
+            "deploymentTime" => DeploymentSort::DeploymentTime,
+            _ => DeploymentSort::TenantId,
         },
-        paging,
-    );
+        descending,
+    });
+    let (first_result, max_results) = p.paging()?;
+    let q = DeploymentQuery {
+        sort,
+        first_result,
+        max_results,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /deployment", known::DEPLOYMENT)?;
+    let page = s.engine.query_deployments(q).await?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         page.iter()
@@ -154,8 +129,9 @@ async fn list(
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = query(&s, &p).await?.len();
+    let q = query(&p)?;
     p.refuse_unsupported("GET /deployment/count", known::DEPLOYMENT)?;
+    let count = s.engine.count_deployments(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -188,20 +164,5 @@ async fn delete(
             "Deployment with id '{id}' do not exist"
         ))),
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like;
-
-    #[test]
-    fn like_matches_percent_wildcards() {
-        assert!(like("invoice", "inv%"));
-        assert!(like("invoice", "%voice"));
-        assert!(like("invoice", "%vo%"));
-        assert!(like("invoice", "invoice"));
-        assert!(!like("invoice", "%x%"));
-        assert!(!like("in", "in%in"));
     }
 }

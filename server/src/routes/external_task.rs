@@ -10,7 +10,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use baton_engine::{
-    ExternalTask, ExternalTaskQuery, Failure, FetchAndLock, LockedTask, TopicRequest, Value,
+    ExternalTaskQuery, ExternalTaskSort, Failure, FetchAndLock, LockedTask, Sort, TopicRequest,
+    Value,
 };
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -530,14 +531,7 @@ async fn topic_names(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<V
         with_retries_left,
         ..ExternalTaskQuery::default()
     };
-    let topics: std::collections::BTreeSet<String> = s
-        .engine
-        .external_tasks(q)
-        .await?
-        .into_iter()
-        .map(|t| t.topic)
-        .collect();
-    Ok(JsonOk(topics.into_iter().collect()))
+    Ok(JsonOk(s.engine.external_task_topics(q).await?))
 }
 
 const SORTS: &[&str] = &[
@@ -551,11 +545,24 @@ const SORTS: &[&str] = &[
     "createTime",
 ];
 
-/// The tasks a query names, sorted and paged.
-async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTask>> {
-    let sorting = p.sorting(SORTS)?;
-    let paging = p.paging()?;
-    let q = ExternalTaskQuery {
+/// The query a list or count names: every filter, the sort and the page (a count
+/// checks the sort and the page too, and ignores them).
+fn query(p: &Params) -> ApiResult<ExternalTaskQuery> {
+    let sort = p.sorting(SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "id" => ExternalTaskSort::Id,
+            "lockExpirationTime" => ExternalTaskSort::LockExpirationTime,
+            "processInstanceId" => ExternalTaskSort::ProcessInstanceId,
+            "processDefinitionId" => ExternalTaskSort::ProcessDefinitionId,
+            "processDefinitionKey" => ExternalTaskSort::ProcessDefinitionKey,
+            "tenantId" => ExternalTaskSort::TenantId,
+            "taskPriority" => ExternalTaskSort::Priority,
+            _ => ExternalTaskSort::CreateTime,
+        },
+        descending,
+    });
+    let (first_result, max_results) = p.paging()?;
+    Ok(ExternalTaskQuery {
         id: p.str("externalTaskId"),
         ids: p.list("externalTaskIdIn"),
         topic: p.str("topicName"),
@@ -573,46 +580,19 @@ async fn query(s: &AppState, p: &Params, page: bool) -> ApiResult<Vec<ExternalTa
         priority_higher_than_or_equals: p.long("priorityHigherThanOrEquals")?,
         priority_lower_than_or_equals: p.long("priorityLowerThanOrEquals")?,
         tenant_ids: p.list("tenantIdIn"),
-        first_result: 0,
-        max_results: None,
-    };
-    let activities = p.set("activityIdIn");
-    let suspended = p.bool("suspended")?;
-    let active = p.bool("active")?;
-    let all: Vec<ExternalTask> = s
-        .engine
-        .external_tasks(q)
-        .await?
-        .into_iter()
-        .filter(|t| {
-            (activities.is_empty() || activities.contains(&t.activity_id))
-                && suspended.is_none_or(|x| t.suspended == x)
-                && active.is_none_or(|x| t.suspended != x)
-        })
-        .collect();
-    if !page {
-        return Ok(all);
-    }
-    Ok(super::sort_and_page(
-        all,
-        sorting,
-        |by, t| match by {
-            "id" => (t.id.clone(), 0),
-            "lockExpirationTime" => (String::new(), t.lock_expiration_time.unwrap_or(0)),
-            "processInstanceId" => (t.process_instance_id.clone(), 0),
-            "processDefinitionId" => (t.process_definition_id.clone(), 0),
-            "processDefinitionKey" => (t.process_definition_key.clone(), 0),
-            "tenantId" => (t.tenant_id.clone().unwrap_or_default(), 0),
-            "taskPriority" => (String::new(), t.priority),
-            _ => (String::new(), t.create_time),
-        },
-        paging,
-    ))
+        activity_ids: p.list("activityIdIn"),
+        suspended: p.bool("suspended")?,
+        active: p.bool("active")?,
+        sort,
+        first_result,
+        max_results,
+    })
 }
 
 async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
-    let tasks = query(&s, &p, true).await?;
+    let q = query(&p)?;
     p.refuse_unsupported("GET /external-task", known::EXTERNAL_TASK)?;
+    let tasks = s.engine.external_tasks(q).await?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
 }
 
@@ -623,14 +603,16 @@ async fn list_post(
     body: axum::body::Bytes,
 ) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
     let p = merged(&body, &paging)?;
-    let tasks = query(&s, &p, true).await?;
+    let q = query(&p)?;
     p.refuse_unsupported("POST /external-task", known::EXTERNAL_TASK)?;
+    let tasks = s.engine.external_tasks(q).await?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
 }
 
 async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let count = query(&s, &p, false).await?.len();
+    let q = query(&p)?;
     p.refuse_unsupported("GET /external-task/count", known::EXTERNAL_TASK)?;
+    let count = s.engine.count_external_tasks(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -639,8 +621,9 @@ async fn count_post(
     body: axum::body::Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?;
-    let count = query(&s, &p, false).await?.len();
+    let q = query(&p)?;
     p.refuse_unsupported("POST /external-task/count", known::EXTERNAL_TASK)?;
+    let count = s.engine.count_external_tasks(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 

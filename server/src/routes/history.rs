@@ -1,19 +1,17 @@
 //! `/history`: process instances, activity instances and variables, also after
 //! their instances ended.
 
-use std::collections::HashSet;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use baton_engine::{
-    HistoricActivityInstance, HistoricInstanceQuery, HistoricProcessInstance, HistoricVariable,
+    HistoricActivityQuery, HistoricActivitySort, HistoricInstanceQuery, HistoricInstanceSort,
+    HistoricVariableQuery, HistoricVariableSort, Sort,
 };
 
-use super::deployment::like;
 use super::external_task::merged;
-use super::{Tenants, known};
+use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, HistoricActivityDto, HistoricInstanceDto, HistoricVariableDto};
 use crate::error::{ApiError, ApiResult};
@@ -50,8 +48,9 @@ const INSTANCE_SORTS: &[&str] = &[
     "tenantId",
 ];
 
-async fn instance_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricProcessInstance>> {
-    let q = HistoricInstanceQuery {
+fn instance_query(p: &Params) -> ApiResult<HistoricInstanceQuery> {
+    let window = TimeWindow::read(p)?;
+    let mut q = HistoricInstanceQuery {
         id: p.str("processInstanceId"),
         business_key: p.str("processInstanceBusinessKey"),
         definition_key: p.str("processDefinitionKey"),
@@ -59,65 +58,33 @@ async fn instance_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricProce
         finished: p.flag("finished")?,
         unfinished: p.flag("unfinished")?,
         super_instance_id: p.str("superProcessInstanceId"),
+        ids: p.list("processInstanceIds"),
+        ids_not_in: p.list("processInstanceIdNotIn"),
+        definition_keys: p.list("processDefinitionKeyIn"),
+        definition_keys_not_in: p.list("processDefinitionKeyNotIn"),
+        business_keys: p.list("processInstanceBusinessKeyIn"),
+        business_key_like: p.str("processInstanceBusinessKeyLike"),
+        root_instance_id: p.str("rootProcessInstanceId"),
+        roots_only: p.flag("rootProcessInstances")?,
+        started_before: window.started_before,
+        started_after: window.started_after,
+        finished_before: window.finished_before,
+        finished_after: window.finished_after,
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
         ..HistoricInstanceQuery::default()
     };
-    let ids = p.set("processInstanceIds");
-    let not_ids = p.set("processInstanceIdNotIn");
-    let keys = p.set("processDefinitionKeyIn");
-    let not_keys = p.set("processDefinitionKeyNotIn");
-    let business_keys = p.set("processInstanceBusinessKeyIn");
-    let business_like = p.str("processInstanceBusinessKeyLike");
-    let root = p.str("rootProcessInstanceId");
-    let roots_only = p.flag("rootProcessInstances")?;
-    let window = TimeWindow::read(p)?;
-    let tenants = Tenants::read(p)?;
-    let states: Vec<String> = [
-        "active",
-        "completed",
-        "externallyTerminated",
-        "internallyTerminated",
-    ]
-    .iter()
-    .filter(|flag| p.flag(flag).unwrap_or(false))
-    .map(|flag| match *flag {
-        "externallyTerminated" => "EXTERNALLY_TERMINATED".to_owned(),
-        "internallyTerminated" => "INTERNALLY_TERMINATED".to_owned(),
-        other => other.to_uppercase(),
-    })
-    .collect();
-    for flag in [
-        "active",
-        "completed",
-        "externallyTerminated",
-        "internallyTerminated",
+    for (flag, state) in [
+        ("active", "ACTIVE"),
+        ("completed", "COMPLETED"),
+        ("externallyTerminated", "EXTERNALLY_TERMINATED"),
+        ("internallyTerminated", "INTERNALLY_TERMINATED"),
     ] {
-        p.flag(flag)?;
+        if p.flag(flag)? {
+            q.states.push(state.to_owned());
+        }
     }
-    Ok(s.engine
-        .historic_instances(q)
-        .await?
-        .into_iter()
-        .filter(|h| {
-            (ids.is_empty() || ids.contains(&h.id))
-                && !not_ids.contains(&h.id)
-                && (keys.is_empty() || keys.contains(&h.process_definition_key))
-                && !not_keys.contains(&h.process_definition_key)
-                && (business_keys.is_empty()
-                    || h.business_key
-                        .as_ref()
-                        .is_some_and(|b| business_keys.contains(b)))
-                && business_like
-                    .as_deref()
-                    .is_none_or(|l| h.business_key.as_deref().is_some_and(|b| like(b, l)))
-                && root
-                    .as_deref()
-                    .is_none_or(|r| h.root_process_instance_id == r)
-                && (!roots_only || h.super_process_instance_id.is_none())
-                && (states.is_empty() || states.contains(&h.state))
-                && window.admits(h.start_time, h.end_time)
-                && tenants.admits(h.tenant_id.as_ref())
-        })
-        .collect())
+    Ok(q)
 }
 
 /// `startedBefore`, `startedAfter`, `finishedBefore`, `finishedAfter`: Camunda's
@@ -138,53 +105,38 @@ impl TimeWindow {
             finished_after: p.time("finishedAfter")?,
         })
     }
-
-    fn admits(&self, start: i64, end: Option<i64>) -> bool {
-        let finished = |bound: Option<i64>, ok: fn(i64, i64) -> bool| {
-            bound.is_none_or(|b| end.is_some_and(|e| ok(e, b)))
-        };
-        self.started_before.is_none_or(|b| start <= b)
-            && self.started_after.is_none_or(|b| start >= b)
-            && finished(self.finished_before, |e, b| e <= b)
-            && finished(self.finished_after, |e, b| e >= b)
-    }
 }
 
-fn instance_page(
-    all: Vec<HistoricProcessInstance>,
-    p: &Params,
-) -> ApiResult<Vec<HistoricInstanceDto>> {
-    let page = super::sort_and_page(
-        all,
-        p.sorting(INSTANCE_SORTS)?,
-        |by, h| match by {
-            "instanceId" => (h.id.clone(), 0),
-            "definitionId" => (h.process_definition_id.clone(), 0),
-            "definitionKey" => (h.process_definition_key.clone(), 0),
-            "definitionName" => (h.process_definition_name.clone().unwrap_or_default(), 0),
-            "definitionVersion" => (String::new(), h.process_definition_version),
-            "businessKey" => (h.business_key.clone().unwrap_or_default(), 0),
-            "endTime" => (String::new(), h.end_time.unwrap_or(i64::MAX)),
-            "duration" => (
-                String::new(),
-                h.end_time.map_or(i64::MAX, |e| e - h.start_time),
-            ),
-            "tenantId" => (h.tenant_id.clone().unwrap_or_default(), 0),
-            _ => (String::new(), h.start_time),
+/// The list query: the filters, then the sort and the page.
+fn instance_list(p: &Params) -> ApiResult<HistoricInstanceQuery> {
+    let mut q = instance_query(p)?;
+    q.sort = p.sorting(INSTANCE_SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "instanceId" => HistoricInstanceSort::InstanceId,
+            "definitionId" => HistoricInstanceSort::DefinitionId,
+            "definitionKey" => HistoricInstanceSort::DefinitionKey,
+            "definitionName" => HistoricInstanceSort::DefinitionName,
+            "definitionVersion" => HistoricInstanceSort::DefinitionVersion,
+            "businessKey" => HistoricInstanceSort::BusinessKey,
+            "endTime" => HistoricInstanceSort::EndTime,
+            "duration" => HistoricInstanceSort::Duration,
+            "tenantId" => HistoricInstanceSort::TenantId,
+            _ => HistoricInstanceSort::StartTime,
         },
-        p.paging()?,
-    );
-    Ok(page.iter().map(HistoricInstanceDto::from).collect())
+        descending,
+    });
+    (q.first_result, q.max_results) = p.paging()?;
+    Ok(q)
 }
 
 async fn instances_get(
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
-    let all = instance_query(&s, &p).await?;
-    let page = instance_page(all, &p)?;
+    let q = instance_list(&p)?;
     p.refuse_unsupported("GET /history/process-instance", known::HISTORIC_INSTANCE)?;
-    Ok(JsonOk(page))
+    let page = s.engine.historic_instances(q).await?;
+    Ok(JsonOk(page.iter().map(HistoricInstanceDto::from).collect()))
 }
 
 async fn instances_post(
@@ -193,19 +145,20 @@ async fn instances_post(
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
     let p = merged(&body, &query)?;
-    let all = instance_query(&s, &p).await?;
-    let page = instance_page(all, &p)?;
+    let q = instance_list(&p)?;
     p.refuse_unsupported("POST /history/process-instance", known::HISTORIC_INSTANCE)?;
-    Ok(JsonOk(page))
+    let page = s.engine.historic_instances(q).await?;
+    Ok(JsonOk(page.iter().map(HistoricInstanceDto::from).collect()))
 }
 
 async fn instance_count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = instance_query(&s, &p).await?.len();
+    let q = instance_query(&p)?;
     p.refuse_unsupported(
         "GET /history/process-instance/count",
         known::HISTORIC_INSTANCE,
     )?;
+    let count = s.engine.count_historic_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -214,11 +167,12 @@ async fn instance_count_post(
     body: Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?.counting();
-    let count = instance_query(&s, &p).await?.len();
+    let q = instance_query(&p)?;
     p.refuse_unsupported(
         "POST /history/process-instance/count",
         known::HISTORIC_INSTANCE,
     )?;
+    let count = s.engine.count_historic_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -239,30 +193,14 @@ async fn instance(
     Ok(JsonOk(h.into()))
 }
 
-/// The process instances a history query about activities or variables covers.
-async fn instance_ids(s: &AppState, p: &Params) -> ApiResult<Vec<String>> {
+/// The process instances a history query about activities or variables covers:
+/// `processInstanceId` and `processInstanceIdIn` together.
+fn instance_ids(p: &Params) -> Vec<String> {
     let mut ids = p.list("processInstanceIdIn");
     if let Some(id) = p.str("processInstanceId") {
         ids.push(id);
     }
-    let definition_id = p.str("processDefinitionId");
-    let definition_key = p.str("processDefinitionKey");
-    if !ids.is_empty() && definition_id.is_none() && definition_key.is_none() {
-        return Ok(ids);
-    }
-    let q = HistoricInstanceQuery {
-        definition_id,
-        definition_key,
-        ..HistoricInstanceQuery::default()
-    };
-    let ids: HashSet<String> = ids.into_iter().collect();
-    Ok(s.engine
-        .historic_instances(q)
-        .await?
-        .into_iter()
-        .map(|h| h.id)
-        .filter(|id| ids.is_empty() || ids.contains(id))
-        .collect())
+    ids
 }
 
 const ACTIVITY_SORTS: &[&str] = &[
@@ -280,112 +218,88 @@ const ACTIVITY_SORTS: &[&str] = &[
     "tenantId",
 ];
 
-async fn activity_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricActivityInstance>> {
-    let activity = p.str("activityId");
-    let activity_instance = p.str("activityInstanceId");
-    let name = p.str("activityName");
-    let name_like = p.str("activityNameLike");
-    let kind = p.str("activityType");
-    let execution = p.str("executionId");
+fn activity_query(p: &Params) -> ApiResult<HistoricActivityQuery> {
     let window = TimeWindow::read(p)?;
-    let tenants = Tenants::read(p)?;
-    let finished = p.flag("finished")?;
-    let unfinished = p.flag("unfinished")?;
-    let canceled = p.flag("canceled")?;
-    let complete_scope = p.flag("completeScope")?;
-    let mut out = Vec::new();
-    for id in instance_ids(s, p).await? {
-        out.extend(
-            s.engine
-                .historic_activities(&id)
-                .await?
-                .into_iter()
-                .filter(|a| {
-                    activity.as_deref().is_none_or(|x| a.activity_id == x)
-                        && activity_instance.as_deref().is_none_or(|x| a.id == x)
-                        && name
-                            .as_deref()
-                            .is_none_or(|x| a.activity_name.as_deref() == Some(x))
-                        && name_like
-                            .as_deref()
-                            .is_none_or(|l| a.activity_name.as_deref().is_some_and(|n| like(n, l)))
-                        && window.admits(a.start_time, a.end_time)
-                        && tenants.admits(a.tenant_id.as_ref())
-                        && kind.as_deref().is_none_or(|x| a.activity_type == x)
-                        && execution.as_deref().is_none_or(|x| a.execution_id == x)
-                        && (!finished || a.end_time.is_some())
-                        && (!unfinished || a.end_time.is_none())
-                        && (!canceled || a.canceled)
-                        && (!complete_scope || a.complete_scope)
-                }),
-        );
-    }
-    Ok(out)
+    Ok(HistoricActivityQuery {
+        process_instance_ids: instance_ids(p),
+        process_definition_id: p.str("processDefinitionId"),
+        process_definition_key: p.str("processDefinitionKey"),
+        activity_id: p.str("activityId"),
+        activity_instance_id: p.str("activityInstanceId"),
+        activity_name: p.str("activityName"),
+        activity_name_like: p.str("activityNameLike"),
+        activity_type: p.str("activityType"),
+        execution_id: p.str("executionId"),
+        started_before: window.started_before,
+        started_after: window.started_after,
+        finished_before: window.finished_before,
+        finished_after: window.finished_after,
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        finished: p.flag("finished")?,
+        unfinished: p.flag("unfinished")?,
+        canceled: p.flag("canceled")?,
+        complete_scope: p.flag("completeScope")?,
+        ..HistoricActivityQuery::default()
+    })
 }
 
 async fn activities(
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricActivityDto>>> {
-    let sorting = p.sorting(ACTIVITY_SORTS)?;
-    let paging = p.paging()?;
-    let all = activity_query(&s, &p).await?;
-    let page = super::sort_and_page(
-        all,
-        sorting,
-        |by, a| match by {
-            "activityInstanceId" => (a.id.clone(), 0),
-            "instanceId" => (a.process_instance_id.clone(), 0),
-            "executionId" => (a.execution_id.clone(), 0),
-            "activityId" => (a.activity_id.clone(), 0),
-            "activityName" => (a.activity_name.clone().unwrap_or_default(), 0),
-            "activityType" => (a.activity_type.clone(), 0),
-            "endTime" => (String::new(), a.end_time.unwrap_or(i64::MAX)),
-            "duration" => (
-                String::new(),
-                a.end_time.map_or(i64::MAX, |e| e - a.start_time),
-            ),
-            "definitionId" => (a.process_definition_id.clone(), 0),
-            "tenantId" => (a.tenant_id.clone().unwrap_or_default(), 0),
-            _ => (String::new(), a.start_time),
+    let sort = p.sorting(ACTIVITY_SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "activityInstanceId" => HistoricActivitySort::ActivityInstanceId,
+            "instanceId" => HistoricActivitySort::InstanceId,
+            "executionId" => HistoricActivitySort::ExecutionId,
+            "activityId" => HistoricActivitySort::ActivityId,
+            "activityName" => HistoricActivitySort::ActivityName,
+            "activityType" => HistoricActivitySort::ActivityType,
+            "endTime" => HistoricActivitySort::EndTime,
+            "duration" => HistoricActivitySort::Duration,
+            "definitionId" => HistoricActivitySort::DefinitionId,
+            "occurrence" => HistoricActivitySort::Occurrence,
+            "tenantId" => HistoricActivitySort::TenantId,
+            _ => HistoricActivitySort::StartTime,
         },
-        paging,
-    );
+        descending,
+    });
+    let (first_result, max_results) = p.paging()?;
+    let q = HistoricActivityQuery {
+        sort,
+        first_result,
+        max_results,
+        ..activity_query(&p)?
+    };
     p.refuse_unsupported("GET /history/activity-instance", known::HISTORIC_ACTIVITY)?;
+    let page = s.engine.query_historic_activities(q).await?;
     Ok(JsonOk(page.iter().map(HistoricActivityDto::from).collect()))
 }
 
 async fn activity_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = activity_query(&s, &p).await?.len();
+    let q = activity_query(&p)?;
     p.refuse_unsupported(
         "GET /history/activity-instance/count",
         known::HISTORIC_ACTIVITY,
     )?;
+    let count = s.engine.count_historic_activities(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
-async fn variable_query(s: &AppState, p: &Params) -> ApiResult<Vec<HistoricVariable>> {
-    let name = p.str("variableName");
-    let names = p.set("variableNameIn");
-    let tenants = Tenants::read(p)?;
-    let name_like = p.str("variableNameLike");
-    let mut out = Vec::new();
-    for id in instance_ids(s, p).await? {
-        out.extend(
-            s.engine
-                .historic_variables(&id)
-                .await?
-                .into_iter()
-                .filter(|v| {
-                    name.as_deref().is_none_or(|n| v.name == n)
-                        && (names.is_empty() || names.contains(&v.name))
-                        && tenants.admits(v.tenant_id.as_ref())
-                        && name_like.as_deref().is_none_or(|l| like(&v.name, l))
-                }),
-        );
-    }
-    Ok(out)
+fn variable_query(p: &Params) -> ApiResult<HistoricVariableQuery> {
+    Ok(HistoricVariableQuery {
+        process_instance_ids: instance_ids(p),
+        process_definition_id: p.str("processDefinitionId"),
+        process_definition_key: p.str("processDefinitionKey"),
+        name: p.str("variableName"),
+        names: p.list("variableNameIn"),
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        name_like: p.str("variableNameLike"),
+        ..HistoricVariableQuery::default()
+    })
 }
 
 async fn variables(
@@ -394,20 +308,25 @@ async fn variables(
 ) -> ApiResult<JsonOk<Vec<HistoricVariableDto>>> {
     // A JAX-RS flag of the resource method, true by default as in Camunda.
     let deserialize = p.jaxrs_flag("deserializeValues", true);
-    let sorting = p.sorting(&["instanceId", "variableName", "tenantId"])?;
-    let paging = p.paging()?;
-    let all = variable_query(&s, &p).await?;
-    let page = super::sort_and_page(
-        all,
-        sorting,
-        |by, v| match by {
-            "instanceId" => v.process_instance_id.clone(),
-            "tenantId" => v.tenant_id.clone().unwrap_or_default(),
-            _ => v.name.clone(),
-        },
-        paging,
-    );
+    let sort = p
+        .sorting(&["instanceId", "variableName", "tenantId"])?
+        .map(|(by, descending)| Sort {
+            by: match by.as_str() {
+                "instanceId" => HistoricVariableSort::InstanceId,
+                "tenantId" => HistoricVariableSort::TenantId,
+                _ => HistoricVariableSort::VariableName,
+            },
+            descending,
+        });
+    let (first_result, max_results) = p.paging()?;
+    let q = HistoricVariableQuery {
+        sort,
+        first_result,
+        max_results,
+        ..variable_query(&p)?
+    };
     p.refuse_unsupported("GET /history/variable-instance", known::HISTORIC_VARIABLE)?;
+    let page = s.engine.query_historic_variables(q).await?;
     Ok(JsonOk(
         page.iter()
             .map(|v| HistoricVariableDto::new(v, deserialize))
@@ -417,10 +336,11 @@ async fn variables(
 
 async fn variable_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = variable_query(&s, &p).await?.len();
+    let q = variable_query(&p)?;
     p.refuse_unsupported(
         "GET /history/variable-instance/count",
         known::HISTORIC_VARIABLE,
     )?;
+    let count = s.engine.count_historic_variables(q).await?;
     Ok(JsonOk(CountDto { count }))
 }

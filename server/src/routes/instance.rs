@@ -1,24 +1,20 @@
 //! `/process-instance`: queries, get, delete, variables, the activity-instance tree.
 
-use std::cmp::Ordering;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use baton_engine::{InstanceQuery, ProcessInstance, Value};
+use baton_engine::{InstanceQuery, InstanceSort, Sort, Value, VariableFilter};
 use serde::Deserialize;
-use serde_json::Value as Json;
 
-use super::deployment::like;
 use super::external_task::merged;
-use super::known;
+use super::{filters, known};
 use crate::AppState;
 use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
-use crate::json::{Body, JsonOk, NoContent, parse_body};
+use crate::json::{Body, JsonOk, NoContent};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{
@@ -48,189 +44,45 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-/// One `variables` filter: `name_op_value` in a query string, `{name, operator,
-/// value}` in a body.
-#[derive(Debug, Clone)]
-struct VariableFilter {
-    name: String,
-    op: String,
-    value: Json,
-}
-
-impl VariableFilter {
-    fn parse(text: &str) -> ApiResult<VariableFilter> {
-        let bad = || {
-            ApiError::invalid(format!(
-                "Cannot read variable filter '{text}': it must be name_operator_value"
-            ))
-        };
-        for op in [
-            "_eq_", "_neq_", "_gteq_", "_gt_", "_lteq_", "_lt_", "_like_",
-        ] {
-            if let Some(at) = text.find(op) {
-                let value = &text[at + op.len()..];
-                return Ok(VariableFilter {
-                    name: text[..at].to_owned(),
-                    op: op.trim_matches('_').to_owned(),
-                    // A query string cannot say a value's type: numbers and booleans
-                    // are read as such, everything else as text.
-                    value: serde_json::from_str::<Json>(value)
-                        .ok()
-                        .filter(|v| v.is_number() || v.is_boolean())
-                        .unwrap_or_else(|| Json::String(value.to_owned())),
-                });
-            }
-        }
-        Err(bad())
-    }
-
-    fn matches(&self, vars: &[(String, Value)]) -> bool {
-        vars.iter()
-            .filter(|(n, _)| *n == self.name)
-            .any(|(_, v)| compare(v, &self.op, &self.value))
-    }
-}
-
-fn compare(v: &Value, op: &str, wanted: &Json) -> bool {
-    let actual = v.to_json();
-    let order = match (&actual, wanted) {
-        (Json::Number(a), Json::Number(b)) => a
-            .as_f64()
-            .zip(b.as_f64())
-            .and_then(|(a, b)| a.partial_cmp(&b)),
-        (Json::String(a), Json::String(b)) => Some(a.cmp(b)),
-        (Json::Bool(a), Json::Bool(b)) => Some(a.cmp(b)),
-        (Json::String(a), other) => Some(a.as_str().cmp(other.to_string().as_str())),
-        _ => None,
-    };
-    match op {
-        "eq" => order == Some(Ordering::Equal),
-        "neq" => order != Some(Ordering::Equal),
-        "gt" => order == Some(Ordering::Greater),
-        "gteq" => matches!(order, Some(Ordering::Greater | Ordering::Equal)),
-        "lt" => order == Some(Ordering::Less),
-        "lteq" => matches!(order, Some(Ordering::Less | Ordering::Equal)),
-        "like" => match (&actual, wanted) {
-            (Json::String(a), Json::String(p)) => like(a, p),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-async fn query(
-    s: &AppState,
-    p: &Params,
-    filters: &[VariableFilter],
-) -> ApiResult<Vec<ProcessInstance>> {
-    let q = InstanceQuery {
+/// The query a list or count names: every filter, the sort and the page.
+fn query(p: &Params, variables: Vec<VariableFilter>) -> ApiResult<InstanceQuery> {
+    let mut q = InstanceQuery {
         ids: p.list("processInstanceIds"),
         business_key: p.str("businessKey"),
+        business_key_like: p.str("businessKeyLike"),
         definition_id: p.str("processDefinitionId"),
         definition_key: p.str("processDefinitionKey"),
+        definition_keys: p.list("processDefinitionKeyIn"),
+        definition_keys_not_in: p.list("processDefinitionKeyNotIn"),
         super_instance_id: p.str("superProcessInstance"),
         sub_instance_id: p.str("subProcessInstance"),
+        roots_only: p.flag("rootProcessInstances")?,
         with_incident: p.flag("withIncident")?,
+        activity_ids: p.list("activityIdIn"),
+        variables,
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        suspended: p.bool("suspended")?,
+        active: p.bool("active")?,
         ..InstanceQuery::default()
     };
-    let keys = p.set("processDefinitionKeyIn");
-    let not_keys = p.set("processDefinitionKeyNotIn");
-    let roots_only = p.flag("rootProcessInstances")?;
-    let tenants = super::Tenants::read(p)?;
-    let business_like = p.str("businessKeyLike");
-    let suspended = p.bool("suspended")?;
-    let active = p.bool("active")?;
-    let activities = p.set("activityIdIn");
-    let mut out = Vec::new();
-    for i in s.engine.instances(q).await? {
-        let keep = (keys.is_empty() || keys.contains(&i.definition_key))
-            && !not_keys.contains(&i.definition_key)
-            && (!roots_only || i.super_instance_id.is_none())
-            && tenants.admits(i.tenant_id.as_ref())
-            && business_like
-                .as_deref()
-                .is_none_or(|l| i.business_key.as_deref().is_some_and(|b| like(b, l)))
-            && suspended.is_none_or(|x| i.suspended == x)
-            && active.is_none_or(|x| i.suspended != x);
-        if !keep {
-            continue;
-        }
-        if !filters.is_empty() {
-            let vars: Vec<(String, Value)> = s
-                .engine
-                .variables(&i.id)
-                .await?
-                .into_iter()
-                .map(|v| (v.name, v.value))
-                .collect();
-            if !filters.iter().all(|f| f.matches(&vars)) {
-                continue;
-            }
-        }
-        if !activities.is_empty() {
-            let tree = s.engine.activity_instances(&i.id).await?;
-            let mut stack = vec![&tree];
-            let mut found = false;
-            while let Some(node) = stack.pop() {
-                found |= activities.contains(&node.activity_id);
-                stack.extend(node.children.iter());
-            }
-            if !found {
-                continue;
-            }
-        }
-        out.push(i);
-    }
-    Ok(out)
+    q.sort = sort(p)?;
+    (q.first_result, q.max_results) = p.paging()?;
+    Ok(q)
 }
 
-fn query_filters(p: &Params) -> ApiResult<Vec<VariableFilter>> {
-    p.list("variables")
-        .iter()
-        .map(|f| VariableFilter::parse(f))
-        .collect()
+fn sort(p: &Params) -> ApiResult<Option<Sort<InstanceSort>>> {
+    Ok(p.sorting(SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "definitionKey" => InstanceSort::DefinitionKey,
+            "definitionId" => InstanceSort::DefinitionId,
+            "tenantId" => InstanceSort::TenantId,
+            "businessKey" => InstanceSort::BusinessKey,
+            _ => InstanceSort::InstanceId,
+        },
+        descending,
+    }))
 }
-
-#[derive(Debug, Deserialize)]
-struct BodyFilter {
-    #[serde(default, deserialize_with = "lenient::string")]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "lenient::string")]
-    operator: Option<String>,
-    #[serde(default)]
-    value: Json,
-}
-
-fn body_filters(body: &[u8]) -> ApiResult<Vec<VariableFilter>> {
-    let json: Json = parse_body(body)?;
-    let Some(list) = json.get("variables").filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let list: Vec<BodyFilter> = serde_json::from_value(list.clone())
-        .map_err(|e| ApiError::invalid(format!("Cannot read the variables filter: {e}")))?;
-    list.into_iter()
-        .map(|f| {
-            let (Some(name), Some(op)) = (f.name, f.operator) else {
-                return Err(ApiError::invalid(
-                    "Cannot read the variables filter: each needs a name and an operator",
-                ));
-            };
-            if !OPERATORS.contains(&op.as_str()) {
-                return Err(ApiError::invalid(format!(
-                    "Invalid variable comparator specified: {op}"
-                )));
-            }
-            Ok(VariableFilter {
-                name,
-                op,
-                value: f.value,
-            })
-        })
-        .collect()
-}
-
-/// The comparators of a `variables` filter, as Camunda names them.
-const OPERATORS: &[&str] = &["eq", "neq", "gt", "gteq", "lt", "lteq", "like"];
 
 const SORTS: &[&str] = &[
     "instanceId",
@@ -240,29 +92,14 @@ const SORTS: &[&str] = &[
     "businessKey",
 ];
 
-fn page(all: Vec<ProcessInstance>, p: &Params) -> ApiResult<Vec<ProcessInstance>> {
-    Ok(super::sort_and_page(
-        all,
-        p.sorting(SORTS)?,
-        |by, i| match by {
-            "definitionKey" => i.definition_key.clone(),
-            "definitionId" => i.definition_id.clone(),
-            "tenantId" => i.tenant_id.clone().unwrap_or_default(),
-            "businessKey" => i.business_key.clone().unwrap_or_default(),
-            _ => i.id.clone(),
-        },
-        p.paging()?,
-    ))
-}
-
 async fn list_get(
     State(s): State<AppState>,
     headers: HeaderMap,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
-    let all = query(&s, &p, &query_filters(&p)?).await?;
-    let page = page(all, &p)?;
+    let q = query(&p, filters::from_query(&p, "variables")?)?;
     p.refuse_unsupported("GET /process-instance", known::INSTANCE)?;
+    let page = s.engine.instances(q).await?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         page.iter()
@@ -278,9 +115,9 @@ async fn list_post(
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
     let p = merged(&body, &query_params)?;
-    let all = query(&s, &p, &body_filters(&body)?).await?;
-    let page = page(all, &p)?;
+    let q = query(&p, filters::from_body(&body, "variables")?)?;
     p.refuse_unsupported("POST /process-instance", known::INSTANCE)?;
+    let page = s.engine.instances(q).await?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         page.iter()
@@ -291,15 +128,17 @@ async fn list_post(
 
 async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = query(&s, &p, &query_filters(&p)?).await?.len();
+    let q = query(&p, filters::from_query(&p, "variables")?)?;
     p.refuse_unsupported("GET /process-instance/count", known::INSTANCE)?;
+    let count = s.engine.count_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
 async fn count_post(State(s): State<AppState>, body: Bytes) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?.counting();
-    let count = query(&s, &p, &body_filters(&body)?).await?.len();
+    let q = query(&p, filters::from_body(&body, "variables")?)?;
     p.refuse_unsupported("POST /process-instance/count", known::INSTANCE)?;
+    let count = s.engine.count_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -448,27 +287,4 @@ async fn activity_instances(
         &id,
         &instance.definition_id,
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variable_filters_read_and_compare() {
-        let vars = vec![
-            ("amount".to_owned(), Value::Integer(50)),
-            ("tier".to_owned(), Value::from("gold")),
-        ];
-        let check = |f: &str| VariableFilter::parse(f).expect("a filter").matches(&vars);
-        assert!(check("amount_eq_50"));
-        assert!(check("amount_gt_10"));
-        assert!(!check("amount_lt_10"));
-        assert!(check("amount_gteq_50"));
-        assert!(check("tier_eq_gold"));
-        assert!(check("tier_neq_silver"));
-        assert!(check("tier_like_g%"));
-        assert!(!check("missing_eq_1"));
-        assert!(VariableFilter::parse("nonsense").is_err());
-    }
 }

@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
-use baton_engine::{Job, JobQuery, date};
+use baton_engine::{Job, JobQuery, JobSort, Sort, date};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
@@ -68,8 +68,10 @@ impl From<&Job> for JobDto {
     }
 }
 
+/// The jobs a list or count names. Every job Baton has is a timer, so `timers=true`
+/// keeps them all and `messages=true` (async continuations) none.
 fn query(p: &Params) -> ApiResult<JobQuery> {
-    Ok(JobQuery {
+    let q = JobQuery {
         id: p.str("jobId"),
         process_instance_id: p.str("processInstanceId"),
         process_definition_id: p.str("processDefinitionId"),
@@ -78,75 +80,54 @@ fn query(p: &Params) -> ApiResult<JobQuery> {
         with_retries_left: p.flag("withRetriesLeft")?,
         no_retries_left: p.flag("noRetriesLeft")?,
         executable: p.flag("executable")?,
+        ids: p.list("jobIds"),
+        process_instance_ids: p.list("processInstanceIds"),
+        execution_id: p.str("executionId"),
+        messages: p.flag("messages")?,
+        ..JobQuery::default()
+    };
+    p.flag("timers")?;
+    Ok(JobQuery {
+        suspended: p.flag("suspended")?,
+        active: p.flag("active")?,
+        with_exception: p.flag("withException")?,
+        exception_message: p.str("exceptionMessage"),
+        job_definition_id: p.str("jobDefinitionId"),
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        ..q
     })
 }
 
-/// The jobs a list or count names. Every job Baton has is a timer, so `timers=true`
-/// keeps them all and `messages=true` (async continuations) none.
-async fn jobs(s: &AppState, p: &Params) -> ApiResult<Vec<Job>> {
-    let q = query(p)?;
-    let ids = p.set("jobIds");
-    let instances = p.set("processInstanceIds");
-    let execution = p.str("executionId");
-    let messages = p.flag("messages")?;
-    p.flag("timers")?;
-    let suspended = p.flag("suspended")?;
-    let active = p.flag("active")?;
-    let with_exception = p.flag("withException")?;
-    let exception = p.str("exceptionMessage");
-    let definition = p.str("jobDefinitionId");
-    let tenants = super::Tenants::read(p)?;
-    Ok(s.engine
-        .jobs(q)
-        .await?
-        .into_iter()
-        .filter(|j| {
-            !messages
-                && (ids.is_empty() || ids.contains(&j.id))
-                && (instances.is_empty()
-                    || j.process_instance_id
-                        .as_ref()
-                        .is_some_and(|i| instances.contains(i)))
-                && execution
-                    .as_deref()
-                    .is_none_or(|e| j.execution_id.as_deref() == Some(e))
-                && (!suspended || j.suspended)
-                && (!active || !j.suspended)
-                && (!with_exception || j.exception_message.is_some())
-                && tenants.admits(j.tenant_id.as_ref())
-                && exception
-                    .as_deref()
-                    .is_none_or(|m| j.exception_message.as_deref() == Some(m))
-                && definition
-                    .as_deref()
-                    .is_none_or(|d| j.job_definition_id == d)
-        })
-        .collect())
-}
-
 async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobDto>>> {
-    let sorting = p.sorting(&["jobId", "jobDueDate", "jobRetries", "processInstanceId"])?;
-    let paging = p.paging()?;
-    let jobs = jobs(&s, &p).await?;
-    let page = super::sort_and_page(
-        jobs,
-        sorting,
-        |by, j| match by {
-            "jobId" => (j.id.clone(), 0),
-            "jobRetries" => (String::new(), j.retries),
-            "processInstanceId" => (j.process_instance_id.clone().unwrap_or_default(), 0),
-            _ => (String::new(), j.due_date),
-        },
-        paging,
-    );
+    let sort = p
+        .sorting(&["jobId", "jobDueDate", "jobRetries", "processInstanceId"])?
+        .map(|(by, descending)| Sort {
+            by: match by.as_str() {
+                "jobId" => JobSort::Id,
+                "jobRetries" => JobSort::Retries,
+                "processInstanceId" => JobSort::ProcessInstanceId,
+                _ => JobSort::DueDate,
+            },
+            descending,
+        });
+    let (first_result, max_results) = p.paging()?;
+    let q = JobQuery {
+        sort,
+        first_result,
+        max_results,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /job", known::JOB)?;
+    let page = s.engine.jobs(q).await?;
     Ok(JsonOk(page.iter().map(JobDto::from).collect()))
 }
 
 async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = jobs(&s, &p).await?.len();
+    let q = query(&p)?;
     p.refuse_unsupported("GET /job/count", known::JOB)?;
+    let count = s.engine.count_jobs(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 

@@ -16,7 +16,7 @@ use crate::json::{Body, JsonOk, NoContent};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
-use baton_engine::{CorrelationResult, IncidentQuery, MessageCorrelation};
+use baton_engine::{CorrelationResult, IncidentQuery, IncidentSort, MessageCorrelation, Sort};
 
 /// The Camunda REST version Baton follows.
 pub(crate) const CAMUNDA_VERSION: &str = "7.24.0";
@@ -40,56 +40,25 @@ async fn version() -> JsonOk<Json> {
     JsonOk(json!({"version": CAMUNDA_VERSION}))
 }
 
-fn incident_query(p: &Params) -> IncidentQuery {
-    IncidentQuery {
+/// The incidents a list or count names.
+fn incident_query(p: &Params) -> ApiResult<IncidentQuery> {
+    Ok(IncidentQuery {
         id: p.str("incidentId"),
         incident_type: p.str("incidentType"),
         process_instance_id: p.str("processInstanceId"),
         activity_id: p.str("activityId"),
         configuration: p.str("configuration"),
-    }
-}
-
-/// The incidents a list or count names.
-async fn incidents_of(s: &AppState, p: &Params) -> ApiResult<Vec<baton_engine::Incident>> {
-    let tenants = super::Tenants::read(p)?;
-    let message = p.str("incidentMessage");
-    let message_like = p.str("incidentMessageLike");
-    let (after, before) = (
-        p.time("incidentTimestampAfter")?,
-        p.time("incidentTimestampBefore")?,
-    );
-    let keys = p.set("processDefinitionKeyIn");
-    let definition = p.str("processDefinitionId");
-    let execution = p.str("executionId");
-    Ok(s.engine
-        .incidents(incident_query(p))
-        .await?
-        .into_iter()
-        .filter(|i| {
-            tenants.admits(i.tenant_id.as_ref())
-                && message
-                    .as_deref()
-                    .is_none_or(|m| i.message.as_deref() == Some(m))
-                && message_like.as_deref().is_none_or(|l| {
-                    i.message
-                        .as_deref()
-                        .is_some_and(|m| super::deployment::like(m, l))
-                })
-                && after.is_none_or(|t| i.timestamp >= t)
-                && before.is_none_or(|t| i.timestamp <= t)
-                && (keys.is_empty() || keys.contains(definition_key_of(&i.process_definition_id)))
-                && definition
-                    .as_deref()
-                    .is_none_or(|d| i.process_definition_id == d)
-                && execution.as_deref().is_none_or(|e| i.execution_id == e)
-        })
-        .collect())
-}
-
-/// The key of a definition id (`key:version:uuid`).
-fn definition_key_of(id: &str) -> &str {
-    id.split(':').next().unwrap_or(id)
+        tenant_ids: p.list("tenantIdIn"),
+        without_tenant_id: p.flag("withoutTenantId")?,
+        message: p.str("incidentMessage"),
+        message_like: p.str("incidentMessageLike"),
+        timestamp_after: p.time("incidentTimestampAfter")?,
+        timestamp_before: p.time("incidentTimestampBefore")?,
+        process_definition_keys: p.list("processDefinitionKeyIn"),
+        process_definition_id: p.str("processDefinitionId"),
+        execution_id: p.str("executionId"),
+        ..IncidentQuery::default()
+    })
 }
 
 const INCIDENT_SORTS: &[&str] = &[
@@ -106,34 +75,38 @@ const INCIDENT_SORTS: &[&str] = &[
 ];
 
 async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<IncidentDto>>> {
-    let sorting = p.sorting(INCIDENT_SORTS)?;
-    let paging = p.paging()?;
-    let all = incidents_of(&s, &p).await?;
-    let page = super::sort_and_page(
-        all,
-        sorting,
-        |by, i| match by {
-            "incidentId" => i.id.clone(),
-            "incidentMessage" => i.message.clone().unwrap_or_default(),
-            "incidentTimestamp" => format!("{:020}", i.timestamp),
-            "incidentType" => i.incident_type.clone(),
-            "executionId" => i.execution_id.clone(),
-            "activityId" => i.activity_id.clone(),
-            "processInstanceId" => i.process_instance_id.clone(),
-            "processDefinitionId" => i.process_definition_id.clone(),
-            "configuration" => i.configuration.clone().unwrap_or_default(),
-            _ => i.tenant_id.clone().unwrap_or_default(),
+    let sort = p.sorting(INCIDENT_SORTS)?.map(|(by, descending)| Sort {
+        by: match by.as_str() {
+            "incidentId" => IncidentSort::Id,
+            "incidentMessage" => IncidentSort::Message,
+            "incidentTimestamp" => IncidentSort::Timestamp,
+            "incidentType" => IncidentSort::Type,
+            "executionId" => IncidentSort::ExecutionId,
+            "activityId" => IncidentSort::ActivityId,
+            "processInstanceId" => IncidentSort::ProcessInstanceId,
+            "processDefinitionId" => IncidentSort::ProcessDefinitionId,
+            "configuration" => IncidentSort::Configuration,
+            _ => IncidentSort::TenantId,
         },
-        paging,
-    );
+        descending,
+    });
+    let (first_result, max_results) = p.paging()?;
+    let q = IncidentQuery {
+        sort,
+        first_result,
+        max_results,
+        ..incident_query(&p)?
+    };
     p.refuse_unsupported("GET /incident", known::INCIDENT)?;
+    let page = s.engine.incidents(q).await?;
     Ok(JsonOk(page.iter().map(IncidentDto::from).collect()))
 }
 
 async fn incident_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let count = incidents_of(&s, &p).await?.len();
+    let q = incident_query(&p)?;
     p.refuse_unsupported("GET /incident/count", known::INCIDENT)?;
+    let count = s.engine.count_incidents(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
@@ -288,7 +261,8 @@ struct ConditionRequest {
 }
 
 /// `POST /condition`: starts every latest definition whose conditional start event
-/// holds for the variables; answers the started instances.
+/// holds for the variables; answers the started instances (none when no condition
+/// holds). Without any conditional start event to evaluate, a 400.
 async fn condition(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -326,7 +300,27 @@ async fn condition(
     let started = s
         .engine
         .evaluate_conditions(key, variables, req.business_key, req.tenant_id)
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // Camunda's `DefaultConditionHandler` raises a ProcessEngineException,
+            // which its REST layer answers 500; it is the caller's mistake, so Baton
+            // answers 400 with Camunda's type and message.
+            baton_engine::Error::NotFound(_) => ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "ProcessEngineException",
+                match &req.process_definition_id {
+                    Some(id) => format!(
+                        "ENGINE-13042 Process definition with id '{id}' does not declare \
+                         conditional start event."
+                    ),
+                    None => "ENGINE-13043 No subscriptions were found during evaluation of \
+                             the conditional start events."
+                        .to_owned(),
+                },
+            )
+            .with_code(0),
+            other => other.into(),
+        })?;
     let base = super::base_url(&s, &headers);
     Ok(JsonOk(
         started

@@ -5,6 +5,7 @@ mod deployment;
 mod execution;
 mod external_task;
 mod form;
+mod filters;
 mod history;
 mod history_task;
 mod instance;
@@ -177,48 +178,4 @@ pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     format!("http://{host}{}", state.base_path)
-}
-
-/// Sorts `items` by `key` (descending when `desc`) and applies paging, for queries
-/// the engine does not sort itself.
-pub(crate) fn sort_and_page<T, K: Ord>(
-    mut items: Vec<T>,
-    sorting: Option<(String, bool)>,
-    key: impl Fn(&str, &T) -> K,
-    (first, max): (usize, Option<usize>),
-) -> Vec<T> {
-    if let Some((by, desc)) = sorting {
-        items.sort_by(|a, b| {
-            let order = key(&by, a).cmp(&key(&by, b));
-            if desc { order.reverse() } else { order }
-        });
-    }
-    items
-        .into_iter()
-        .skip(first)
-        .take(max.unwrap_or(usize::MAX))
-        .collect()
-}
-
-/// `tenantIdIn` and `withoutTenantId` of a query, as a test on an entity's tenant:
-/// both must hold when both are given.
-pub(crate) struct Tenants {
-    ids: std::collections::HashSet<String>,
-    without: bool,
-}
-
-impl Tenants {
-    /// Reads both parameters.
-    pub(crate) fn read(p: &crate::params::Params) -> crate::error::ApiResult<Tenants> {
-        Ok(Tenants {
-            ids: p.set("tenantIdIn"),
-            without: p.flag("withoutTenantId")?,
-        })
-    }
-
-    /// Whether an entity of `tenant` passes.
-    pub(crate) fn admits(&self, tenant: Option<&String>) -> bool {
-        (self.ids.is_empty() || tenant.is_some_and(|t| self.ids.contains(t)))
-            && (!self.without || tenant.is_none())
-    }
 }
