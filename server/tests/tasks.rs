@@ -574,8 +574,11 @@ async fn every_list_filter_leaves_out_what_it_should() {
             "delegationState=bogus",
             "Valid values for property 'delegationState'",
         ),
-        ("processVariables=a_eq_1", "'processVariables'"),
-        ("taskVariables=a_eq_1", "'taskVariables'"),
+        (
+            "processVariables=nonsense",
+            "Cannot read variable filter 'nonsense'",
+        ),
+        ("taskVariables=a_eq_1,b", "Cannot read variable filter 'b'"),
         ("caseInstanceId=c", "'caseInstanceId'"),
         (
             "assigneeExpression=${currentUser()}",
@@ -622,15 +625,57 @@ async fn every_list_filter_leaves_out_what_it_should() {
             json!(0),
         );
     }
+    // Variable filters: the instance's variables (any scope), the task's own.
+    expect(&s, "processVariables=item_eq_car", &[car]).await;
+    expect(&s, "processVariables=item_like_%25oa%25", &[boat]).await;
+    expect(&s, "processVariables=item_neq_car,starter_eq_dave", &[boat]).await;
+    expect(&s, "processVariables=item_eq_plane", &[]).await;
+    let (st, _) = s
+        .put(
+            &format!("/task/{}/localVariables/urgent", id(&o3)),
+            json!({"value": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    expect(&s, "taskVariables=urgent_eq_true", &[simple]).await;
+    expect(&s, "taskVariables=item_eq_car", &[]).await;
+    let posted = |body: Value| {
+        let s = &s;
+        async move {
+            let (st, list) = s.post("/task", body).await;
+            assert_eq!(st, StatusCode::OK, "{list}");
+            let mut names: Vec<String> = list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(
+        posted(json!({"processVariables": [{"name": "item", "operator": "eq", "value": "boat"}]}))
+            .await,
+        [boat]
+    );
+    assert_eq!(
+        posted(json!({"orQueries": [{
+            "processVariables": [{"name": "item", "operator": "eq", "value": "car"}],
+            "taskVariables": [{"name": "urgent", "operator": "eq", "value": true}]
+        }]}))
+        .await,
+        [car, simple]
+    );
     error(
         &s.post(
             "/task",
-            json!({"processVariables": [{"name": "a", "operator": "eq", "value": 1}]}),
+            json!({"processVariables": [{"name": "a", "operator": "nope", "value": 1}]}),
         )
         .await,
         StatusCode::BAD_REQUEST,
         "InvalidRequestException",
-        "'processVariables' of POST /task",
+        "Invalid variable comparator specified: nope",
         Value::Null,
     );
     error(

@@ -87,6 +87,11 @@ struct BodyFilter {
 /// The `{name, operator, value}` filters under `key` of a JSON query body.
 pub(crate) fn from_body(body: &[u8], key: &str) -> ApiResult<Vec<VariableFilter>> {
     let json: Json = parse_body(body)?;
+    from_json(&json, key)
+}
+
+/// The `{name, operator, value}` filters under `key` of a JSON query object.
+pub(crate) fn from_json(json: &Json, key: &str) -> ApiResult<Vec<VariableFilter>> {
     let Some(list) = json.get(key).filter(|v| !v.is_null()) else {
         return Ok(Vec::new());
     };

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::instance::Modifications;
-use super::known;
+use super::{filters, known};
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
@@ -376,7 +376,7 @@ fn sort_key(by: &str, order: Option<&str>) -> ApiResult<Option<(TaskSort, bool)>
 /// Body fields that are lists of objects, which [`Params::from_json`] leaves out,
 /// and which Baton does not support yet: refused by name rather than ignored.
 fn refuse_body_filters(json: &Json, endpoint: &str) -> ApiResult<()> {
-    for name in ["processVariables", "taskVariables", "caseInstanceVariables"] {
+    for name in ["caseInstanceVariables"] {
         if json
             .get(name)
             .and_then(Json::as_array)
@@ -461,16 +461,32 @@ fn read_query(
                 return Err(usage("cannot set orderBy within 'or' query"));
             }
             // An `or` query's filters never contradict: they are a union.
-            or.extend(read_filters(&op, true)?);
+            if let Some(mut q) = read_filters(&op, true)? {
+                q.process_variables = filters::from_json(entry, "processVariables")?;
+                q.task_variables = filters::from_json(entry, "taskVariables")?;
+                or.push(q);
+            }
             op.refuse_unsupported(&format!("{endpoint} (orQueries)"), known::TASK)?;
         }
     }
+    let (process_variables, task_variables) = match &json {
+        Some(json) => (
+            filters::from_json(json, "processVariables")?,
+            filters::from_json(json, "taskVariables")?,
+        ),
+        None => (
+            filters::from_query(query, "processVariables")?,
+            filters::from_query(query, "taskVariables")?,
+        ),
+    };
     let Some(q) = read_filters(p, false)? else {
         p.refuse_unsupported(endpoint, known::TASK)?;
         return Ok(None);
     };
     p.refuse_unsupported(endpoint, known::TASK)?;
     Ok(Some(TaskQuery {
+        process_variables,
+        task_variables,
         or,
         sort,
         first_result,
