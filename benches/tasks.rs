@@ -43,6 +43,9 @@ const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>"#;
 
+/// A query's path for sample `k`.
+type Query = Box<dyn Fn(usize) -> String>;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
@@ -146,7 +149,7 @@ async fn main() {
         opened.as_secs_f64(),
         tasks as f64 / opened.as_secs_f64()
     );
-    let queries: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let queries: Vec<(&str, Query)> = vec![
         (
             "candidateUser, created desc, 15",
             Box::new(|k| {

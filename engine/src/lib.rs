@@ -55,7 +55,7 @@ pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
 pub use store::{Durability, Location};
 pub use task::{
     Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,
-    IdentityLink, Task, TaskQuery, TaskSort, TaskUpdate, VariablesAfter,
+    IdentityLink, Task, TaskForm, TaskQuery, TaskSort, TaskUpdate, VariablesAfter,
 };
 pub use types::*;
 pub use value::{Value, ValueError};

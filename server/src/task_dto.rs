@@ -210,25 +210,3 @@ impl CommentDto {
         }
     }
 }
-
-/// `FormDto`: where a task's form is.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct FormDto {
-    key: Option<String>,
-    camunda_form_ref: Option<FormRefDto>,
-    context_path: Option<String>,
-}
-
-impl From<&Task> for FormDto {
-    fn from(t: &Task) -> Self {
-        // A task with only generated form fields has the key
-        // `embedded:engine://engine/:engine/task/{id}/rendered-form` in Camunda;
-        // `Task` does not say whether it has form fields, so that key is null here.
-        FormDto {
-            key: t.form_key.clone(),
-            camunda_form_ref: t.form_ref.as_ref().map(FormRefDto::from),
-            context_path: None,
-        }
-    }
-}

@@ -10,7 +10,9 @@
 mod interp;
 pub(crate) mod state;
 
-pub(crate) use interp::{Run, activity_type, find_catch, find_task_escalation_catch, interp_scope};
+pub(crate) use interp::{
+    ExecScope, Run, activity_type, find_catch, find_task_escalation_catch, interp_scope,
+};
 pub(crate) use state::{EndState, Exec, ExecKind, Instance, VarState, Wait};
 
 /// How many rounds of conditional events one step may trigger before it is taken

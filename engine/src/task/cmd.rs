@@ -171,6 +171,14 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
+    /// The whole open task `id`, or Camunda's not-found error.
+    pub(crate) fn task_row(&self, id: &str) -> Result<super::Task> {
+        super::query::task(self.conn, id).map_err(|e| match e {
+            Error::NotFound(_) => no_task(id),
+            other => other,
+        })
+    }
+
     /// The open task `id`, or Camunda's not-found error.
     fn open_task(&self, id: &str) -> Result<Open> {
         self.conn

@@ -36,7 +36,10 @@
 //! ```
 
 mod cmd;
+mod form;
 mod query;
+
+pub use form::TaskForm;
 
 use crate::error::{Error, Result};
 use crate::filter::VariableFilter;

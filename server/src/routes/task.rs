@@ -20,6 +20,7 @@ use baton_engine::{DelegationState, Error, IdentityLink, TaskQuery, TaskSort, Ta
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use super::form::{FormDto, deployed_form_response, form_variables_out};
 use super::instance::Modifications;
 use super::{filters, known};
 use crate::AppState;
@@ -28,7 +29,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
 use crate::lenient;
 use crate::params::Params;
-use crate::task_dto::{CommentDto, FormDto, IdentityLinkDto, TaskDto};
+use crate::task_dto::{CommentDto, IdentityLinkDto, TaskDto};
 use crate::vars::{
     VariableIn, VariableOut, VariablesIn, data_response, read_variables, variables_out,
 };
@@ -47,6 +48,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/task/{id}/bpmnError", post(bpmn_error))
         .route("/task/{id}/bpmnEscalation", post(bpmn_escalation))
         .route("/task/{id}/form", get(form))
+        .route("/task/{id}/form-variables", get(form_variables))
+        .route("/task/{id}/submit-form", post(submit_form))
+        .route("/task/{id}/deployed-form", get(deployed_form))
         .route(
             "/task/{id}/identity-links",
             get(identity_links).post(add_identity_link),
@@ -841,9 +845,10 @@ async fn bpmn_escalation(
     Ok(NoContent)
 }
 
-/// `GET /task/{id}/form`: the form key or Camunda Form reference.
+/// `GET /task/{id}/form`: the form key (Camunda's generated key for a form of
+/// generated fields only) or Camunda Form reference.
 async fn form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<FormDto>> {
-    let task = s.engine.task(&id).await.map_err(|e| {
+    let form = s.engine.task_form(&id).await.map_err(|e| {
         mapped(
             e,
             || {
@@ -855,7 +860,77 @@ async fn form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Js
             ApiError::invalid,
         )
     })?;
-    Ok(JsonOk(FormDto::from(&task)))
+    Ok(JsonOk(FormDto::task(&id, &form.form)))
+}
+
+/// `GET /task/{id}/form-variables?variableNames=a,b`: the generated fields' typed
+/// values, then the other variables the task sees.
+async fn form_variables(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> ApiResult<JsonOk<serde_json::Map<String, Json>>> {
+    let names: Option<Vec<String>> = p
+        .str("variableNames")
+        .map(|n| n.split(',').map(str::to_owned).collect());
+    // Objects are answered in their serialized form either way.
+    p.jaxrs_flag("deserializeValues", true);
+    let variables = s
+        .engine
+        .task_form_variables(&id, names.as_deref())
+        .await
+        .map_err(|e| {
+            mapped(
+                e,
+                // Camunda answers an unknown task with a 400 here (its documentation
+                // says 404).
+                || {
+                    ApiError::new(StatusCode::BAD_REQUEST, "NullValueException", no_task(&id))
+                        .with_code(0)
+                },
+                ApiError::invalid,
+            )
+        })?;
+    Ok(JsonOk(form_variables_out(variables)))
+}
+
+/// The body of `POST /task/{id}/submit-form`.
+#[derive(Debug, Deserialize, Default)]
+struct SubmitRequest {
+    variables: Option<VariablesIn>,
+}
+
+/// `POST /task/{id}/submit-form`: the generated fields are checked and converted,
+/// then the task is resolved when it is delegated and pending, else completed.
+async fn submit_form(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<SubmitRequest>,
+) -> ApiResult<NoContent> {
+    let variables = read_variables(req.variables.as_ref())?;
+    s.engine
+        .submit_task_form(&id, variables)
+        .await
+        .map_err(|e| {
+            mapped(
+                e,
+                || {
+                    ApiError::rest_not_found(format!(
+                        "Cannot submit task form {id}: {}",
+                        no_task(&id)
+                    ))
+                    .with_code(0)
+                },
+                |m| ApiError::invalid(m).with_code(0),
+            )
+        })?;
+    Ok(NoContent)
+}
+
+/// `GET /task/{id}/deployed-form`: the task's deployed form, a Camunda Form as
+/// `application/json`, an embedded form as `application/xhtml+xml`.
+async fn deployed_form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    deployed_form_response(s.engine.deployed_task_form(&id).await)
 }
 
 // ---------------------------------------------------------------------------
