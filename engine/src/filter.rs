@@ -27,11 +27,14 @@
 //! Objects, JSON, XML, bytes and files cannot be compared (Camunda refuses them
 //! too). Without any variable of the name, no filter matches.
 //!
-//! The condition is a correlated `EXISTS` probed through the `variable` table's
-//! indexes: its key `(execution_id, name)` for an execution column, the
-//! `variable_instance` index for an instance column. So a filter costs one probe
-//! per row the rest of the query admits, and no index beyond those every write
-//! keeps already.
+//! For an instance column the condition is `column IN (SELECT instance_id FROM
+//! variable WHERE name = ? AND …)`, which seeks the `variable_name_value` index
+//! (migration 0010): the instances with such a variable are found once, whatever
+//! the outer query walks, so a count over 100,000 tasks costs the matching
+//! variables, not a probe per task. For an execution column it is a correlated
+//! `EXISTS` on the table's key `(execution_id, name)`: one seek per row the rest
+//! of the query admits. Values are compared as stored: the `value` columns keep
+//! what was written (BLOB affinity since migration 0010), so a String is text.
 
 use rusqlite::ToSql;
 
@@ -199,22 +202,25 @@ fn condition(
 ) -> Result<(String, Params)> {
     filter.check()?;
     let mut params: Params = vec![Box::new(filter.name.clone())];
-    let name = format!("?{first}");
+    let name = format!("filter_var.name = ?{first}");
     // The value's parameter, and the text's after it.
     let (p, t) = (format!("?{}", first + 1), format!("?{}", first + 2));
     let op = filter.op;
     let cmp = op.sql();
-    // The value as text, for String variables (CAST: a String's text may be
-    // stored as a number by the column's numeric affinity).
-    let text = "CAST(filter_var.value AS TEXT)";
-    let (matches, args): (String, Params) = match &filter.value {
-        Value::Null => ("filter_var.value IS NULL".to_owned(), Vec::new()),
+    // Each alternative names the variable, so that each can seek the
+    // `variable_name_value` index on its own.
+    let (alternatives, args): (Vec<String>, Params) = match &filter.value {
+        Value::Null => (vec!["filter_var.value IS NULL".to_owned()], Vec::new()),
         Value::String(s) if op == VariableOp::Like => (
-            format!("filter_var.type = 'String' AND {text} GLOB {p}"),
+            vec![format!(
+                "filter_var.type = 'String' AND filter_var.value GLOB {p}"
+            )],
             vec![Box::new(like_to_glob(s))],
         ),
         Value::String(s) => (
-            format!("filter_var.type = 'String' AND {text} {cmp} {p}"),
+            vec![format!(
+                "filter_var.type = 'String' AND filter_var.value {cmp} {p}"
+            )],
             vec![Box::new(s.clone())],
         ),
         typed => {
@@ -239,24 +245,50 @@ fn condition(
                 }
             };
             (
-                format!(
-                    "(filter_var.type IN {types} AND filter_var.value IS NOT NULL \
-                     AND filter_var.value {cmp} {p}) \
-                     OR (filter_var.type = 'String' AND {text} {cmp} {t})"
-                ),
+                vec![
+                    format!(
+                        "filter_var.type IN {types} AND filter_var.value IS NOT NULL \
+                         AND filter_var.value {cmp} {p}"
+                    ),
+                    format!("filter_var.type = 'String' AND filter_var.value {cmp} {t}"),
+                ],
                 vec![param, Box::new(as_text)],
             )
         }
     };
     params.extend(args);
-    let negate = if op == VariableOp::Neq { "NOT " } else { "" };
-    Ok((
+    // `neq` is "some variable of the name is not equal": the name, and none of
+    // the alternatives.
+    let matches = if op == VariableOp::Neq {
+        format!(
+            "{name} AND NOT ({})",
+            alternatives
+                .iter()
+                .map(|a| format!("({a})"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        )
+    } else {
+        alternatives
+            .iter()
+            .map(|a| format!("({name} AND {a})"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let sql = if owner == "instance_id" {
+        // The instances that have such a variable, found through the index on names
+        // and values: one seek per filter, whatever the outer query walks.
+        format!(
+            "{column} IN (SELECT filter_var.instance_id FROM variable filter_var WHERE {matches})"
+        )
+    } else {
+        // An execution's variable, by the table's key: one probe per row.
         format!(
             "EXISTS (SELECT 1 FROM variable filter_var WHERE filter_var.{owner} = {column} \
-             AND filter_var.name = {name} AND {negate}({matches}))"
-        ),
-        params,
-    ))
+             AND ({matches}))"
+        )
+    };
+    Ok((sql, params))
 }
 
 /// Camunda's `LIKE` pattern (`%`, `_`, `\` escaping the next character) as an
@@ -293,9 +325,10 @@ mod tests {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE variable (execution_id TEXT NOT NULL, name TEXT NOT NULL, \
-             id TEXT NOT NULL, instance_id TEXT NOT NULL, type TEXT NOT NULL, value ANY, \
+             id TEXT NOT NULL, instance_id TEXT NOT NULL, type TEXT NOT NULL, value BLOB, \
              info TEXT, PRIMARY KEY (execution_id, name)) WITHOUT ROWID; \
              CREATE INDEX variable_instance ON variable (instance_id); \
+             CREATE INDEX variable_name_value ON variable (name, value); \
              CREATE TABLE row (id TEXT, execution TEXT);
              INSERT INTO row VALUES ('i1', 'i1'), ('i2', 'e2');",
         )

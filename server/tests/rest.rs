@@ -1148,3 +1148,37 @@ async fn a_long_poll_outlasts_the_connection_bounds() {
     empty.closed_within(Duration::from_secs(10)).await;
     s.shutdown().await;
 }
+
+/// A String variable whose text looks like a number stays that text, in runtime,
+/// in history and through variable filters (SQLite's NUMERIC affinity once stored
+/// "007" as the number 7).
+#[tokio::test]
+async fn number_like_strings_keep_their_text() {
+    let s = server().await;
+    s.deploy_model("p", &tasks_model("p", &["work"])).await;
+    let id = s
+        .start(
+            "p",
+            json!({"code": {"value": "007", "type": "String"},
+                   "ratio": {"value": "1.0", "type": "String"},
+                   "count": {"value": 7, "type": "Long"}}),
+        )
+        .await;
+    let (_, vars) = s.get(&format!("/process-instance/{id}/variables")).await;
+    assert_eq!(vars["code"]["value"], "007", "{vars}");
+    assert_eq!(vars["ratio"]["value"], "1.0", "{vars}");
+    assert_eq!(vars["count"]["value"], 7, "{vars}");
+    let (_, history) = s
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={id}&variableName=code"
+        ))
+        .await;
+    assert_eq!(history[0]["value"], "007", "{history}");
+    for (filter, found) in [("code_eq_007", 1), ("code_eq_7", 0), ("count_eq_7", 1)] {
+        let (_, count) = s
+            .get(&format!("/process-instance/count?variables={filter}"))
+            .await;
+        assert_eq!(count["count"], found, "{filter}");
+    }
+    s.shutdown().await;
+}

@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0007_user_tasks.sql"),
     include_str!("../../../migrations/0008_forms.sql"),
     include_str!("../../../migrations/0009_query_indexes.sql"),
+    include_str!("../../../migrations/0010_variable_values_as_given.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a
@@ -709,6 +710,66 @@ mod tests {
             )
             .unwrap();
         assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn variables_keep_their_values_and_strings_stored_as_numbers_become_text() {
+        let conn = Connection::open_in_memory().unwrap();
+        for m in &MIGRATIONS[..9] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 9").unwrap();
+        conn.execute_batch(
+            "INSERT INTO variable VALUES ('i', 'code', 'v1', 'i', 'String', '007', NULL), \
+             ('i', 'name', 'v2', 'i', 'String', 'kermit', NULL), \
+             ('i', 'n', 'v3', 'i', 'Long', 42, NULL); \
+             INSERT INTO hi_variable_update (variable_id, name, type, value, instance_id, \
+             execution_id, time, revision) VALUES ('v1', 'code', 'String', '007', 'i', 'i', 1, 0);",
+        )
+        .unwrap();
+        // NUMERIC affinity turned the text into a number.
+        let before: String = conn
+            .query_row(
+                "SELECT typeof(value) FROM variable WHERE name = 'code'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(before, "integer");
+        migrate(&conn).unwrap();
+        let rows: Vec<(String, String, String)> = conn
+            .prepare("SELECT name, typeof(value), CAST(value AS TEXT) FROM variable ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("code".into(), "text".into(), "7".into()),
+                ("n".into(), "integer".into(), "42".into()),
+                ("name".into(), "text".into(), "kermit".into()),
+            ]
+        );
+        let history: String = conn
+            .query_row("SELECT typeof(value) FROM hi_variable_update", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(history, "text");
+        // From now on, text stays text.
+        conn.execute(
+            "INSERT INTO variable VALUES ('i', 'zip', 'v4', 'i', 'String', '0042', NULL)",
+            [],
+        )
+        .unwrap();
+        let zip: String = conn
+            .query_row("SELECT value FROM variable WHERE name = 'zip'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(zip, "0042");
     }
 
     #[test]
