@@ -6,7 +6,8 @@
 -- again (what the conversion dropped, leading zeros or a ".0", is lost).
 --
 -- Variable filters go by a variable's name and value: `variable_name_value`
--- finds the instances with a matching variable without a probe per row.
+-- (with the type and the instance, so that it answers alone) finds the instances
+-- with a matching variable without a probe per row.
 
 CREATE TABLE variable_new (
     execution_id TEXT NOT NULL,
@@ -27,7 +28,7 @@ FROM variable;
 DROP TABLE variable;
 ALTER TABLE variable_new RENAME TO variable;
 CREATE INDEX variable_instance ON variable (instance_id);
-CREATE INDEX variable_name_value ON variable (name, value);
+CREATE INDEX variable_name_value ON variable (name, value, type, instance_id);
 
 CREATE TABLE hi_variable_new (
     id                   TEXT PRIMARY KEY,

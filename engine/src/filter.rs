@@ -328,7 +328,7 @@ mod tests {
              id TEXT NOT NULL, instance_id TEXT NOT NULL, type TEXT NOT NULL, value BLOB, \
              info TEXT, PRIMARY KEY (execution_id, name)) WITHOUT ROWID; \
              CREATE INDEX variable_instance ON variable (instance_id); \
-             CREATE INDEX variable_name_value ON variable (name, value); \
+             CREATE INDEX variable_name_value ON variable (name, value, type, instance_id); \
              CREATE TABLE row (id TEXT, execution TEXT);
              INSERT INTO row VALUES ('i1', 'i1'), ('i2', 'e2');",
         )

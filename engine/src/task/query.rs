@@ -395,7 +395,13 @@ pub(super) fn tasks(c: &Connection, q: &TaskQuery) -> Result<Vec<Task>> {
         Candidates::Check => "task t INDEXED BY task_created",
         Candidates::Fetch => "task t",
     };
-    let sql = format!("SELECT {COLUMNS} FROM {from}{filter}{order}{page}");
+    // The page's ids first, from the indexes where they can answer (a filter by
+    // instance, a walk by creation time), then only those rows: sorting whole rows
+    // would read every matching task.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM task t WHERE t.id IN \
+         (SELECT t.id FROM {from}{filter}{order}{page}){order}"
+    );
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(w.params().as_slice(), task_from)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
