@@ -890,3 +890,71 @@ async fn deleting_a_deployment_with_cascade_removes_its_tasks_and_their_history(
     assert!(history.is_empty(), "{history:?}");
     assert!(engine.task_comments(&t.id).await.unwrap().is_empty());
 }
+
+/// Message, signal and conditional boundary events on a user task: each
+/// interrupts it (the task is deleted) or runs beside it.
+#[tokio::test]
+async fn message_signal_and_conditional_boundaries_on_a_user_task() {
+    let (engine, _dir) = engine();
+    let message = r#"<bpmn:messageEventDefinition messageRef="cancelled" />"#;
+    let signal = r#"<bpmn:signalEventDefinition signalRef="alarm" />"#;
+    let condition = r#"<bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">${urgent}</bpmn:condition></bpmn:conditionalEventDefinition>"#;
+    let declared = |xml: String| {
+        xml.replace(
+            "<bpmn:process",
+            r#"<bpmn:message id="cancelled" name="cancelled" /><bpmn:signal id="alarm" name="alarm" /><bpmn:process"#,
+        )
+    };
+    deploy(
+        &engine,
+        &[
+            ("m.bpmn", &declared(guarded("msg", message, true))),
+            ("s.bpmn", &declared(guarded("sig", signal, false))),
+            ("c.bpmn", &declared(guarded("cond", condition, true))),
+        ],
+    )
+    .await;
+    let m = start(&engine, "msg", &[]).await;
+    let s_ = start(&engine, "sig", &[]).await;
+    let c = start(&engine, "cond", &[("urgent", Value::Boolean(false))]).await;
+    engine
+        .correlate_message(baton_engine::MessageCorrelation {
+            name: "cancelled".into(),
+            process_instance_id: Some(m.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(tasks_of_instance(&engine, &m).await.is_empty());
+    assert_eq!(open_tasks(&engine, &m).await, ["out"]);
+
+    engine.signal("alarm", vec![]).await.unwrap();
+    assert_eq!(
+        tasks_of_instance(&engine, &s_).await.len(),
+        1,
+        "not interrupting"
+    );
+    assert_eq!(open_tasks(&engine, &s_).await, ["out"]);
+
+    // Setting the variable from the task makes the condition true: it interrupts.
+    let t = only_task(&engine, &c).await;
+    engine
+        .modify_task_variables(
+            &t.id,
+            false,
+            vars(&[("urgent", Value::Boolean(true))]),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(tasks_of_instance(&engine, &c).await.is_empty());
+    assert_eq!(open_tasks(&engine, &c).await, ["out"]);
+    let h = engine
+        .historic_tasks(HistoricTaskQuery {
+            task_id: Some(t.id.clone()),
+            ..HistoricTaskQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(h[0].delete_reason.as_deref(), Some("deleted"));
+}

@@ -4,6 +4,8 @@
 //! errors and escalations into boundary events, a timer boundary, identity links,
 //! comments, task variables, task history, and Camunda's errors.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
