@@ -65,7 +65,7 @@ fn problems_are_printed_file_line_col_severity_code_message() {
     }
     assert_eq!(
         lines.last().copied(),
-        Some(format!("{}: invalid: 7 errors, 2 warnings", file.display()).as_str())
+        Some(format!("{}: invalid: 7 errors, 1 warning", file.display()).as_str())
     );
     assert!(text.contains("error[java-only]: serviceTask 'Activity_1ic3jge' has camunda:class"));
 }
