@@ -31,6 +31,7 @@ mod forms_store;
 mod graph;
 mod handlers;
 mod id;
+pub mod identity;
 pub mod limits;
 mod list;
 mod query;
@@ -52,6 +53,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, InvalidResource, Result};
 pub use filter::{VariableFilter, VariableOp};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
+pub use identity::{Group, Tenant, User};
 pub use store::{Durability, Location};
 pub use task::{
     Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,

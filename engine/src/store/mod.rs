@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0008_forms.sql"),
     include_str!("../../../migrations/0009_query_indexes.sql"),
     include_str!("../../../migrations/0010_variable_values_as_given.sql"),
+    include_str!("../../../migrations/0011_identity.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a

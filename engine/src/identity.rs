@@ -1,0 +1,542 @@
+//! Identity, as Camunda 7's database identity service keeps it: users with a
+//! password, groups, tenants, and who belongs where (migration 0011).
+//!
+//! Passwords are kept only as argon2id hashes (a PHC string with its own random
+//! salt). Hashing and verifying cost tens of milliseconds by design, so they run
+//! outside the writer: a new password is hashed before its command is queued, and
+//! [`Engine::verify_password`] reads the hash on the read pool and checks it on a
+//! blocking thread. An unknown user, a user without a password and a wrong
+//! password all answer `false`, after the same work.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::Engine;
+use crate::error::{Error, Result};
+
+/// A user's profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct User {
+    /// The user's id (the login name).
+    pub id: String,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+}
+
+/// A group of users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    /// The group's id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its type (Camunda's `SYSTEM` or `WORKFLOW`, or anything).
+    pub kind: Option<String>,
+}
+
+/// A tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tenant {
+    /// The tenant's id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+}
+
+/// A hash of a password to store, made with argon2id and a fresh random salt.
+fn hash(password: &str) -> Result<String> {
+    let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
+        .map_err(|e| Error::Internal(format!("cannot make a salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))
+}
+
+/// A well-formed hash of a password nobody has, checked when there is no stored
+/// hash, so that an unknown user costs what a wrong password costs.
+const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$\
+     pq/kDUtbUfQ/9UMJGk+SF98xkx5RZLgzkF6lbmPO0jA";
+
+/// Whether `password` matches the stored `hash` (or, with none, the decoy, and
+/// then never).
+fn verify(password: &str, stored: Option<&str>) -> bool {
+    let phc = stored.unwrap_or(DECOY);
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && stored.is_some()
+}
+
+fn need_id(kind: &str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::Invalid(format!("{kind} id must not be empty")));
+    }
+    Ok(())
+}
+
+fn exists(c: &Connection, table: &str, id: &str) -> Result<bool> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"
+    ))?
+    .query_row([id], |r| r.get(0))?)
+}
+
+impl Engine {
+    /// Creates user `user` with `password` (hashed with argon2id; `None` leaves the
+    /// user unable to log in with a password).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an empty id or a user that exists already.
+    pub async fn create_user(&self, user: User, password: Option<&str>) -> Result<()> {
+        need_id("User", &user.id)?;
+        let hashed = match password {
+            Some(p) => {
+                let p = p.to_owned();
+                Some(blocking(move || hash(&p)).await?)
+            }
+            None => None,
+        };
+        self.command(move |ctx| {
+            if exists(ctx.conn, "id_user", &user.id)? {
+                return Err(Error::Invalid(format!(
+                    "The user with id '{}' already exists.",
+                    user.id
+                )));
+            }
+            ctx.conn
+                .prepare_cached(
+                    "INSERT INTO id_user (id, first_name, last_name, email, password_hash) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    user.id,
+                    user.first_name,
+                    user.last_name,
+                    user.email,
+                    hashed
+                ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Replaces user `id`'s profile (its id may change with it, as in Camunda).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown user.
+    pub async fn update_user(&self, id: &str, profile: User) -> Result<()> {
+        need_id("User", &profile.id)?;
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            let changed = ctx
+                .conn
+                .prepare_cached(
+                    "UPDATE id_user SET id = ?2, first_name = ?3, last_name = ?4, email = ?5 \
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    profile.id,
+                    profile.first_name,
+                    profile.last_name,
+                    profile.email
+                ])?;
+            if changed == 0 {
+                return Err(Error::NotFound(format!("User with id {id} does not exist")));
+            }
+            if profile.id != id {
+                for table in ["id_membership", "id_tenant_member"] {
+                    ctx.conn
+                        .prepare_cached(&format!(
+                            "UPDATE {table} SET user_id = ?2 WHERE user_id = ?1"
+                        ))?
+                        .execute(params![id, profile.id])?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets user `id`'s password.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown user.
+    pub async fn set_password(&self, id: &str, password: &str) -> Result<()> {
+        let p = password.to_owned();
+        let hashed = blocking(move || hash(&p)).await?;
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            let changed = ctx
+                .conn
+                .prepare_cached("UPDATE id_user SET password_hash = ?2 WHERE id = ?1")?
+                .execute(params![id, hashed])?;
+            if changed == 0 {
+                return Err(Error::NotFound(format!("User with id {id} does not exist")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes user `id` and its memberships; an unknown user changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn delete_user(&self, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            for sql in [
+                "DELETE FROM id_user WHERE id = ?1",
+                "DELETE FROM id_membership WHERE user_id = ?1",
+                "DELETE FROM id_tenant_member WHERE user_id = ?1",
+            ] {
+                ctx.conn.prepare_cached(sql)?.execute([&id])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// User `id`, if it exists.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn user(&self, id: &str) -> Result<Option<User>> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT id, first_name, last_name, email FROM id_user WHERE id = ?1",
+            )?
+            .query_row([&id], |r| {
+                Ok(User {
+                    id: r.get(0)?,
+                    first_name: r.get(1)?,
+                    last_name: r.get(2)?,
+                    email: r.get(3)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    /// Every user, by id; only the members of `group` when given.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn users(&self, group: Option<&str>) -> Result<Vec<User>> {
+        let group = group.map(str::to_owned);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, first_name, last_name, email FROM id_user u WHERE ?1 IS NULL \
+                 OR EXISTS (SELECT 1 FROM id_membership m WHERE m.user_id = u.id \
+                 AND m.group_id = ?1) ORDER BY id",
+            )?;
+            let rows = stmt.query_map([&group], |r| {
+                Ok(User {
+                    id: r.get(0)?,
+                    first_name: r.get(1)?,
+                    last_name: r.get(2)?,
+                    email: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// Whether `password` is user `id`'s. An unknown user, one without a password
+    /// and a wrong password all answer `false`, after the same work; the check
+    /// compares in constant time (argon2's).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn verify_password(&self, id: &str, password: &str) -> Result<bool> {
+        let id = id.to_owned();
+        let stored: Option<String> = self
+            .read(move |c| {
+                Ok(
+                    c.prepare_cached("SELECT password_hash FROM id_user WHERE id = ?1")?
+                        .query_row([&id], |r| r.get::<_, Option<String>>(0))
+                        .optional()?
+                        .flatten(),
+                )
+            })
+            .await?;
+        let password = password.to_owned();
+        blocking(move || Ok(verify(&password, stored.as_deref()))).await
+    }
+
+    /// Creates group `group`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an empty id or a group that exists already.
+    pub async fn create_group(&self, group: Group) -> Result<()> {
+        need_id("Group", &group.id)?;
+        self.command(move |ctx| {
+            if exists(ctx.conn, "id_group", &group.id)? {
+                return Err(Error::Invalid(format!(
+                    "The group with id '{}' already exists.",
+                    group.id
+                )));
+            }
+            ctx.conn
+                .prepare_cached("INSERT INTO id_group (id, name, type) VALUES (?1, ?2, ?3)")?
+                .execute(params![group.id, group.name, group.kind])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes group `id` and its memberships; an unknown group changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn delete_group(&self, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            for sql in [
+                "DELETE FROM id_group WHERE id = ?1",
+                "DELETE FROM id_membership WHERE group_id = ?1",
+                "DELETE FROM id_tenant_member WHERE group_id = ?1",
+            ] {
+                ctx.conn.prepare_cached(sql)?.execute([&id])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every group, by id; only the groups of `member` when given.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn groups(&self, member: Option<&str>) -> Result<Vec<Group>> {
+        let member = member.map(str::to_owned);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, type FROM id_group g WHERE ?1 IS NULL \
+                 OR EXISTS (SELECT 1 FROM id_membership m WHERE m.group_id = g.id \
+                 AND m.user_id = ?1) ORDER BY id",
+            )?;
+            let rows = stmt.query_map([&member], |r| {
+                Ok(Group {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// Makes user `user` a member of group `group` (again: no change).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the user or the group does not exist.
+    pub async fn add_group_member(&self, group: &str, user: &str) -> Result<()> {
+        let (group, user) = (group.to_owned(), user.to_owned());
+        self.command(move |ctx| {
+            if !exists(ctx.conn, "id_group", &group)? {
+                return Err(Error::NotFound(format!("No group found with id '{group}'")));
+            }
+            if !exists(ctx.conn, "id_user", &user)? {
+                return Err(Error::NotFound(format!("No user found with id '{user}'")));
+            }
+            ctx.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO id_membership (user_id, group_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![user, group])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes user `user` out of group `group` (not a member: no change).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn remove_group_member(&self, group: &str, user: &str) -> Result<()> {
+        let (group, user) = (group.to_owned(), user.to_owned());
+        self.command(move |ctx| {
+            ctx.conn
+                .prepare_cached("DELETE FROM id_membership WHERE user_id = ?1 AND group_id = ?2")?
+                .execute(params![user, group])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Creates tenant `tenant`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an empty id or a tenant that exists already.
+    pub async fn create_tenant(&self, tenant: Tenant) -> Result<()> {
+        need_id("Tenant", &tenant.id)?;
+        self.command(move |ctx| {
+            if exists(ctx.conn, "id_tenant", &tenant.id)? {
+                return Err(Error::Invalid(format!(
+                    "The tenant with id '{}' already exists.",
+                    tenant.id
+                )));
+            }
+            ctx.conn
+                .prepare_cached("INSERT INTO id_tenant (id, name) VALUES (?1, ?2)")?
+                .execute(params![tenant.id, tenant.name])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every tenant, by id.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn tenants(&self) -> Result<Vec<Tenant>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached("SELECT id, name FROM id_tenant ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Tenant {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// Makes a user (`user`) or a group (`group`) a member of tenant `tenant`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the tenant, user or group does not exist;
+    /// [`Error::Invalid`] unless exactly one of `user` and `group` is given.
+    pub async fn add_tenant_member(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<()> {
+        if user.is_some() == group.is_some() {
+            return Err(Error::Invalid(
+                "A tenant member is a user or a group".to_owned(),
+            ));
+        }
+        let (tenant, user, group) = (
+            tenant.to_owned(),
+            user.map(str::to_owned),
+            group.map(str::to_owned),
+        );
+        self.command(move |ctx| {
+            if !exists(ctx.conn, "id_tenant", &tenant)? {
+                return Err(Error::NotFound(format!(
+                    "No tenant found with id '{tenant}'"
+                )));
+            }
+            if let Some(u) = &user {
+                if !exists(ctx.conn, "id_user", u)? {
+                    return Err(Error::NotFound(format!("No user found with id '{u}'")));
+                }
+            }
+            if let Some(g) = &group {
+                if !exists(ctx.conn, "id_group", g)? {
+                    return Err(Error::NotFound(format!("No group found with id '{g}'")));
+                }
+            }
+            let already: bool = ctx
+                .conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM id_tenant_member WHERE tenant_id = ?1 \
+                     AND user_id IS ?2 AND group_id IS ?3)",
+                )?
+                .query_row(params![tenant, user, group], |r| r.get(0))?;
+            if !already {
+                ctx.conn
+                    .prepare_cached(
+                        "INSERT INTO id_tenant_member (tenant_id, user_id, group_id) \
+                         VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![tenant, user, group])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The tenants user `user` belongs to, itself or through one of its groups.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn tenants_of(&self, user: &str) -> Result<Vec<String>> {
+        let user = user.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT tenant_id FROM id_tenant_member WHERE user_id = ?1 \
+                 OR group_id IN (SELECT group_id FROM id_membership WHERE user_id = ?1) \
+                 ORDER BY tenant_id",
+            )?;
+            let rows = stmt.query_map([&user], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+}
+
+/// Runs `f` (hashing) on a blocking thread, off the async runtime's workers.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("a password check stopped: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let h = hash("s3cret").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("s3cret", Some(&h)));
+        assert!(!verify("S3cret", Some(&h)));
+        assert!(!verify("", Some(&h)));
+        // Two hashes of one password differ: each has its own salt.
+        assert_ne!(h, hash("s3cret").unwrap());
+        // No stored hash never verifies, and a broken one neither.
+        assert!(!verify("anything", None));
+        assert!(!verify("s3cret", Some("not a hash")));
+    }
+
+    #[test]
+    fn the_decoy_is_a_hash_argon2_reads() {
+        assert!(PasswordHash::new(DECOY).is_ok());
+    }
+}
