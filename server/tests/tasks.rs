@@ -1400,3 +1400,51 @@ async fn task_history_has_start_end_duration_assignee_and_reason() {
         Value::Null,
     );
 }
+
+/// `candidateUser` finds the tasks of the user's groups too, as the identity store
+/// knows them, and stops finding them when the user leaves the group.
+#[tokio::test]
+async fn a_candidate_user_finds_the_tasks_of_their_groups() {
+    let s = server().await;
+    s.deploy_model("review", REVIEW).await;
+    let i = review(&s, "BK-1", "car", "carol").await;
+    let a = task_of(&s, &i, "approve").await;
+    let (st, _) = s
+        .post(&format!("/task/{}/unclaim", id(&a)), json!({}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    // The task's candidates: alice and bob, and the group managers.
+    s.engine
+        .create_user(
+            baton_engine::User {
+                id: "mia".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    expect(&s, "candidateUser=mia", &[]).await;
+    s.engine
+        .create_group(baton_engine::Group {
+            id: "managers".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    s.engine.add_group_member("managers", "mia").await.unwrap();
+    expect(&s, "candidateUser=mia", &["Approve car"]).await;
+    let (st, list) = s
+        .post(
+            "/task",
+            json!({"orQueries": [{"candidateUser": "mia", "name": "x"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    s.engine
+        .remove_group_member("managers", "mia")
+        .await
+        .unwrap();
+    expect(&s, "candidateUser=mia", &[]).await;
+}

@@ -499,9 +499,34 @@ fn read_query(
     }))
 }
 
+/// Fills in the groups of each `candidateUser` from the identity store, so that
+/// a user's candidacy through a group counts, as in Camunda.
+async fn with_groups(s: &AppState, q: &mut TaskQuery) -> ApiResult<()> {
+    async fn fill(s: &AppState, q: &mut TaskQuery) -> ApiResult<()> {
+        if let Some(user) = &q.candidate_user {
+            q.candidate_user_groups = s
+                .engine
+                .groups(Some(user))
+                .await?
+                .into_iter()
+                .map(|g| g.id)
+                .collect();
+        }
+        Ok(())
+    }
+    fill(s, q).await?;
+    for or in &mut q.or {
+        fill(s, or).await?;
+    }
+    Ok(())
+}
+
 async fn list(s: &AppState, q: Option<TaskQuery>) -> ApiResult<JsonOk<Vec<TaskDto>>> {
     let tasks = match q {
-        Some(q) => s.engine.tasks(q).await?,
+        Some(mut q) => {
+            with_groups(s, &mut q).await?;
+            s.engine.tasks(q).await?
+        }
         None => Vec::new(),
     };
     Ok(JsonOk(tasks.iter().map(TaskDto::from).collect()))
@@ -509,7 +534,10 @@ async fn list(s: &AppState, q: Option<TaskQuery>) -> ApiResult<JsonOk<Vec<TaskDt
 
 async fn count(s: &AppState, q: Option<TaskQuery>) -> ApiResult<JsonOk<CountDto>> {
     let count = match q {
-        Some(q) => s.engine.task_count(q).await?,
+        Some(mut q) => {
+            with_groups(s, &mut q).await?;
+            s.engine.task_count(q).await?
+        }
         None => 0,
     };
     Ok(JsonOk(CountDto {

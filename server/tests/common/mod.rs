@@ -19,6 +19,8 @@ pub struct Server {
     pub addr: std::net::SocketAddr,
     /// A client with no default headers.
     pub http: Client,
+    /// The engine behind it, for what the API cannot do yet.
+    pub engine: Engine,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -52,12 +54,18 @@ pub async fn server_with(options: Options) -> Server {
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let base = options.base_path.clone();
-    let handle = tokio::spawn(baton_server::serve(listener, engine, options, async move {
-        stopped.await.ok();
-    }));
+    let handle = tokio::spawn(baton_server::serve(
+        listener,
+        engine.clone(),
+        options,
+        async move {
+            stopped.await.ok();
+        },
+    ));
     Server {
         url: format!("http://{addr}{base}"),
         addr,
+        engine,
         http: Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
