@@ -48,6 +48,87 @@ pub struct Tenant {
     pub name: Option<String>,
 }
 
+/// Filters and page of a user list (Camunda's `GET /user`), by id.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// This user.
+    pub id: Option<String>,
+    /// One of these users.
+    pub ids: Vec<String>,
+    /// With this first name.
+    pub first_name: Option<String>,
+    /// With this last name.
+    pub last_name: Option<String>,
+    /// With this e-mail address.
+    pub email: Option<String>,
+    /// Members of this group.
+    pub member_of_group: Option<String>,
+    /// Members of this tenant (themselves, not through a group).
+    pub member_of_tenant: Option<String>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// Filters and page of a group list (Camunda's `GET /group`), by id.
+#[derive(Debug, Clone, Default)]
+pub struct GroupQuery {
+    /// This group.
+    pub id: Option<String>,
+    /// One of these groups.
+    pub ids: Vec<String>,
+    /// Named this.
+    pub name: Option<String>,
+    /// With a name `LIKE` this.
+    pub name_like: Option<String>,
+    /// Of this type.
+    pub kind: Option<String>,
+    /// That this user is a member of.
+    pub member: Option<String>,
+    /// Members of this tenant.
+    pub member_of_tenant: Option<String>,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
+/// `(condition, parameter)` pairs for the filters that are set, joined with AND,
+/// with `id IN` lists through [`crate::list`].
+fn where_of(
+    conditions: Vec<(&str, Option<String>)>,
+    ids: &[String],
+) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    let mut clauses = Vec::new();
+    let mut params: Vec<Box<dyn rusqlite::ToSql + Send>> = Vec::new();
+    for (clause, value) in conditions {
+        if let Some(v) = value {
+            params.push(Box::new(v));
+            clauses.push(clause.replace('?', &format!("?{}", params.len())));
+        }
+    }
+    if !ids.is_empty() {
+        let (clause, more) = crate::list::in_list("id", ids, params.len() + 1);
+        params.extend(more);
+        clauses.push(clause);
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, params)
+}
+
+/// ` LIMIT … OFFSET …` for a page.
+fn page_of(first: usize, max: Option<usize>) -> String {
+    format!(
+        " LIMIT {} OFFSET {first}",
+        max.map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX))
+    )
+}
+
 /// A hash of a password to store, made with argon2id and a fresh random salt.
 fn hash(password: &str) -> Result<String> {
     let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
@@ -235,20 +316,21 @@ impl Engine {
         .await
     }
 
-    /// Every user, by id; only the members of `group` when given.
+    /// The users `q` asks for, by id.
     ///
     /// # Errors
     ///
     /// Only storage errors.
-    pub async fn users(&self, group: Option<&str>) -> Result<Vec<User>> {
-        let group = group.map(str::to_owned);
+    pub async fn users(&self, q: UserQuery) -> Result<Vec<User>> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, first_name, last_name, email FROM id_user u WHERE ?1 IS NULL \
-                 OR EXISTS (SELECT 1 FROM id_membership m WHERE m.user_id = u.id \
-                 AND m.group_id = ?1) ORDER BY id",
-            )?;
-            let rows = stmt.query_map([&group], |r| {
+            let (filter, params) = user_filter(&q);
+            let sql = format!(
+                "SELECT id, first_name, last_name, email FROM id_user{filter} ORDER BY id{}",
+                page_of(q.first_result, q.max_results)
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let rows = stmt.query_map(args.as_slice(), |r| {
                 Ok(User {
                     id: r.get(0)?,
                     first_name: r.get(1)?,
@@ -257,6 +339,23 @@ impl Engine {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// How many users `q` finds (its page ignored).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn user_count(&self, q: UserQuery) -> Result<u64> {
+        self.read(move |c| {
+            let (filter, params) = user_filter(&q);
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let n: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM id_user{filter}"))?
+                .query_row(args.as_slice(), |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }
@@ -326,20 +425,21 @@ impl Engine {
         .await
     }
 
-    /// Every group, by id; only the groups of `member` when given.
+    /// The groups `q` asks for, by id.
     ///
     /// # Errors
     ///
     /// Only storage errors.
-    pub async fn groups(&self, member: Option<&str>) -> Result<Vec<Group>> {
-        let member = member.map(str::to_owned);
+    pub async fn groups(&self, q: GroupQuery) -> Result<Vec<Group>> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, name, type FROM id_group g WHERE ?1 IS NULL \
-                 OR EXISTS (SELECT 1 FROM id_membership m WHERE m.group_id = g.id \
-                 AND m.user_id = ?1) ORDER BY id",
-            )?;
-            let rows = stmt.query_map([&member], |r| {
+            let (filter, params) = group_filter(&q);
+            let sql = format!(
+                "SELECT id, name, type FROM id_group{filter} ORDER BY id{}",
+                page_of(q.first_result, q.max_results)
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let rows = stmt.query_map(args.as_slice(), |r| {
                 Ok(Group {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -347,6 +447,62 @@ impl Engine {
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// How many groups `q` finds (its page ignored).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn group_count(&self, q: GroupQuery) -> Result<u64> {
+        self.read(move |c| {
+            let (filter, params) = group_filter(&q);
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let n: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM id_group{filter}"))?
+                .query_row(args.as_slice(), |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    /// The ids of the groups user `user` is a member of.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn groups_of(&self, user: &str) -> Result<Vec<String>> {
+        Ok(self
+            .groups(GroupQuery {
+                member: Some(user.to_owned()),
+                ..GroupQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|g| g.id)
+            .collect())
+    }
+
+    /// Replaces group `id`'s name and type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown group.
+    pub async fn update_group(&self, id: &str, group: Group) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            let changed = ctx
+                .conn
+                .prepare_cached("UPDATE id_group SET name = ?2, type = ?3 WHERE id = ?1")?
+                .execute(params![id, group.name, group.kind])?;
+            if changed == 0 {
+                return Err(Error::NotFound(format!(
+                    "Group with id {id} does not exist"
+                )));
+            }
+            Ok(())
         })
         .await
     }
@@ -508,6 +664,46 @@ impl Engine {
         })
         .await
     }
+}
+
+fn user_filter(q: &UserQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    where_of(
+        vec![
+            ("id = ?", q.id.clone()),
+            ("first_name = ?", q.first_name.clone()),
+            ("last_name = ?", q.last_name.clone()),
+            ("email = ?", q.email.clone()),
+            (
+                "id IN (SELECT user_id FROM id_membership WHERE group_id = ?)",
+                q.member_of_group.clone(),
+            ),
+            (
+                "id IN (SELECT user_id FROM id_tenant_member WHERE tenant_id = ?)",
+                q.member_of_tenant.clone(),
+            ),
+        ],
+        &q.ids,
+    )
+}
+
+fn group_filter(q: &GroupQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    where_of(
+        vec![
+            ("id = ?", q.id.clone()),
+            ("name = ?", q.name.clone()),
+            ("name LIKE ?", q.name_like.clone()),
+            ("type = ?", q.kind.clone()),
+            (
+                "id IN (SELECT group_id FROM id_membership WHERE user_id = ?)",
+                q.member.clone(),
+            ),
+            (
+                "id IN (SELECT group_id FROM id_tenant_member WHERE tenant_id = ?)",
+                q.member_of_tenant.clone(),
+            ),
+        ],
+        &q.ids,
+    )
 }
 
 /// Runs `f` (hashing) on a blocking thread, off the async runtime's workers.

@@ -488,3 +488,37 @@ pub(crate) const HISTORIC_TASK: &[&str] = &[
     "withoutTaskDueDate",
     "withoutTenantId",
 ];
+
+/// `GET /user` and `/user/count`.
+pub(crate) const USER: &[&str] = &[
+    "email",
+    "emailLike",
+    "firstName",
+    "firstNameLike",
+    "firstResult",
+    "id",
+    "idIn",
+    "lastName",
+    "lastNameLike",
+    "maxResults",
+    "memberOfGroup",
+    "memberOfTenant",
+    "potentialStarter",
+    "sortBy",
+    "sortOrder",
+];
+
+/// `GET /group` and `/group/count`.
+pub(crate) const GROUP: &[&str] = &[
+    "firstResult",
+    "id",
+    "idIn",
+    "maxResults",
+    "member",
+    "memberOfTenant",
+    "name",
+    "nameLike",
+    "sortBy",
+    "sortOrder",
+    "type",
+];

@@ -8,6 +8,7 @@ mod filters;
 mod form;
 mod history;
 mod history_task;
+mod identity;
 mod instance;
 mod job;
 mod known;
@@ -35,6 +36,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(instance::routes())
         .merge(history::routes())
         .merge(job::routes())
+        .merge(identity::routes())
         .merge(task::routes())
         .merge(history_task::routes())
         .fallback(unknown_path)

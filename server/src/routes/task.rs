@@ -504,13 +504,7 @@ fn read_query(
 async fn with_groups(s: &AppState, q: &mut TaskQuery) -> ApiResult<()> {
     async fn fill(s: &AppState, q: &mut TaskQuery) -> ApiResult<()> {
         if let Some(user) = &q.candidate_user {
-            q.candidate_user_groups = s
-                .engine
-                .groups(Some(user))
-                .await?
-                .into_iter()
-                .map(|g| g.id)
-                .collect();
+            q.candidate_user_groups = s.engine.groups_of(user).await?;
         }
         Ok(())
     }

@@ -1,0 +1,126 @@
+//! Camunda's identity resources over real HTTP: users with passwords, groups and
+//! memberships, verifying a password, and a user's groups.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn users_groups_and_passwords_over_rest() {
+    let s = server().await;
+    let (st, b) = s
+        .post(
+            "/user/create",
+            json!({"profile": {"id": "demo", "firstName": "Demo", "lastName": "Demo",
+                               "email": "demo@example.org"},
+                   "credentials": {"password": "demo"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, b) = s
+        .post(
+            "/user/create",
+            json!({"profile": {"id": "mary"}, "credentials": {"password": "m"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (st, b) = s
+        .post("/user/create", json!({"profile": {"id": "demo"}}))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a second demo: {b}");
+
+    let (st, profile) = s.get("/user/demo/profile").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        profile,
+        json!({"id": "demo", "firstName": "Demo", "lastName": "Demo", "email": "demo@example.org"})
+    );
+    let (st, b) = s.get("/user/nobody/profile").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    assert_eq!(b["message"], "User with id nobody does not exist");
+
+    // Passwords: right, wrong, unknown user (the same answer), then changed.
+    let verify = |user: &str, password: &str| {
+        let s = &s;
+        let body = json!({"username": user, "password": password});
+        async move {
+            let (st, b) = s.post("/identity/verify", body).await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            b["authenticated"].as_bool().unwrap()
+        }
+    };
+    assert!(verify("demo", "demo").await);
+    assert!(!verify("demo", "wrong").await);
+    assert!(!verify("nobody", "demo").await);
+    let (st, b) = s
+        .put("/user/demo/credentials", json!({"password": "n3w"}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    assert!(!verify("demo", "demo").await);
+    assert!(verify("demo", "n3w").await);
+
+    // Groups and members.
+    let (st, b) = s
+        .post(
+            "/group/create",
+            json!({"id": "sales", "name": "Sales", "type": "WORKFLOW"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    for user in ["demo", "mary"] {
+        let (st, b) = s
+            .put(&format!("/group/sales/members/{user}"), json!({}))
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    }
+    let (st, b) = s.put("/group/sales/members/nobody", json!({})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    let (_, g) = s.get("/group/sales").await;
+    assert_eq!(
+        g,
+        json!({"id": "sales", "name": "Sales", "type": "WORKFLOW"})
+    );
+    let (_, list) = s.get("/user?memberOfGroup=sales&maxResults=1").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, count) = s.get("/user/count?memberOfGroup=sales").await;
+    assert_eq!(count["count"], 2);
+    let (_, groups) = s.get("/group?member=demo").await;
+    assert_eq!(groups[0]["id"], "sales");
+    let (_, info) = s.get("/identity/groups?userId=demo").await;
+    assert_eq!(info["groups"], json!([{"id": "sales", "name": "Sales"}]));
+    assert_eq!(info["groupUsers"][0]["id"], "mary");
+    assert_eq!(info["groupUsers"][0]["displayName"], "mary");
+
+    // A sort Baton does not implement is refused by name, never ignored.
+    let (st, b) = s.get("/user?sortBy=lastName&sortOrder=asc").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b["message"].as_str().unwrap().contains("'sortBy'"), "{b}");
+
+    // Profiles change; deleted users and members are gone.
+    let (st, b) = s
+        .put(
+            "/user/mary/profile",
+            json!({"id": "mary", "firstName": "Mary"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    let (_, info) = s.get("/identity/groups?userId=demo").await;
+    assert_eq!(info["groupUsers"][0]["displayName"], "Mary");
+    let (st, _) = s.delete("/group/sales/members/mary").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, count) = s.get("/user/count?memberOfGroup=sales").await;
+    assert_eq!(count["count"], 1);
+    let (st, _) = s.delete("/user/demo").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s.delete("/user/demo").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(!verify("demo", "n3w").await);
+    let (st, _) = s.delete("/group/sales").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s.get("/group/sales").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
