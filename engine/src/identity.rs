@@ -94,6 +94,30 @@ pub struct GroupQuery {
     pub max_results: Option<usize>,
 }
 
+/// Filters and page of a tenant list (Camunda's `GET /tenant`), by id.
+#[derive(Debug, Clone, Default)]
+pub struct TenantQuery {
+    /// This tenant.
+    pub id: Option<String>,
+    /// One of these tenants.
+    pub ids: Vec<String>,
+    /// Named this.
+    pub name: Option<String>,
+    /// With a name `LIKE` this.
+    pub name_like: Option<String>,
+    /// With this user as a member, itself (or, with `include_membership_groups`,
+    /// through one of its groups).
+    pub user_member: Option<String>,
+    /// With this group as a member.
+    pub group_member: Option<String>,
+    /// With `user_member`, tenants of the user's groups too.
+    pub include_membership_groups: bool,
+    /// Skip this many.
+    pub first_result: usize,
+    /// Return at most this many.
+    pub max_results: Option<usize>,
+}
+
 /// `(condition, parameter)` pairs for the filters that are set, joined with AND,
 /// with `id IN` lists through [`crate::list`].
 fn where_of(
@@ -569,21 +593,114 @@ impl Engine {
         .await
     }
 
-    /// Every tenant, by id.
+    /// The tenants `q` asks for, by id.
     ///
     /// # Errors
     ///
     /// Only storage errors.
-    pub async fn tenants(&self) -> Result<Vec<Tenant>> {
+    pub async fn tenants(&self, q: TenantQuery) -> Result<Vec<Tenant>> {
         self.read(move |c| {
-            let mut stmt = c.prepare_cached("SELECT id, name FROM id_tenant ORDER BY id")?;
-            let rows = stmt.query_map([], |r| {
+            let (filter, params) = tenant_filter(&q);
+            let sql = format!(
+                "SELECT id, name FROM id_tenant{filter} ORDER BY id{}",
+                page_of(q.first_result, q.max_results)
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let rows = stmt.query_map(args.as_slice(), |r| {
                 Ok(Tenant {
                     id: r.get(0)?,
                     name: r.get(1)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    /// How many tenants `q` finds (its page ignored).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn tenant_count(&self, q: TenantQuery) -> Result<u64> {
+        self.read(move |c| {
+            let (filter, params) = tenant_filter(&q);
+            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
+            let n: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM id_tenant{filter}"))?
+                .query_row(args.as_slice(), |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    /// Renames tenant `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown tenant.
+    pub async fn update_tenant(&self, id: &str, name: Option<String>) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            let changed = ctx
+                .conn
+                .prepare_cached("UPDATE id_tenant SET name = ?2 WHERE id = ?1")?
+                .execute(params![id, name])?;
+            if changed == 0 {
+                return Err(Error::NotFound(format!(
+                    "Tenant with id {id} does not exist"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes tenant `id` and its memberships; an unknown tenant changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn delete_tenant(&self, id: &str) -> Result<()> {
+        let id = id.to_owned();
+        self.command(move |ctx| {
+            for sql in [
+                "DELETE FROM id_tenant WHERE id = ?1",
+                "DELETE FROM id_tenant_member WHERE tenant_id = ?1",
+            ] {
+                ctx.conn.prepare_cached(sql)?.execute([&id])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes a user (`user`) or a group (`group`) out of tenant `tenant` (not a
+    /// member: no change).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn remove_tenant_member(
+        &self,
+        tenant: &str,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<()> {
+        let (tenant, user, group) = (
+            tenant.to_owned(),
+            user.map(str::to_owned),
+            group.map(str::to_owned),
+        );
+        self.command(move |ctx| {
+            ctx.conn
+                .prepare_cached(
+                    "DELETE FROM id_tenant_member WHERE tenant_id = ?1 AND user_id IS ?2 \
+                     AND group_id IS ?3",
+                )?
+                .execute(params![tenant, user, group])?;
+            Ok(())
         })
         .await
     }
@@ -700,6 +817,28 @@ fn group_filter(q: &GroupQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>
             (
                 "id IN (SELECT group_id FROM id_tenant_member WHERE tenant_id = ?)",
                 q.member_of_tenant.clone(),
+            ),
+        ],
+        &q.ids,
+    )
+}
+
+fn tenant_filter(q: &TenantQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    let by_user = if q.include_membership_groups {
+        "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ? \
+         OR group_id IN (SELECT group_id FROM id_membership WHERE user_id = ?))"
+    } else {
+        "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ?)"
+    };
+    where_of(
+        vec![
+            ("id = ?", q.id.clone()),
+            ("name = ?", q.name.clone()),
+            ("name LIKE ?", q.name_like.clone()),
+            (by_user, q.user_member.clone()),
+            (
+                "id IN (SELECT tenant_id FROM id_tenant_member WHERE group_id = ?)",
+                q.group_member.clone(),
             ),
         ],
         &q.ids,

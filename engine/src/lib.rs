@@ -53,7 +53,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, InvalidResource, Result};
 pub use filter::{VariableFilter, VariableOp};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
-pub use identity::{Group, GroupQuery, Tenant, User, UserQuery};
+pub use identity::{Group, GroupQuery, Tenant, TenantQuery, User, UserQuery};
 pub use store::{Durability, Location};
 pub use task::{
     Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,

@@ -124,3 +124,68 @@ async fn users_groups_and_passwords_over_rest() {
     let (st, _) = s.get("/group/sales").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn tenants_and_their_members_over_rest() {
+    let s = server().await;
+    for (path, body) in [
+        ("/user/create", json!({"profile": {"id": "ann"}})),
+        ("/user/create", json!({"profile": {"id": "bob"}})),
+        ("/group/create", json!({"id": "north-staff"})),
+        ("/tenant/create", json!({"id": "north", "name": "North"})),
+        ("/tenant/create", json!({"id": "south", "name": "South"})),
+    ] {
+        let (st, b) = s.post(path, body).await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{path}: {b}");
+    }
+    let (st, b) = s.post("/tenant/create", json!({"id": "north"})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    for path in [
+        "/group/north-staff/members/bob",
+        "/tenant/north/group-members/north-staff",
+        "/tenant/south/user-members/ann",
+    ] {
+        let (st, b) = s.put(path, json!({})).await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{path}: {b}");
+    }
+    let (st, b) = s.put("/tenant/south/user-members/nobody", json!({})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
+    let (_, t) = s.get("/tenant/north").await;
+    assert_eq!(t, json!({"id": "north", "name": "North"}));
+    let ids = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(s.get("/tenant?userMember=ann").await.1), ["south"]);
+    assert!(ids(s.get("/tenant?userMember=bob").await.1).is_empty());
+    assert_eq!(
+        ids(s
+            .get("/tenant?userMember=bob&includingGroupsOfUser=true")
+            .await
+            .1),
+        ["north"]
+    );
+    assert_eq!(ids(s.get("/user?memberOfTenant=south").await.1), ["ann"]);
+    assert_eq!(
+        ids(s.get("/group?memberOfTenant=north").await.1),
+        ["north-staff"]
+    );
+    assert_eq!(s.get("/tenant/count?nameLike=%25orth").await.1["count"], 1);
+    let (st, _) = s
+        .put("/tenant/north", json!({"id": "north", "name": "Norden"}))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(s.get("/tenant/north").await.1["name"], "Norden");
+    let (st, _) = s.delete("/tenant/south/user-members/ann").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(ids(s.get("/tenant?userMember=ann").await.1).is_empty());
+    let (st, _) = s.delete("/tenant/south").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = s.get("/tenant/south").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = s.delete("/tenant/south").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}

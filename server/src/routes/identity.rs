@@ -1,11 +1,11 @@
 //! Camunda's identity resources over the engine's identity store: `/user`,
-//! `/group` and `/identity` (verify a password, a user's groups). Tenants,
-//! authentication and authorization are issue 15's next steps.
+//! `/group`, `/tenant` and `/identity` (verify a password, a user's groups).
+//! Authentication and authorization are issue 15's next steps.
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post, put};
-use baton_engine::{Group, GroupQuery, User, UserQuery};
+use baton_engine::{Group, GroupQuery, Tenant, TenantQuery, User, UserQuery};
 use serde::{Deserialize, Serialize};
 
 use super::known;
@@ -35,6 +35,21 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/group/{id}/members/{user}",
             put(add_member).delete(remove_member),
+        )
+        .route("/tenant", get(tenants))
+        .route("/tenant/count", get(tenant_count))
+        .route("/tenant/create", post(create_tenant))
+        .route(
+            "/tenant/{id}",
+            get(tenant).put(update_tenant).delete(delete_tenant),
+        )
+        .route(
+            "/tenant/{id}/user-members/{user}",
+            put(add_tenant_user).delete(remove_tenant_user),
+        )
+        .route(
+            "/tenant/{id}/group-members/{group}",
+            put(add_tenant_group).delete(remove_tenant_group),
         )
         .route("/identity/verify", post(verify))
         .route("/identity/groups", get(identity_groups))
@@ -440,4 +455,152 @@ async fn identity_groups(State(s): State<AppState>, p: Params) -> ApiResult<Json
             .collect(),
         group_users,
     }))
+}
+
+/// Camunda's `TenantDto`.
+#[derive(Debug, Serialize, Deserialize, Default)]
+struct TenantDto {
+    #[serde(default, deserialize_with = "lenient::string")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    name: Option<String>,
+}
+
+impl From<Tenant> for TenantDto {
+    fn from(t: Tenant) -> Self {
+        TenantDto {
+            id: Some(t.id),
+            name: t.name,
+        }
+    }
+}
+
+fn tenant_query(p: &Params) -> ApiResult<TenantQuery> {
+    let (first_result, max_results) = p.paging()?;
+    let q = TenantQuery {
+        id: p.str("id"),
+        ids: p.list("idIn"),
+        name: p.str("name"),
+        name_like: p.str("nameLike"),
+        user_member: p.str("userMember"),
+        group_member: p.str("groupMember"),
+        include_membership_groups: p.flag("includingGroupsOfUser")?,
+        first_result,
+        max_results,
+    };
+    p.refuse_unsupported("GET /tenant", known::TENANT)?;
+    Ok(q)
+}
+
+async fn tenants(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<TenantDto>>> {
+    let q = tenant_query(&p)?;
+    let list = s.engine.tenants(q).await?;
+    Ok(JsonOk(list.into_iter().map(TenantDto::from).collect()))
+}
+
+async fn tenant_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let q = tenant_query(&p)?;
+    let count = s.engine.tenant_count(q).await?;
+    Ok(JsonOk(CountDto {
+        count: usize::try_from(count).unwrap_or(usize::MAX),
+    }))
+}
+
+fn no_tenant(id: &str) -> ApiError {
+    ApiError::not_found(format!("Tenant with id {id} does not exist"))
+}
+
+async fn create_tenant(
+    State(s): State<AppState>,
+    Body(req): Body<TenantDto>,
+) -> ApiResult<NoContent> {
+    let id = req
+        .id
+        .ok_or_else(|| ApiError::invalid("A tenant needs an id"))?;
+    s.engine
+        .create_tenant(Tenant { id, name: req.name })
+        .await?;
+    Ok(NoContent)
+}
+
+async fn tenant(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<TenantDto>> {
+    let found = s
+        .engine
+        .tenants(TenantQuery {
+            id: Some(id.clone()),
+            ..TenantQuery::default()
+        })
+        .await?;
+    let tenant = found.into_iter().next().ok_or_else(|| no_tenant(&id))?;
+    Ok(JsonOk(tenant.into()))
+}
+
+async fn update_tenant(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(req): Body<TenantDto>,
+) -> ApiResult<NoContent> {
+    s.engine
+        .update_tenant(&id, req.name)
+        .await
+        .map_err(|e| match e {
+            baton_engine::Error::NotFound(_) => no_tenant(&id),
+            other => other.into(),
+        })?;
+    Ok(NoContent)
+}
+
+async fn delete_tenant(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+    let count = s
+        .engine
+        .tenant_count(TenantQuery {
+            id: Some(id.clone()),
+            ..TenantQuery::default()
+        })
+        .await?;
+    if count == 0 {
+        return Err(no_tenant(&id));
+    }
+    s.engine.delete_tenant(&id).await?;
+    Ok(NoContent)
+}
+
+async fn add_tenant_user(
+    State(s): State<AppState>,
+    Path((tenant, user)): Path<(String, String)>,
+) -> ApiResult<NoContent> {
+    s.engine
+        .add_tenant_member(&tenant, Some(&user), None)
+        .await?;
+    Ok(NoContent)
+}
+
+async fn remove_tenant_user(
+    State(s): State<AppState>,
+    Path((tenant, user)): Path<(String, String)>,
+) -> ApiResult<NoContent> {
+    s.engine
+        .remove_tenant_member(&tenant, Some(&user), None)
+        .await?;
+    Ok(NoContent)
+}
+
+async fn add_tenant_group(
+    State(s): State<AppState>,
+    Path((tenant, group)): Path<(String, String)>,
+) -> ApiResult<NoContent> {
+    s.engine
+        .add_tenant_member(&tenant, None, Some(&group))
+        .await?;
+    Ok(NoContent)
+}
+
+async fn remove_tenant_group(
+    State(s): State<AppState>,
+    Path((tenant, group)): Path<(String, String)>,
+) -> ApiResult<NoContent> {
+    s.engine
+        .remove_tenant_member(&tenant, None, Some(&group))
+        .await?;
+    Ok(NoContent)
 }

@@ -522,3 +522,18 @@ pub(crate) const GROUP: &[&str] = &[
     "sortOrder",
     "type",
 ];
+
+/// `GET /tenant` and `/tenant/count`.
+pub(crate) const TENANT: &[&str] = &[
+    "firstResult",
+    "groupMember",
+    "id",
+    "idIn",
+    "includingGroupsOfUser",
+    "maxResults",
+    "name",
+    "nameLike",
+    "sortBy",
+    "sortOrder",
+    "userMember",
+];
