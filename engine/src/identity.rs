@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::query::Filter;
 
 /// A user's profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,41 +117,6 @@ pub struct TenantQuery {
     pub first_result: usize,
     /// Return at most this many.
     pub max_results: Option<usize>,
-}
-
-/// `(condition, parameter)` pairs for the filters that are set, joined with AND,
-/// with `id IN` lists through [`crate::list`].
-fn where_of(
-    conditions: Vec<(&str, Option<String>)>,
-    ids: &[String],
-) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
-    let mut clauses = Vec::new();
-    let mut params: Vec<Box<dyn rusqlite::ToSql + Send>> = Vec::new();
-    for (clause, value) in conditions {
-        if let Some(v) = value {
-            params.push(Box::new(v));
-            clauses.push(clause.replace('?', &format!("?{}", params.len())));
-        }
-    }
-    if !ids.is_empty() {
-        let (clause, more) = crate::list::in_list("id", ids, params.len() + 1);
-        params.extend(more);
-        clauses.push(clause);
-    }
-    let sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", clauses.join(" AND "))
-    };
-    (sql, params)
-}
-
-/// ` LIMIT … OFFSET …` for a page.
-fn page_of(first: usize, max: Option<usize>) -> String {
-    format!(
-        " LIMIT {} OFFSET {first}",
-        max.map_or(-1, |m| i64::try_from(m).unwrap_or(i64::MAX))
-    )
 }
 
 /// A hash of a password to store, made with argon2id and a fresh random salt.
@@ -327,14 +293,7 @@ impl Engine {
             Ok(c.prepare_cached(
                 "SELECT id, first_name, last_name, email FROM id_user WHERE id = ?1",
             )?
-            .query_row([&id], |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    first_name: r.get(1)?,
-                    last_name: r.get(2)?,
-                    email: r.get(3)?,
-                })
-            })
+            .query_row([&id], user_from)
             .optional()?)
         })
         .await
@@ -347,22 +306,14 @@ impl Engine {
     /// Only storage errors.
     pub async fn users(&self, q: UserQuery) -> Result<Vec<User>> {
         self.read(move |c| {
-            let (filter, params) = user_filter(&q);
-            let sql = format!(
-                "SELECT id, first_name, last_name, email FROM id_user{filter} ORDER BY id{}",
-                page_of(q.first_result, q.max_results)
-            );
-            let mut stmt = c.prepare_cached(&sql)?;
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let rows = stmt.query_map(args.as_slice(), |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    first_name: r.get(1)?,
-                    last_name: r.get(2)?,
-                    email: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            page_of(
+                c,
+                user_filter(&q),
+                "SELECT id, first_name, last_name, email FROM id_user",
+                q.first_result,
+                q.max_results,
+                user_from,
+            )
         })
         .await
     }
@@ -373,15 +324,8 @@ impl Engine {
     ///
     /// Only storage errors.
     pub async fn user_count(&self, q: UserQuery) -> Result<u64> {
-        self.read(move |c| {
-            let (filter, params) = user_filter(&q);
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let n: i64 = c
-                .prepare_cached(&format!("SELECT COUNT(*) FROM id_user{filter}"))?
-                .query_row(args.as_slice(), |r| r.get(0))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+        self.read(move |c| Ok(user_filter(&q).count(c, "id_user")? as u64))
+            .await
     }
 
     /// Whether `password` is user `id`'s. An unknown user, one without a password
@@ -456,21 +400,20 @@ impl Engine {
     /// Only storage errors.
     pub async fn groups(&self, q: GroupQuery) -> Result<Vec<Group>> {
         self.read(move |c| {
-            let (filter, params) = group_filter(&q);
-            let sql = format!(
-                "SELECT id, name, type FROM id_group{filter} ORDER BY id{}",
-                page_of(q.first_result, q.max_results)
-            );
-            let mut stmt = c.prepare_cached(&sql)?;
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let rows = stmt.query_map(args.as_slice(), |r| {
-                Ok(Group {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    kind: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            page_of(
+                c,
+                group_filter(&q),
+                "SELECT id, name, type FROM id_group",
+                q.first_result,
+                q.max_results,
+                |r| {
+                    Ok(Group {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        kind: r.get(2)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -481,15 +424,8 @@ impl Engine {
     ///
     /// Only storage errors.
     pub async fn group_count(&self, q: GroupQuery) -> Result<u64> {
-        self.read(move |c| {
-            let (filter, params) = group_filter(&q);
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let n: i64 = c
-                .prepare_cached(&format!("SELECT COUNT(*) FROM id_group{filter}"))?
-                .query_row(args.as_slice(), |r| r.get(0))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+        self.read(move |c| Ok(group_filter(&q).count(c, "id_group")? as u64))
+            .await
     }
 
     /// The ids of the groups user `user` is a member of.
@@ -600,20 +536,19 @@ impl Engine {
     /// Only storage errors.
     pub async fn tenants(&self, q: TenantQuery) -> Result<Vec<Tenant>> {
         self.read(move |c| {
-            let (filter, params) = tenant_filter(&q);
-            let sql = format!(
-                "SELECT id, name FROM id_tenant{filter} ORDER BY id{}",
-                page_of(q.first_result, q.max_results)
-            );
-            let mut stmt = c.prepare_cached(&sql)?;
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let rows = stmt.query_map(args.as_slice(), |r| {
-                Ok(Tenant {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            page_of(
+                c,
+                tenant_filter(&q),
+                "SELECT id, name FROM id_tenant",
+                q.first_result,
+                q.max_results,
+                |r| {
+                    Ok(Tenant {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -624,15 +559,8 @@ impl Engine {
     ///
     /// Only storage errors.
     pub async fn tenant_count(&self, q: TenantQuery) -> Result<u64> {
-        self.read(move |c| {
-            let (filter, params) = tenant_filter(&q);
-            let args: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_ref() as _).collect();
-            let n: i64 = c
-                .prepare_cached(&format!("SELECT COUNT(*) FROM id_tenant{filter}"))?
-                .query_row(args.as_slice(), |r| r.get(0))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+        self.read(move |c| Ok(tenant_filter(&q).count(c, "id_tenant")? as u64))
+            .await
     }
 
     /// Renames tenant `id`.
@@ -783,66 +711,96 @@ impl Engine {
     }
 }
 
-fn user_filter(q: &UserQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
-    where_of(
-        vec![
-            ("id = ?", q.id.clone()),
-            ("first_name = ?", q.first_name.clone()),
-            ("last_name = ?", q.last_name.clone()),
-            ("email = ?", q.email.clone()),
-            (
-                "id IN (SELECT user_id FROM id_membership WHERE group_id = ?)",
-                q.member_of_group.clone(),
-            ),
-            (
-                "id IN (SELECT user_id FROM id_tenant_member WHERE tenant_id = ?)",
-                q.member_of_tenant.clone(),
-            ),
-        ],
-        &q.ids,
-    )
+fn user_filter(q: &UserQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("first_name", &q.first_name);
+    f.eq("last_name", &q.last_name);
+    f.eq("email", &q.email);
+    if let Some(g) = &q.member_of_group {
+        f.raw_arg(
+            "id IN (SELECT user_id FROM id_membership WHERE group_id = ?)",
+            g.clone(),
+        );
+    }
+    if let Some(t) = &q.member_of_tenant {
+        f.raw_arg(
+            "id IN (SELECT user_id FROM id_tenant_member WHERE tenant_id = ?)",
+            t.clone(),
+        );
+    }
+    f
 }
 
-fn group_filter(q: &GroupQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
-    where_of(
-        vec![
-            ("id = ?", q.id.clone()),
-            ("name = ?", q.name.clone()),
-            ("name LIKE ?", q.name_like.clone()),
-            ("type = ?", q.kind.clone()),
-            (
-                "id IN (SELECT group_id FROM id_membership WHERE user_id = ?)",
-                q.member.clone(),
-            ),
-            (
-                "id IN (SELECT group_id FROM id_tenant_member WHERE tenant_id = ?)",
-                q.member_of_tenant.clone(),
-            ),
-        ],
-        &q.ids,
-    )
+fn group_filter(q: &GroupQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("name", &q.name);
+    f.like("name", &q.name_like);
+    f.eq("type", &q.kind);
+    if let Some(u) = &q.member {
+        f.raw_arg(
+            "id IN (SELECT group_id FROM id_membership WHERE user_id = ?)",
+            u.clone(),
+        );
+    }
+    if let Some(t) = &q.member_of_tenant {
+        f.raw_arg(
+            "id IN (SELECT group_id FROM id_tenant_member WHERE tenant_id = ?)",
+            t.clone(),
+        );
+    }
+    f
 }
 
-fn tenant_filter(q: &TenantQuery) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
-    let by_user = if q.include_membership_groups {
-        "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ? \
-         OR group_id IN (SELECT group_id FROM id_membership WHERE user_id = ?))"
-    } else {
-        "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ?)"
-    };
-    where_of(
-        vec![
-            ("id = ?", q.id.clone()),
-            ("name = ?", q.name.clone()),
-            ("name LIKE ?", q.name_like.clone()),
-            (by_user, q.user_member.clone()),
-            (
-                "id IN (SELECT tenant_id FROM id_tenant_member WHERE group_id = ?)",
-                q.group_member.clone(),
-            ),
-        ],
-        &q.ids,
-    )
+fn tenant_filter(q: &TenantQuery) -> Filter {
+    let mut f = Filter::default();
+    f.eq("id", &q.id);
+    f.any("id", &q.ids);
+    f.eq("name", &q.name);
+    f.like("name", &q.name_like);
+    if let Some(u) = &q.user_member {
+        // Both `?` are the one user parameter.
+        let by_user = if q.include_membership_groups {
+            "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ? \
+             OR group_id IN (SELECT group_id FROM id_membership WHERE user_id = ?))"
+        } else {
+            "id IN (SELECT tenant_id FROM id_tenant_member WHERE user_id = ?)"
+        };
+        f.raw_arg(by_user, u.clone());
+    }
+    if let Some(g) = &q.group_member {
+        f.raw_arg(
+            "id IN (SELECT tenant_id FROM id_tenant_member WHERE group_id = ?)",
+            g.clone(),
+        );
+    }
+    f
+}
+
+/// Rows of `f` over `head` (a `SELECT … FROM …`), by id, in a page.
+fn page_of<T>(
+    c: &Connection,
+    mut f: Filter,
+    head: &str,
+    first: usize,
+    max: Option<usize>,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    f.order(None, "id");
+    f.page(first, max);
+    f.query(c, head, "", row)
+}
+
+fn user_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        first_name: r.get(1)?,
+        last_name: r.get(2)?,
+        email: r.get(3)?,
+    })
 }
 
 /// Runs `f` (hashing) on a blocking thread, off the async runtime's workers.

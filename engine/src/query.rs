@@ -133,7 +133,7 @@ impl Filter {
     }
 
     /// Appends `ORDER BY`: the terms of `sort` in its direction, then `default`.
-    fn order(&mut self, sort: Option<(&[&str], bool)>, default: &str) {
+    pub(crate) fn order(&mut self, sort: Option<(&[&str], bool)>, default: &str) {
         self.sql.push_str(" ORDER BY ");
         if let Some((terms, desc)) = sort {
             for t in terms {

@@ -510,3 +510,12 @@ pub(crate) struct CountDto {
     /// The count.
     pub(crate) count: usize,
 }
+
+impl From<u64> for CountDto {
+    /// An engine's count, as the REST API answers it.
+    fn from(count: u64) -> Self {
+        CountDto {
+            count: usize::try_from(count).unwrap_or(usize::MAX),
+        }
+    }
+}

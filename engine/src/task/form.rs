@@ -74,14 +74,16 @@ fn user_task<'g>(graph: &'g Graph, key: &str) -> Result<&'g UserTask> {
 }
 
 impl Engine {
-    /// The task, its definition and the variables it sees, read together.
-    async fn form_context(&self, id: &str) -> Result<(Arc<Graph>, Seen)> {
+    /// The task's element id, its definition and the variables it sees, read
+    /// together.
+    async fn form_context(&self, id: &str) -> Result<(String, Arc<Graph>, Seen)> {
         let (id, shared, now) = (id.to_owned(), self.inner.shared.clone(), self.now());
         self.read(move |c: &Connection| {
             let task = query::task(c, &id)?;
             let graph = load_graph(c, &shared.cache, &task.definition_id)?;
             let vars = query::task_variables(c, &id, false)?;
             Ok((
+                task.task_definition_key,
                 graph,
                 Seen {
                     vars,
@@ -102,9 +104,8 @@ impl Engine {
     /// [`Error::NotFound`] for an unknown task; [`Error::Invalid`] when the form key
     /// or reference does not evaluate.
     pub async fn task_form(&self, id: &str) -> Result<TaskForm> {
-        let (graph, seen) = self.form_context(id).await?;
-        let task = self.task(id).await?;
-        let user = user_task(&graph, &task.task_definition_key)?;
+        let (key, graph, seen) = self.form_context(id).await?;
+        let user = user_task(&graph, &key)?;
         Ok(TaskForm {
             form: form::task_form(user, &ExprScope(&seen))?,
             deployment_id: graph.deployment_id.clone(),
@@ -124,9 +125,8 @@ impl Engine {
         id: &str,
         names: Option<&[String]>,
     ) -> Result<Vec<FormVariable>> {
-        let (graph, seen) = self.form_context(id).await?;
-        let task = self.task(id).await?;
-        let user = user_task(&graph, &task.task_definition_key)?;
+        let (key, graph, seen) = self.form_context(id).await?;
+        let user = user_task(&graph, &key)?;
         let mut out = form::form_variables(&user.form_fields, &ExprScope(&seen), names)?;
         for v in &seen.vars {
             if out.iter().any(|f| f.name == v.name) || names.is_some_and(|n| !n.contains(&v.name)) {

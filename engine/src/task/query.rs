@@ -52,6 +52,15 @@ fn opt<T: ToSql + Send + Clone + 'static>(
     }
 }
 
+/// Adds `clause` (a `GLOB` with one parameter) when `like` is set, the pattern
+/// read as Camunda's `…Like` filters take it (`%`, `_`, `\` escapes,
+/// case-sensitive), as every other list does ([`filter::like_to_glob`]).
+fn pattern(w: &mut Where, out: &mut Vec<String>, clause: &str, like: &Option<String>) {
+    if let Some(l) = like {
+        out.push(w.arg(clause, filter::like_to_glob(l)));
+    }
+}
+
 /// `column IN (values)` added to `out` when `values` is not empty.
 fn any(w: &mut Where, out: &mut Vec<String>, column: &str, values: &[String]) {
     if !values.is_empty() {
@@ -125,7 +134,7 @@ fn candidate_links(q: &TaskQuery, w: &mut Where) -> Vec<String> {
         any_of.push(w.any("group_id", &q.candidate_groups));
     }
     if let Some(like) = &q.candidate_group_like {
-        any_of.push(w.arg("group_id LIKE ?", like.clone()));
+        any_of.push(w.arg("group_id GLOB ?", filter::like_to_glob(like)));
     }
     any_of
 }
@@ -136,7 +145,7 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<Stri
     any(w, &mut c, "t.id", &q.task_ids);
     any(w, &mut c, "t.instance_id", &q.instance_ids);
     any(w, &mut c, "t.business_key", &q.business_keys);
-    opt(w, &mut c, "t.business_key LIKE ?", &q.business_key_like);
+    pattern(w, &mut c, "t.business_key GLOB ?", &q.business_key_like);
     opt(w, &mut c, "t.definition_id = ?", &q.definition_id);
     any(w, &mut c, "t.definition_key", &q.definition_keys);
     opt(
@@ -153,24 +162,24 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<Stri
         &q.activity_instance_ids,
     );
     any(w, &mut c, "t.task_definition_key", &q.task_definition_keys);
-    opt(
+    pattern(
         w,
         &mut c,
-        "t.task_definition_key LIKE ?",
+        "t.task_definition_key GLOB ?",
         &q.task_definition_key_like,
     );
     opt(w, &mut c, "t.name = ?", &q.name);
     opt(w, &mut c, "t.name != ?", &q.name_not_equal);
-    opt(w, &mut c, "t.name LIKE ?", &q.name_like);
-    opt(w, &mut c, "t.name NOT LIKE ?", &q.name_not_like);
+    pattern(w, &mut c, "t.name GLOB ?", &q.name_like);
+    pattern(w, &mut c, "t.name NOT GLOB ?", &q.name_not_like);
     opt(w, &mut c, "t.description = ?", &q.description);
-    opt(w, &mut c, "t.description LIKE ?", &q.description_like);
+    pattern(w, &mut c, "t.description GLOB ?", &q.description_like);
     any(w, &mut c, "t.assignee", &q.assignees);
     if !q.assignee_not_in.is_empty() {
         let clause = w.any("t.assignee", &q.assignee_not_in);
         c.push(format!("NOT {clause}"));
     }
-    opt(w, &mut c, "t.assignee LIKE ?", &q.assignee_like);
+    pattern(w, &mut c, "t.assignee GLOB ?", &q.assignee_like);
     opt(w, &mut c, "t.owner = ?", &q.owner);
     // Camunda's candidate filters are one condition: a candidate link to the user,
     // one of the groups or a group like the pattern (any of them), with the
@@ -580,11 +589,11 @@ fn historic_where(q: &HistoricTaskQuery, w: &mut Where) -> String {
     any(w, &mut c, "h.definition_key", &q.definition_keys);
     any(w, &mut c, "h.task_definition_key", &q.task_definition_keys);
     opt(w, &mut c, "h.name = ?", &q.name);
-    opt(w, &mut c, "h.name LIKE ?", &q.name_like);
+    pattern(w, &mut c, "h.name GLOB ?", &q.name_like);
     opt(w, &mut c, "h.description = ?", &q.description);
-    opt(w, &mut c, "h.description LIKE ?", &q.description_like);
+    pattern(w, &mut c, "h.description GLOB ?", &q.description_like);
     opt(w, &mut c, "h.assignee = ?", &q.assignee);
-    opt(w, &mut c, "h.assignee LIKE ?", &q.assignee_like);
+    pattern(w, &mut c, "h.assignee GLOB ?", &q.assignee_like);
     opt(w, &mut c, "h.owner = ?", &q.owner);
     opt(w, &mut c, "h.delete_reason = ?", &q.delete_reason);
     if let Some(user) = &q.involved_user {

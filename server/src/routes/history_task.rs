@@ -197,9 +197,7 @@ async fn count(s: &AppState, q: Option<HistoricTaskQuery>) -> ApiResult<JsonOk<C
         Some(q) => s.engine.historic_task_count(q).await?,
         None => 0,
     };
-    Ok(JsonOk(CountDto {
-        count: usize::try_from(count).unwrap_or(usize::MAX),
-    }))
+    Ok(JsonOk(count.into()))
 }
 
 async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<HistoricTaskDto>>> {

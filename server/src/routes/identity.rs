@@ -164,9 +164,7 @@ async fn users(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Pro
 async fn user_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let q = user_query(&p)?;
     let count = s.engine.user_count(q).await?;
-    Ok(JsonOk(CountDto {
-        count: usize::try_from(count).unwrap_or(usize::MAX),
-    }))
+    Ok(JsonOk(count.into()))
 }
 
 fn no_user(id: &str) -> ApiError {
@@ -256,9 +254,7 @@ async fn groups(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Gr
 async fn group_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let q = group_query(&p)?;
     let count = s.engine.group_count(q).await?;
-    Ok(JsonOk(CountDto {
-        count: usize::try_from(count).unwrap_or(usize::MAX),
-    }))
+    Ok(JsonOk(count.into()))
 }
 
 fn no_group(id: &str) -> ApiError {
@@ -501,9 +497,7 @@ async fn tenants(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<T
 async fn tenant_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let q = tenant_query(&p)?;
     let count = s.engine.tenant_count(q).await?;
-    Ok(JsonOk(CountDto {
-        count: usize::try_from(count).unwrap_or(usize::MAX),
-    }))
+    Ok(JsonOk(count.into()))
 }
 
 fn no_tenant(id: &str) -> ApiError {

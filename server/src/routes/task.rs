@@ -534,9 +534,7 @@ async fn count(s: &AppState, q: Option<TaskQuery>) -> ApiResult<JsonOk<CountDto>
         }
         None => 0,
     };
-    Ok(JsonOk(CountDto {
-        count: usize::try_from(count).unwrap_or(usize::MAX),
-    }))
+    Ok(JsonOk(count.into()))
 }
 
 async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<TaskDto>>> {
