@@ -16,6 +16,31 @@ use crate::Engine;
 use crate::error::{Error, Result};
 use crate::query::Filter;
 
+/// The group whose members may do anything, in every tenant, as Camunda's
+/// `camunda-admin` group.
+pub const ADMIN_GROUP: &str = "camunda-admin";
+
+/// Who a request comes from, once authenticated: the user, every group they
+/// belong to, and every tenant they belong to (themselves or through a group).
+/// Authorization checks and tenant checks read it; see [`Engine::principal`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's id.
+    pub user_id: String,
+    /// The ids of the user's groups, sorted.
+    pub groups: Vec<String>,
+    /// The ids of the user's tenants, sorted.
+    pub tenants: Vec<String>,
+}
+
+impl Principal {
+    /// Whether the user is in [`ADMIN_GROUP`]: no authorization or tenant check
+    /// applies to them.
+    pub fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == ADMIN_GROUP)
+    }
+}
+
 /// A user's profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct User {
@@ -177,7 +202,7 @@ impl Engine {
             }
             None => None,
         };
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             if exists(ctx.conn, "id_user", &user.id)? {
                 return Err(Error::Invalid(format!(
                     "The user with id '{}' already exists.",
@@ -209,7 +234,7 @@ impl Engine {
     pub async fn update_user(&self, id: &str, profile: User) -> Result<()> {
         need_id("User", &profile.id)?;
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             let changed = ctx
                 .conn
                 .prepare_cached(
@@ -249,7 +274,7 @@ impl Engine {
         let p = password.to_owned();
         let hashed = blocking(move || hash(&p)).await?;
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             let changed = ctx
                 .conn
                 .prepare_cached("UPDATE id_user SET password_hash = ?2 WHERE id = ?1")?
@@ -269,7 +294,7 @@ impl Engine {
     /// Only storage errors.
     pub async fn delete_user(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             for sql in [
                 "DELETE FROM id_user WHERE id = ?1",
                 "DELETE FROM id_membership WHERE user_id = ?1",
@@ -358,7 +383,7 @@ impl Engine {
     /// [`Error::Invalid`] for an empty id or a group that exists already.
     pub async fn create_group(&self, group: Group) -> Result<()> {
         need_id("Group", &group.id)?;
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             if exists(ctx.conn, "id_group", &group.id)? {
                 return Err(Error::Invalid(format!(
                     "The group with id '{}' already exists.",
@@ -380,7 +405,7 @@ impl Engine {
     /// Only storage errors.
     pub async fn delete_group(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             for sql in [
                 "DELETE FROM id_group WHERE id = ?1",
                 "DELETE FROM id_membership WHERE group_id = ?1",
@@ -452,7 +477,7 @@ impl Engine {
     /// [`Error::NotFound`] for an unknown group.
     pub async fn update_group(&self, id: &str, group: Group) -> Result<()> {
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             let changed = ctx
                 .conn
                 .prepare_cached("UPDATE id_group SET name = ?2, type = ?3 WHERE id = ?1")?
@@ -474,7 +499,7 @@ impl Engine {
     /// [`Error::NotFound`] when the user or the group does not exist.
     pub async fn add_group_member(&self, group: &str, user: &str) -> Result<()> {
         let (group, user) = (group.to_owned(), user.to_owned());
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             if !exists(ctx.conn, "id_group", &group)? {
                 return Err(Error::NotFound(format!("No group found with id '{group}'")));
             }
@@ -498,7 +523,7 @@ impl Engine {
     /// Only storage errors.
     pub async fn remove_group_member(&self, group: &str, user: &str) -> Result<()> {
         let (group, user) = (group.to_owned(), user.to_owned());
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             ctx.conn
                 .prepare_cached("DELETE FROM id_membership WHERE user_id = ?1 AND group_id = ?2")?
                 .execute(params![user, group])?;
@@ -514,7 +539,7 @@ impl Engine {
     /// [`Error::Invalid`] for an empty id or a tenant that exists already.
     pub async fn create_tenant(&self, tenant: Tenant) -> Result<()> {
         need_id("Tenant", &tenant.id)?;
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             if exists(ctx.conn, "id_tenant", &tenant.id)? {
                 return Err(Error::Invalid(format!(
                     "The tenant with id '{}' already exists.",
@@ -570,7 +595,7 @@ impl Engine {
     /// [`Error::NotFound`] for an unknown tenant.
     pub async fn update_tenant(&self, id: &str, name: Option<String>) -> Result<()> {
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             let changed = ctx
                 .conn
                 .prepare_cached("UPDATE id_tenant SET name = ?2 WHERE id = ?1")?
@@ -592,7 +617,7 @@ impl Engine {
     /// Only storage errors.
     pub async fn delete_tenant(&self, id: &str) -> Result<()> {
         let id = id.to_owned();
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             for sql in [
                 "DELETE FROM id_tenant WHERE id = ?1",
                 "DELETE FROM id_tenant_member WHERE tenant_id = ?1",
@@ -621,7 +646,7 @@ impl Engine {
             user.map(str::to_owned),
             group.map(str::to_owned),
         );
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             ctx.conn
                 .prepare_cached(
                     "DELETE FROM id_tenant_member WHERE tenant_id = ?1 AND user_id IS ?2 \
@@ -655,7 +680,7 @@ impl Engine {
             user.map(str::to_owned),
             group.map(str::to_owned),
         );
-        self.command(move |ctx| {
+        self.identity_command(move |ctx| {
             if !exists(ctx.conn, "id_tenant", &tenant)? {
                 return Err(Error::NotFound(format!(
                     "No tenant found with id '{tenant}'"
@@ -687,6 +712,42 @@ impl Engine {
                     .execute(params![tenant, user, group])?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// The principal for user `user_id`: their groups in the identity store plus
+    /// `extra_groups` (the groups an identity provider's token names), and the
+    /// tenants the user or any of those groups belongs to. The user need not
+    /// exist in the store (a token's subject may not).
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn principal(&self, user_id: &str, extra_groups: &[String]) -> Result<Principal> {
+        let user = user_id.to_owned();
+        let extra = extra_groups.to_vec();
+        self.read(move |c| {
+            let mut groups: Vec<String> = c
+                .prepare_cached("SELECT group_id FROM id_membership WHERE user_id = ?1")?
+                .query_map([&user], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            groups.extend(extra);
+            groups.sort();
+            groups.dedup();
+            let group_list = serde_json::Value::from(groups.clone()).to_string();
+            let tenants: Vec<String> = c
+                .prepare_cached(
+                    "SELECT DISTINCT tenant_id FROM id_tenant_member WHERE user_id = ?1 \
+                     OR group_id IN (SELECT value FROM json_each(?2)) ORDER BY tenant_id",
+                )?
+                .query_map(params![user, group_list], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Principal {
+                user_id: user.clone(),
+                groups,
+                tenants,
+            })
         })
         .await
     }

@@ -53,7 +53,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, InvalidResource, Result};
 pub use filter::{VariableFilter, VariableOp};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
-pub use identity::{Group, GroupQuery, Tenant, TenantQuery, User, UserQuery};
+pub use identity::{
+    ADMIN_GROUP, Group, GroupQuery, Principal, Tenant, TenantQuery, User, UserQuery,
+};
 pub use store::{Durability, Location};
 pub use task::{
     Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,
@@ -139,6 +141,9 @@ pub(crate) struct Shared {
     pub(crate) hist_seq: std::sync::atomic::AtomicI64,
     /// What the committed commands did since the engine opened.
     pub(crate) activity: std::sync::Mutex<Activity>,
+    /// Bumped after every committed change to users, groups, memberships, tenants
+    /// or authorizations (see [`Engine::identity_generation`]).
+    pub(crate) identity_generation: std::sync::atomic::AtomicU64,
 }
 
 /// An open engine. Cheap to clone; every clone is the same engine.
@@ -220,6 +225,7 @@ impl Engine {
             job_events,
             hist_seq: std::sync::atomic::AtomicI64::new(0),
             activity: std::sync::Mutex::new(Activity::default()),
+            identity_generation: std::sync::atomic::AtomicU64::new(0),
         });
         let notify = shared.clone();
         let seq = shared.clone();
@@ -296,6 +302,33 @@ impl Engine {
     /// on it; they must still re-check lock expirations themselves.
     pub fn task_events(&self) -> watch::Receiver<u64> {
         self.inner.shared.task_events.subscribe()
+    }
+
+    /// A number that grows after every committed change to users, passwords,
+    /// groups, memberships, tenants or authorizations. Whatever is cached about who
+    /// someone is or what they may do (verified credentials, group lists, grants)
+    /// stays valid only while this number is unchanged: a change takes effect on
+    /// the next request, never merely when a cache expires.
+    pub fn identity_generation(&self) -> u64 {
+        self.inner
+            .shared
+            .identity_generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Runs `f` as [`Engine::command`] does, then, once it has committed, moves
+    /// [`Engine::identity_generation`] on.
+    pub(crate) async fn identity_command<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&mut Ctx<'_, '_>) -> Result<R> + Send + 'static,
+    {
+        let result = self.command(f).await;
+        self.inner
+            .shared
+            .identity_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        result
     }
 
     /// Runs `f` as one command: one savepoint in a group commit, answered when durable.
