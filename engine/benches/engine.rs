@@ -169,6 +169,7 @@ async fn run(engine: &Engine, key: &'static str, instances: usize) -> Outcome {
                             variables: Some(Vec::new()),
                             ..TopicRequest::default()
                         }],
+                        scope: None,
                     })
                     .await
                     .expect("fetch");

@@ -104,6 +104,7 @@ async fn locked_task(engine: &Engine) -> String {
                 variables: Some(Vec::new()),
                 ..TopicRequest::default()
             }],
+            scope: None,
         })
         .await
         .expect("fetch");

@@ -424,7 +424,10 @@ impl<'c, 's> Ctx<'c, 's> {
                 Effect::Ended => self.resume_parent(id)?,
                 Effect::Arm(catcher) => self.arm(id, &catcher)?,
                 Effect::Disarm(exec) => self.disarm(&exec)?,
-                Effect::Broadcast { name } => self.broadcast(&name, &[])?,
+                Effect::Broadcast { name } => self.broadcast(&crate::types::SignalThrow {
+                    name,
+                    ..crate::types::SignalThrow::default()
+                })?,
             }
         }
         Ok(())
@@ -759,6 +762,16 @@ impl<'c, 's> Ctx<'c, 's> {
                     " AND v.value = ?)",
                     Box::new(rows::owned_sql(value)),
                 );
+            }
+            // A worker locks only what it may read and update: `READ` and `UPDATE`
+            // on the instance, or `READ_INSTANCE` and `UPDATE_INSTANCE` on its
+            // definition (Camunda's checks for fetchAndLock).
+            if let Some((clause, params)) = crate::query::Filter::clause_after(args.len(), |f| {
+                f.scope(&req.scope, FETCH_CHECKS, Some("tenant_id"));
+            }) {
+                sql.push_str(" AND ");
+                sql.push_str(&clause);
+                args.extend(params.into_iter().map(|p| p as Box<dyn rusqlite::ToSql>));
             }
             let limit = if req.use_priority {
                 req.max_tasks
@@ -1321,6 +1334,20 @@ impl<'c, 's> Ctx<'c, 's> {
 /// An instance bigger than this (bytes, roughly: its variables' values and its
 /// executions) stays out of the cache, which thus holds at most about
 /// `CAPACITY` (4,096) times this: 32 MiB, as much as SQLite's page cache.
+/// What a worker needs to fetch and lock an external task.
+const FETCH_CHECKS: &[(crate::authz::Resource, u32, &str)] = &[
+    (
+        crate::authz::Resource::ProcessInstance,
+        crate::authz::perm::READ | crate::authz::perm::UPDATE,
+        "instance_id",
+    ),
+    (
+        crate::authz::Resource::ProcessDefinition,
+        crate::authz::perm::READ_INSTANCE | crate::authz::perm::UPDATE_INSTANCE,
+        "definition_key",
+    ),
+];
+
 const CACHED_INSTANCE_MAX: usize = 8 * 1024;
 
 /// About how many bytes an execution takes.

@@ -34,6 +34,10 @@ pub enum Error {
         /// Every invalid resource with its problems.
         resources: Vec<InvalidResource>,
     },
+    /// The asking user lacks a permission the call needs (see
+    /// [`crate::authz`]); the call changed nothing.
+    #[error("{}", .0.message())]
+    Forbidden(Forbidden),
     /// The database failed (disk full, I/O error, corruption).
     #[error("storage error: {0}")]
     Storage(String),
@@ -54,6 +58,39 @@ pub struct InvalidResource {
     pub problems: Vec<Problem>,
 }
 
+/// A missing permission: who asked, and the permissions any one of which would
+/// have allowed the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forbidden {
+    /// The user.
+    pub user_id: String,
+    /// Each permission name, resource type name and resource id (`None`: the
+    /// type as a whole).
+    pub missing: Vec<(String, String, Option<String>)>,
+}
+
+impl Forbidden {
+    /// Camunda's message for it.
+    pub fn message(&self) -> String {
+        let phrase = |(perm, resource, id): &(String, String, Option<String>)| match id {
+            Some(id) => format!("'{perm}' permission on resource '{id}' of type '{resource}'"),
+            None => format!("'{perm}' permission on resource '{resource}'"),
+        };
+        match self.missing.as_slice() {
+            [one] => format!(
+                "The user with id '{}' does not have {}.",
+                self.user_id,
+                phrase(one)
+            ),
+            many => format!(
+                "The user with id '{}' does not have one of the following permissions: {}",
+                self.user_id,
+                many.iter().map(phrase).collect::<Vec<_>>().join(" or ")
+            ),
+        }
+    }
+}
+
 /// Shorthand for results of engine calls.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -64,6 +101,7 @@ impl Error {
             self,
             Error::NotFound(_)
                 | Error::Invalid(_)
+                | Error::Forbidden(_)
                 | Error::Deployment { .. }
                 | Error::Deployments { .. }
         )

@@ -12,13 +12,14 @@ use rusqlite::{OptionalExtension, params};
 use std::sync::Weak;
 use std::time::Duration;
 
+use crate::authz::{Resource, Scope, perm};
 use crate::command::{Ctx, IncidentRow};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::runtime::{Catcher, CatcherKind, Effect, Run};
 use crate::timer::{self, TimerKind};
 use crate::types::{
-    CorrelationResult, Job, JobQuery, MessageCorrelation, ProcessInstance, Variables,
+    CorrelationResult, Job, JobQuery, MessageCorrelation, ProcessInstance, SignalThrow, Variables,
 };
 use crate::value::Value;
 use crate::{Engine, Inner};
@@ -393,9 +394,29 @@ impl Ctx<'_, '_> {
 
     // ----- signals -----
 
-    /// Delivers signal `name` to every subscription and signal start event.
-    pub(crate) fn broadcast(&mut self, name: &str, variables: &[(String, Value)]) -> Result<()> {
-        let subscriptions = self.subscriptions("signal", name)?;
+    /// Delivers signal `s` to every subscription and signal start event it
+    /// reaches: of its tenant (of the asking user's tenants, or without a tenant,
+    /// when none is named), each one the asking user may update or start.
+    pub(crate) fn broadcast(&mut self, s: &SignalThrow) -> Result<()> {
+        let variables = &s.variables;
+        let subscriptions: Vec<Subscription> = self
+            .subscriptions("signal", &s.name)?
+            .into_iter()
+            .filter(|sub| {
+                let tenant = sub.tenant.as_deref();
+                let named = if s.without_tenant_id {
+                    tenant.is_none()
+                } else {
+                    s.tenant_id.as_deref().is_none_or(|t| tenant == Some(t))
+                };
+                named && s.scope.as_ref().is_none_or(|sc| sc.sees_tenant(tenant))
+            })
+            .collect();
+        if let Some(scope) = &s.scope {
+            for sub in &subscriptions {
+                self.authorize_receiver(scope, sub)?;
+            }
+        }
         for sub in subscriptions {
             // A delivery may have ended another subscriber's execution.
             if let (Some(instance), Some(exec)) = (&sub.instance, &sub.exec) {
@@ -407,6 +428,25 @@ impl Ctx<'_, '_> {
             self.deliver(&sub, variables.to_vec(), Vec::new(), None)?;
         }
         Ok(())
+    }
+
+    /// Requires that the asking user may move `sub`'s instance on (`UPDATE` on
+    /// it or `UPDATE_INSTANCE` on its definition) or, for a start event, start
+    /// one (`CREATE` on instances and `CREATE_INSTANCE` on the definition), as
+    /// Camunda checks each receiver of a signal or message.
+    fn authorize_receiver(&mut self, scope: &Scope, sub: &Subscription) -> Result<()> {
+        let key = self.graph(&sub.definition_id)?.key.clone();
+        let key = Some(key.as_str());
+        match &sub.instance {
+            Some(instance) => scope.require(&[&[
+                (Resource::ProcessInstance, perm::UPDATE, Some(instance)),
+                (Resource::ProcessDefinition, perm::UPDATE_INSTANCE, key),
+            ]]),
+            None => scope.require(&[
+                &[(Resource::ProcessInstance, perm::CREATE, None)],
+                &[(Resource::ProcessDefinition, perm::CREATE_INSTANCE, key)],
+            ]),
+        }
     }
 
     fn subscriptions(&self, kind: &str, name: &str) -> Result<Vec<Subscription>> {
@@ -497,6 +537,12 @@ impl Ctx<'_, '_> {
             if !tenant_matches(&m, sub.tenant.as_deref()) {
                 continue;
             }
+            if m.scope
+                .as_ref()
+                .is_some_and(|sc| !sc.sees_tenant(sub.tenant.as_deref()))
+            {
+                continue;
+            }
             match (&sub.instance, &sub.exec) {
                 (Some(instance), Some(exec)) => {
                     if m.process_instance_id
@@ -548,6 +594,11 @@ impl Ctx<'_, '_> {
                 matches.len()
             )));
         }
+        if let Some(scope) = &m.scope {
+            for sub in &matches {
+                self.authorize_receiver(scope, sub)?;
+            }
+        }
         let mut results = Vec::new();
         for sub in matches {
             // An earlier delivery may have ended this one's execution.
@@ -577,6 +628,7 @@ impl Ctx<'_, '_> {
         variables: &Variables,
         business_key: Option<String>,
         tenant: Option<&str>,
+        asking: Option<&Scope>,
     ) -> Result<Vec<ProcessInstance>> {
         // The latest definitions, suspended ones too: Camunda keeps the start event
         // subscriptions of a suspended definition and skips them when evaluating.
@@ -632,6 +684,16 @@ impl Ctx<'_, '_> {
                     Err(e) => return Err(fail(e.0)),
                 };
                 if holds {
+                    if let Some(asking) = asking {
+                        asking.require(&[
+                            &[(Resource::ProcessInstance, perm::CREATE, None)],
+                            &[(
+                                Resource::ProcessDefinition,
+                                perm::CREATE_INSTANCE,
+                                Some(graph.key.as_str()),
+                            )],
+                        ])?;
+                    }
                     started.push(self.start_instance_at(
                         &id,
                         node,
@@ -928,13 +990,36 @@ impl Engine {
     /// [`Error::Invalid`] for an empty name.
     /// Also [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
     pub async fn signal(&self, name: &str, variables: Variables) -> Result<()> {
-        if name.is_empty() {
+        self.throw_signal(SignalThrow {
+            name: name.to_owned(),
+            variables,
+            ..SignalThrow::default()
+        })
+        .await
+    }
+
+    /// Throws signal `s`: as [`Engine::signal`], to the receivers of its tenant
+    /// (or without one) only when it names one, and of the asking user's tenants
+    /// only when it has a scope.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for an empty name or both a tenant and
+    /// `without_tenant_id`; [`Error::Forbidden`] when the scope's user may not
+    /// move on or start one of the receivers (then none receives it); also
+    /// [`Error::Invalid`] past the [`limits`](crate::limits) on variables.
+    pub async fn throw_signal(&self, s: SignalThrow) -> Result<()> {
+        if s.name.is_empty() {
             return Err(Error::Invalid("No signal name given".into()));
         }
-        crate::limits::check(&[&variables], 0)?;
-        let name = name.to_owned();
-        self.command(move |ctx| ctx.broadcast(&name, &variables))
-            .await
+        if s.tenant_id.is_some() && s.without_tenant_id {
+            return Err(Error::Invalid(
+                "Parameter 'tenantId' cannot be used together with parameter 'withoutTenantId'."
+                    .into(),
+            ));
+        }
+        crate::limits::check(&[&s.variables], 0)?;
+        self.command(move |ctx| ctx.broadcast(&s)).await
     }
 
     /// Evaluates the conditional start events of the latest definitions (of `key`,
@@ -947,13 +1032,16 @@ impl Engine {
     /// [`Error::NotFound`] when no such definition has a conditional start event
     /// (Camunda's `DefaultConditionHandler` refuses that too);
     /// [`Error::Invalid`] when a condition cannot be evaluated, and past the
-    /// [`limits`](crate::limits) on variables.
+    /// [`limits`](crate::limits) on variables; [`Error::Forbidden`] when
+    /// `scope`'s user may not start an instance whose condition holds (then none
+    /// starts).
     pub async fn evaluate_conditions(
         &self,
         key: Option<String>,
         variables: Variables,
         business_key: Option<String>,
         tenant_id: Option<String>,
+        scope: Option<Scope>,
     ) -> Result<Vec<ProcessInstance>> {
         crate::limits::check(&[&variables], 0)?;
         self.command(move |ctx| {
@@ -962,6 +1050,7 @@ impl Engine {
                 &variables,
                 business_key.clone(),
                 tenant_id.as_deref(),
+                scope.as_ref(),
             )
         })
         .await

@@ -102,6 +102,7 @@ impl Engine {
                         lock_duration: options.lock_duration,
                         ..TopicRequest::default()
                     }],
+                    scope: None,
                 };
                 let tasks = match engine.fetch_and_lock(request).await {
                     Ok(tasks) => tasks,

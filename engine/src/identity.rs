@@ -77,6 +77,9 @@ pub struct Tenant {
 /// Filters and page of a user list (Camunda's `GET /user`), by id.
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This user.
     pub id: Option<String>,
     /// One of these users.
@@ -100,6 +103,9 @@ pub struct UserQuery {
 /// Filters and page of a group list (Camunda's `GET /group`), by id.
 #[derive(Debug, Clone, Default)]
 pub struct GroupQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This group.
     pub id: Option<String>,
     /// One of these groups.
@@ -123,6 +129,9 @@ pub struct GroupQuery {
 /// Filters and page of a tenant list (Camunda's `GET /tenant`), by id.
 #[derive(Debug, Clone, Default)]
 pub struct TenantQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This tenant.
     pub id: Option<String>,
     /// One of these tenants.
@@ -791,6 +800,11 @@ fn user_filter(q: &UserQuery) -> Filter {
             t.clone(),
         );
     }
+    f.scope(
+        &q.scope,
+        &[(crate::authz::Resource::User, crate::authz::perm::READ, "id")],
+        None,
+    );
     f
 }
 
@@ -813,6 +827,15 @@ fn group_filter(q: &GroupQuery) -> Filter {
             t.clone(),
         );
     }
+    f.scope(
+        &q.scope,
+        &[(
+            crate::authz::Resource::Group,
+            crate::authz::perm::READ,
+            "id",
+        )],
+        None,
+    );
     f
 }
 
@@ -838,6 +861,15 @@ fn tenant_filter(q: &TenantQuery) -> Filter {
             g.clone(),
         );
     }
+    f.scope(
+        &q.scope,
+        &[(
+            crate::authz::Resource::Tenant,
+            crate::authz::perm::READ,
+            "id",
+        )],
+        None,
+    );
     f
 }
 

@@ -18,6 +18,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod authz;
 pub mod clock;
 mod command;
 pub mod date;
@@ -50,7 +51,7 @@ use tokio::sync::watch;
 
 pub use baton_bpmn as bpmn;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, InvalidResource, Result};
+pub use error::{Error, Forbidden, InvalidResource, Result};
 pub use filter::{VariableFilter, VariableOp};
 pub use handlers::{HandlerFuture, HandlerOptions, Outcome, TaskHandler};
 pub use identity::{
@@ -144,6 +145,8 @@ pub(crate) struct Shared {
     /// Bumped after every committed change to users, groups, memberships, tenants
     /// or authorizations (see [`Engine::identity_generation`]).
     pub(crate) identity_generation: std::sync::atomic::AtomicU64,
+    /// Users' authorizations, read once per identity generation.
+    pub(crate) grant_cache: authz::GrantCache,
 }
 
 /// An open engine. Cheap to clone; every clone is the same engine.
@@ -226,6 +229,7 @@ impl Engine {
             hist_seq: std::sync::atomic::AtomicI64::new(0),
             activity: std::sync::Mutex::new(Activity::default()),
             identity_generation: std::sync::atomic::AtomicU64::new(0),
+            grant_cache: authz::GrantCache::default(),
         });
         let notify = shared.clone();
         let seq = shared.clone();
@@ -846,6 +850,7 @@ mod tests {
                     lock_duration: 1000,
                     ..TopicRequest::default()
                 }],
+                scope: None,
             })
             .await
             .unwrap();

@@ -10,6 +10,7 @@
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
 use crate::Engine;
+use crate::authz::{Resource, perm};
 use crate::error::{Error, Result};
 use crate::filter::{self, VariableFilter};
 use crate::graph::Graph;
@@ -48,6 +49,30 @@ impl Filter {
         self.sql.push_str(clause);
     }
 
+    /// The condition `build` makes (without `WHERE`) and its parameters,
+    /// numbered after `taken` parameters of a statement built by hand; `None`
+    /// when it adds no condition.
+    pub(crate) fn clause_after(
+        taken: usize,
+        build: impl FnOnce(&mut Filter),
+    ) -> Option<(String, Vec<Box<dyn ToSql + Send>>)> {
+        let mut f = Filter::default();
+        f.args
+            .extend((0..taken).map(|_| Box::new(rusqlite::types::Null) as Box<dyn ToSql + Send>));
+        build(&mut f);
+        if f.sql.is_empty() {
+            return None;
+        }
+        let args = f.args.split_off(taken);
+        Some((f.sql.trim_start_matches(" WHERE ").to_owned(), args))
+    }
+
+    /// Adds `value` as a parameter and answers its placeholder (`?N`).
+    pub(crate) fn arg<T: ToSql + Send + 'static>(&mut self, value: T) -> String {
+        self.args.push(Box::new(value));
+        format!("?{}", self.args.len())
+    }
+
     pub(crate) fn raw_arg<T: ToSql + Send + 'static>(&mut self, clause: &str, value: T) {
         self.args.push(Box::new(value));
         let n = self.args.len();
@@ -56,7 +81,7 @@ impl Filter {
 
     /// `column IN (…)` over `values` with its parameters added, for a clause of the
     /// caller's making.
-    fn in_clause(&mut self, column: &str, values: &[String]) -> String {
+    pub(crate) fn in_clause(&mut self, column: &str, values: &[String]) -> String {
         let (clause, params) = list::in_list(column, values, self.args.len() + 1);
         self.args.extend(params);
         clause
@@ -199,6 +224,34 @@ const DURATION: &[&str] = &["end_time IS NULL", "end_time - start_time"];
 
 // ----- the WHERE clause and order of each query -----
 
+/// Who may read a row of a running instance (an instance, a job): `READ` on the
+/// instance or `READ_INSTANCE` on its definition, as Camunda's checks.
+const READ_INSTANCE: &[(Resource, u32, &str)] = &[
+    (Resource::ProcessInstance, perm::READ, "id"),
+    (
+        Resource::ProcessDefinition,
+        perm::READ_INSTANCE,
+        "definition_key",
+    ),
+];
+
+/// [`READ_INSTANCE`] for a row that names its instance in `instance_id`.
+const READ_TASK_INSTANCE: &[(Resource, u32, &str)] = &[
+    (Resource::ProcessInstance, perm::READ, "instance_id"),
+    (
+        Resource::ProcessDefinition,
+        perm::READ_INSTANCE,
+        "definition_key",
+    ),
+];
+
+/// Who may read history: `READ_HISTORY` on the definition.
+const READ_HISTORY: &[(Resource, u32, &str)] = &[(
+    Resource::ProcessDefinition,
+    perm::READ_HISTORY,
+    "definition_key",
+)];
+
 fn deployment_filter(q: &DeploymentQuery) -> Filter {
     let mut f = Filter::default();
     f.eq("id", &q.id);
@@ -207,6 +260,11 @@ fn deployment_filter(q: &DeploymentQuery) -> Filter {
     f.like("IFNULL(name, '')", &q.name_like);
     f.eq("source", &q.source);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(
+        &q.scope,
+        &[(Resource::Deployment, perm::READ, "id")],
+        Some("tenant_id"),
+    );
     f
 }
 
@@ -236,6 +294,11 @@ fn definition_filter(q: &DefinitionQuery) -> Filter {
     f.eq("category", &q.category);
     f.like("category", &q.category_like);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(
+        &q.scope,
+        &[(Resource::ProcessDefinition, perm::READ, "key")],
+        Some("tenant_id"),
+    );
     f.suspension("suspended", q.suspended, q.active);
     if q.latest_version {
         f.raw(
@@ -293,6 +356,7 @@ fn instance_filter(q: &InstanceQuery) -> Result<Filter> {
         f.raw("EXISTS (SELECT 1 FROM incident i WHERE i.instance_id = process_instance.id)");
     }
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(&q.scope, READ_INSTANCE, Some("tenant_id"));
     f.suspension("suspended", q.suspended, q.active);
     if !q.activity_ids.is_empty() {
         // The instance's own execution tree is where every token rests, whatever it
@@ -337,6 +401,7 @@ fn external_task_filter(q: &ExternalTaskQuery, now: i64) -> Filter {
     f.any("activity_id", &q.activity_ids);
     f.eq("execution_id", &q.execution_id);
     f.any("tenant_id", &q.tenant_ids);
+    f.scope(&q.scope, READ_TASK_INSTANCE, Some("tenant_id"));
     f.suspension("suspended", q.suspended, q.active);
     if q.locked {
         f.raw_arg("lock_expiration > ?", now);
@@ -391,6 +456,18 @@ fn incident_filter(q: &IncidentQuery) -> Filter {
     f.eq("configuration", &q.configuration);
     f.between("create_time", q.timestamp_after, q.timestamp_before);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(
+        &q.scope,
+        &[
+            (Resource::ProcessInstance, perm::READ, "instance_id"),
+            (
+                Resource::ProcessDefinition,
+                perm::READ_INSTANCE,
+                INCIDENT_DEFINITION_KEY,
+            ),
+        ],
+        Some("tenant_id"),
+    );
     f
 }
 
@@ -424,6 +501,7 @@ pub(crate) fn job_filter(c: &Connection, q: &JobQuery, now: i64) -> Result<Filte
     f.eq("activity_id", &q.activity_id);
     f.eq("exception", &q.exception_message);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(&q.scope, READ_TASK_INSTANCE, Some("tenant_id"));
     if q.with_retries_left {
         f.raw("retries > 0");
     }
@@ -502,6 +580,7 @@ fn historic_instance_filter(q: &HistoricInstanceQuery) -> Filter {
     f.between("start_time", q.started_after, q.started_before);
     f.between("end_time", q.finished_after, q.finished_before);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(&q.scope, READ_HISTORY, Some("tenant_id"));
     f
 }
 
@@ -547,6 +626,7 @@ fn historic_activity_filter(q: &HistoricActivityQuery) -> Filter {
     f.between("start_time", q.started_after, q.started_before);
     f.between("end_time", q.finished_after, q.finished_before);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(&q.scope, READ_HISTORY, Some("tenant_id"));
     f
 }
 
@@ -579,6 +659,7 @@ fn historic_variable_filter(q: &HistoricVariableQuery) -> Filter {
     f.any("name", &q.names);
     f.like("name", &q.name_like);
     f.tenants("tenant_id", &q.tenant_ids, q.without_tenant_id);
+    f.scope(&q.scope, READ_HISTORY, Some("tenant_id"));
     f
 }
 

@@ -263,6 +263,9 @@ pub struct TopicRequest {
 /// A `fetch_and_lock` request.
 #[derive(Debug, Clone, Default)]
 pub struct FetchAndLock {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// The worker locking the tasks.
     pub worker_id: String,
     /// The most tasks to lock.
@@ -297,6 +300,9 @@ pub struct Failure {
 /// answer is ordered by creation time.
 #[derive(Debug, Clone, Default)]
 pub struct ExternalTaskQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This task.
     pub id: Option<String>,
     /// These tasks.
@@ -370,6 +376,9 @@ pub enum ExternalTaskSort {
 /// key, then version.
 #[derive(Debug, Clone, Default)]
 pub struct DefinitionQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This definition.
     pub id: Option<String>,
     /// These definitions.
@@ -441,6 +450,9 @@ pub enum DefinitionSort {
 /// Filters for deployment queries. By default the answer is ordered newest first.
 #[derive(Debug, Clone, Default)]
 pub struct DeploymentQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This deployment.
     pub id: Option<String>,
     /// With this name.
@@ -489,6 +501,9 @@ pub struct Sort<K> {
 /// start time.
 #[derive(Debug, Clone, Default)]
 pub struct InstanceQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// These instances.
     pub ids: Vec<String>,
     /// With this business key.
@@ -592,6 +607,9 @@ pub struct Incident {
 /// Filters for incident queries. By default the answer is ordered by creation time.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This incident.
     pub id: Option<String>,
     /// Of this type.
@@ -693,6 +711,9 @@ pub struct HistoricProcessInstance {
 /// ordered by start time.
 #[derive(Debug, Clone, Default)]
 pub struct HistoricInstanceQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This instance.
     pub id: Option<String>,
     /// These instances.
@@ -776,6 +797,9 @@ pub enum HistoricInstanceSort {
 /// order the activities started.
 #[derive(Debug, Clone, Default)]
 pub struct HistoricActivityQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// Of one of these process instances.
     pub process_instance_ids: Vec<String>,
     /// Of this definition.
@@ -856,6 +880,9 @@ pub enum HistoricActivitySort {
 /// process instance, then name.
 #[derive(Debug, Clone, Default)]
 pub struct HistoricVariableQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// Of one of these process instances.
     pub process_instance_ids: Vec<String>,
     /// Of this definition.
@@ -986,6 +1013,25 @@ pub struct MessageCorrelation {
     pub tenant_id: Option<String>,
     /// Only definitions and instances without a tenant.
     pub without_tenant_id: bool,
+    /// The asking user's scope: only their tenants' receivers (and those
+    /// without a tenant) count, and each receiver needs its permission (see
+    /// [`crate::authz`]); `None` for no checks.
+    pub scope: Option<crate::authz::Scope>,
+}
+
+/// A signal to throw (see [`crate::Engine::throw_signal`]).
+#[derive(Debug, Clone, Default)]
+pub struct SignalThrow {
+    /// The signal name.
+    pub name: String,
+    /// Variables for every receiver.
+    pub variables: Variables,
+    /// Only receivers of this tenant.
+    pub tenant_id: Option<String>,
+    /// Only receivers without a tenant.
+    pub without_tenant_id: bool,
+    /// The asking user's scope, as [`MessageCorrelation::scope`].
+    pub scope: Option<crate::authz::Scope>,
 }
 
 /// What a correlated message reached.
@@ -1039,6 +1085,9 @@ pub struct Job {
 /// Filters for job queries. By default the answer is ordered by due date.
 #[derive(Debug, Clone, Default)]
 pub struct JobQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This job.
     pub id: Option<String>,
     /// These jobs.

@@ -41,6 +41,7 @@ async fn worker(engine: Engine, worker_id: String, seed: u64, ledger: Arc<Mutex<
                     lock_duration: 30_000,
                     ..TopicRequest::default()
                 }],
+                scope: None,
             })
             .await
             .unwrap_or_else(|e| panic!("{worker_id} could not fetch: {e}"));

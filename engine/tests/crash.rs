@@ -108,6 +108,7 @@ fn child(db: &Path, log: &Path, run: &str) {
                                 lock_duration: 600_000,
                                 ..TopicRequest::default()
                             }],
+                            scope: None,
                         })
                         .await
                         .expect("fetch");
@@ -460,6 +461,7 @@ async fn verify(db: &Path, acks: &Acks, runs: usize) {
                     lock_duration: 60_000,
                     ..TopicRequest::default()
                 }],
+                scope: None,
             })
             .await
             .unwrap();

@@ -209,6 +209,7 @@ async fn fetch_and_lock_takes_40003_definition_ids_keys_and_tenant_ids() {
                         lock_duration: 60_000,
                         ..topic
                     }],
+                    scope: None,
                 })
                 .await
                 .unwrap();

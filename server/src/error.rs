@@ -22,7 +22,9 @@ pub(crate) struct ApiError {
     kind: &'static str,
     message: String,
     code: Option<i64>,
-    details: Option<Json>,
+    /// More top-level keys of the body: a `ParseException`'s `details`, an
+    /// `AuthorizationException`'s `userId` and `missingAuthorizations`.
+    extra: Option<Box<serde_json::Map<String, Json>>>,
 }
 
 impl ApiError {
@@ -33,7 +35,7 @@ impl ApiError {
             kind: "InvalidRequestException",
             message: message.into(),
             code: None,
-            details: None,
+            extra: None,
         }
     }
 
@@ -52,7 +54,7 @@ impl ApiError {
             kind,
             message: message.into(),
             code: None,
-            details: None,
+            extra: None,
         }
     }
 
@@ -81,6 +83,32 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "RestException", message)
     }
 
+    /// A 403 `AuthorizationException`, as Camunda answers a user who lacks
+    /// every permission that would allow what they asked, with `userId` and
+    /// `missingAuthorizations` beside the message.
+    pub(crate) fn forbidden(f: &baton_engine::Forbidden) -> Self {
+        let mut extra = serde_json::Map::new();
+        extra.insert("userId".into(), json!(f.user_id));
+        extra.insert(
+            "missingAuthorizations".into(),
+            Json::Array(
+                f.missing
+                    .iter()
+                    .map(|(perm, resource, id)| {
+                        json!({"permissionName": perm, "resourceName": resource, "resourceId": id})
+                    })
+                    .collect(),
+            ),
+        );
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            kind: "AuthorizationException",
+            message: f.message(),
+            code: Some(0),
+            extra: Some(Box::new(extra)),
+        }
+    }
+
     /// The same error with `prefix` before its message (Camunda prefixes some, such
     /// as `Cannot instantiate process definition X: `).
     pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
@@ -91,9 +119,13 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
+        if let Error::Forbidden(f) = &e {
+            return ApiError::forbidden(f);
+        }
         let message = e.to_string();
         let (status, kind) = match &e {
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "RestException"),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "AuthorizationException"),
             Error::Invalid(_) => (StatusCode::BAD_REQUEST, "RestException"),
             Error::Deployment { .. } | Error::Deployments { .. } => {
                 (StatusCode::BAD_REQUEST, "ParseException")
@@ -105,13 +137,17 @@ impl From<Error> for ApiError {
             }
         };
         let invalid = e.invalid_resources();
-        let details = (!invalid.is_empty()).then(|| parse_details(&invalid));
+        let extra = (!invalid.is_empty()).then(|| {
+            let mut extra = serde_json::Map::new();
+            extra.insert("details".into(), parse_details(&invalid));
+            Box::new(extra)
+        });
         ApiError {
             status,
             kind,
             message,
             code: Some(0),
-            details,
+            extra,
         }
     }
 }
@@ -151,8 +187,8 @@ impl IntoResponse for ApiError {
             "message": self.message,
             "code": self.code,
         });
-        if let (Some(details), Some(map)) = (self.details, body.as_object_mut()) {
-            map.insert("details".into(), details);
+        if let (Some(extra), Some(map)) = (self.extra, body.as_object_mut()) {
+            map.extend(*extra);
         }
         json_response(self.status, &body)
     }

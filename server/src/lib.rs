@@ -20,6 +20,7 @@
 mod conn;
 mod dto;
 mod error;
+mod guard;
 mod json;
 mod lenient;
 mod params;

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0009_query_indexes.sql"),
     include_str!("../../../migrations/0010_variable_values_as_given.sql"),
     include_str!("../../../migrations/0011_identity.sql"),
+    include_str!("../../../migrations/0012_authorizations.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a

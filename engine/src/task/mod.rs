@@ -200,6 +200,9 @@ impl TaskSort {
 /// query of `or` must hold with any one of its filters, as Camunda's `orQueries`).
 #[derive(Debug, Clone, Default)]
 pub struct TaskQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// These tasks (`taskId`, `taskIdIn`).
     pub task_ids: Vec<String>,
     /// Of these process instances.
@@ -510,6 +513,9 @@ impl HistoricTaskSort {
 /// Filters, order and page of a historic task list.
 #[derive(Debug, Clone, Default)]
 pub struct HistoricTaskQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything.
+    pub scope: Option<crate::authz::Scope>,
     /// This task.
     pub task_id: Option<String>,
     /// Of these process instances.

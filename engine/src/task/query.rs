@@ -9,11 +9,27 @@ use super::{
     Comment, DelegationState, FormRef, HistoricTask, HistoricTaskQuery, HistoricTaskSort,
     IdentityLink, Task, TaskQuery, TaskSort,
 };
+use crate::authz::{Resource, perm};
 use crate::error::{Error, Result};
 use crate::runtime::Exec;
 use crate::store::rows;
 use crate::types::VariableInstance;
 use crate::{filter, list};
+
+/// Who may read a task: `READ` on the task or `READ_TASK` on its definition…
+const TASK_READ: &[(Resource, u32, &str)] = &[
+    (Resource::Task, perm::READ, "t.id"),
+    (
+        Resource::ProcessDefinition,
+        perm::READ_TASK,
+        "t.definition_key",
+    ),
+];
+
+/// …or its assignee, owner, or a candidate (user or group), as Camunda's default
+/// authorizations for a task's people grant.
+const TASK_INVOLVED: &str = "t.assignee = ?U OR t.owner = ?U OR EXISTS (SELECT 1 FROM \
+     task_candidate tc WHERE tc.task_id = t.id AND (tc.user_id = ?U OR tc.group_id ?G))";
 
 /// Conditions under construction, with their numbered parameters.
 #[derive(Default)]
@@ -296,6 +312,12 @@ fn conditions(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<Vec<Stri
 /// `or` queries any one of that query's conditions.
 fn where_clause(q: &TaskQuery, w: &mut Where, mode: Candidates) -> Result<String> {
     let mut all = conditions(q, w, mode)?;
+    if let Some((clause, params)) = crate::query::Filter::clause_after(w.args.len(), |f| {
+        f.scope_or(&q.scope, TASK_READ, TASK_INVOLVED, Some("t.tenant_id"));
+    }) {
+        w.args.extend(params);
+        all.push(clause);
+    }
     for or in &q.or {
         let some = conditions(or, w, Candidates::Fetch)?;
         if !some.is_empty() {
@@ -625,6 +647,20 @@ fn historic_where(q: &HistoricTaskQuery, w: &mut Where) -> String {
     any(w, &mut c, "h.tenant_id", &q.tenant_ids);
     if q.without_tenant_id {
         c.push("h.tenant_id IS NULL".to_owned());
+    }
+    if let Some((clause, params)) = crate::query::Filter::clause_after(w.args.len(), |f| {
+        f.scope(
+            &q.scope,
+            &[(
+                Resource::ProcessDefinition,
+                perm::READ_HISTORY,
+                "h.definition_key",
+            )],
+            Some("h.tenant_id"),
+        );
+    }) {
+        w.args.extend(params);
+        c.push(clause);
     }
     if c.is_empty() {
         String::new()

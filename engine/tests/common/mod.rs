@@ -75,6 +75,7 @@ pub async fn fetch(engine: &Engine, worker: &str, topic: &str) -> Vec<LockedTask
                 lock_duration: 10_000,
                 ..TopicRequest::default()
             }],
+            scope: None,
         })
         .await
         .unwrap()

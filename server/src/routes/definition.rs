@@ -15,10 +15,12 @@ use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, DefinitionDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -84,7 +86,11 @@ fn query(p: &Params) -> ApiResult<DefinitionQuery> {
     })
 }
 
-async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<DefinitionDto>>> {
+async fn list(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<DefinitionDto>>> {
     let sort = p.sorting(SORTS)?.map(|(by, descending)| Sort {
         by: match by.as_str() {
             "key" => DefinitionSort::Key,
@@ -104,6 +110,7 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Defi
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..query(&p)?
     };
     p.refuse_unsupported("GET /process-definition", known::DEFINITION)?;
@@ -111,9 +118,12 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<Defi
     Ok(JsonOk(page.iter().map(DefinitionDto::from).collect()))
 }
 
-async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn count(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = query(&p)?;
+    let q = DefinitionQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /process-definition/count", known::DEFINITION)?;
     let count = s.engine.count_definitions(q).await?;
     Ok(JsonOk(CountDto { count }))
@@ -149,9 +159,12 @@ pub(crate) async fn latest(
 }
 
 async fn by_id(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<DefinitionDto>> {
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     let d = s
         .engine
         .definition(&id)
@@ -161,17 +174,34 @@ async fn by_id(
 }
 
 async fn by_key(
+    who: Who,
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<JsonOk<DefinitionDto>> {
-    Ok(JsonOk((&latest(&s, &key, None).await?).into()))
+    Ok(JsonOk((&readable(&who, &s, &key, None).await?).into()))
 }
 
 async fn by_key_tenant(
+    who: Who,
     State(s): State<AppState>,
     Path((key, tenant)): Path<(String, String)>,
 ) -> ApiResult<JsonOk<DefinitionDto>> {
-    Ok(JsonOk((&latest(&s, &key, Some(&tenant)).await?).into()))
+    Ok(JsonOk(
+        (&readable(&who, &s, &key, Some(&tenant)).await?).into(),
+    ))
+}
+
+/// [`latest`], when the caller may read it.
+async fn readable(
+    who: &Who,
+    s: &AppState,
+    key: &str,
+    tenant: Option<&str>,
+) -> ApiResult<ProcessDefinition> {
+    let d = latest(s, key, tenant).await?;
+    who.may(s, Target::Definition(&d.id), Op::ReadDefinition)
+        .await?;
+    Ok(d)
 }
 
 /// Camunda answers a definition and its XML for an unknown id with a 404
@@ -203,26 +233,43 @@ async fn xml(s: &AppState, id: &str) -> ApiResult<JsonOk<Json>> {
     })))
 }
 
-async fn xml_by_id(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<Json>> {
+async fn xml_by_id(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<Json>> {
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     xml(&s, &id).await
 }
 
-async fn xml_by_key(State(s): State<AppState>, Path(key): Path<String>) -> ApiResult<JsonOk<Json>> {
-    let d = latest(&s, &key, None).await?;
+async fn xml_by_key(
+    who: Who,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> ApiResult<JsonOk<Json>> {
+    let d = readable(&who, &s, &key, None).await?;
     xml(&s, &d.id).await
 }
 
 async fn xml_by_key_tenant(
+    who: Who,
     State(s): State<AppState>,
     Path((key, tenant)): Path<(String, String)>,
 ) -> ApiResult<JsonOk<Json>> {
-    let d = latest(&s, &key, Some(&tenant)).await?;
+    let d = readable(&who, &s, &key, Some(&tenant)).await?;
     xml(&s, &d.id).await
 }
 
 /// No diagram images are stored: 204, as Camunda answers for a definition without one.
 /// An unknown id is the engine's `NotFoundException`, which Camunda answers 400.
-async fn diagram(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn diagram(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     s.engine.definition(&id).await.map_err(|e| match e {
         baton_engine::Error::NotFound(_) => ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -236,10 +283,11 @@ async fn diagram(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
 }
 
 async fn diagram_by_key(
+    who: Who,
     State(s): State<AppState>,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
-    latest(&s, &key, None).await?;
+    readable(&who, &s, &key, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -255,11 +303,25 @@ struct StartRequest {
 }
 
 async fn start(
+    who: &Who,
     s: &AppState,
     headers: &HeaderMap,
     definition: DefinitionRef,
     req: StartRequest,
 ) -> ApiResult<Response> {
+    if who.checks() {
+        let id = match &definition {
+            DefinitionRef::Id(id) => Some(id.clone()),
+            DefinitionRef::Key { key, tenant_id } => latest(s, key, tenant_id.as_deref())
+                .await
+                .ok()
+                .map(|d| d.id),
+        };
+        if let Some(id) = id {
+            who.may(s, Target::Definition(&id), Op::CreateInstance)
+                .await?;
+        }
+    }
     if req
         .start_instructions
         .as_ref()
@@ -315,15 +377,17 @@ async fn start(
 }
 
 async fn start_by_id(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Body(req): Body<StartRequest>,
 ) -> ApiResult<Response> {
-    start(&s, &headers, DefinitionRef::Id(id), req).await
+    start(&who, &s, &headers, DefinitionRef::Id(id), req).await
 }
 
 async fn start_by_key(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
@@ -333,10 +397,11 @@ async fn start_by_key(
         key,
         tenant_id: None,
     };
-    start(&s, &headers, definition, req).await
+    start(&who, &s, &headers, definition, req).await
 }
 
 async fn start_by_key_tenant(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path((key, tenant)): Path<(String, String)>,
@@ -346,5 +411,5 @@ async fn start_by_key_tenant(
         key,
         tenant_id: Some(tenant),
     };
-    start(&s, &headers, definition, req).await
+    start(&who, &s, &headers, definition, req).await
 }

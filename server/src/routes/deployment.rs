@@ -11,8 +11,10 @@ use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, DeploymentDto, DeploymentWithDefinitionsDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{JsonOk, NoContent};
 use crate::params::Params;
+use baton_engine::authz::{Resource, Target, perm};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,6 +33,7 @@ fn multipart_bool(text: &str) -> bool {
 /// `POST /deployment/create`: text parts configure the deployment; every other part
 /// is a resource named after its file.
 async fn create(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -73,6 +76,9 @@ async fn create(
             "No deployment resources contained in the form upload.",
         ));
     }
+    who.need(&s, Resource::Deployment, perm::CREATE, None)
+        .await?;
+    who.may_use_tenant(d.tenant_id.as_deref(), "deploy")?;
     let result = s.engine.deploy(d).await?;
     Ok(JsonOk(DeploymentWithDefinitionsDto::new(
         &result.deployment,
@@ -97,6 +103,7 @@ fn query(p: &Params) -> ApiResult<DeploymentQuery> {
 }
 
 async fn list(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     p: Params,
@@ -115,6 +122,7 @@ async fn list(
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..query(&p)?
     };
     p.refuse_unsupported("GET /deployment", known::DEPLOYMENT)?;
@@ -127,19 +135,25 @@ async fn list(
     ))
 }
 
-async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn count(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = query(&p)?;
+    let q = DeploymentQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /deployment/count", known::DEPLOYMENT)?;
     let count = s.engine.count_deployments(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
 async fn one(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<DeploymentDto>> {
+    who.may(&s, Target::Deployment(&id), Op::ReadDeployment)
+        .await?;
     let found = s.engine.deployments(Some(id.clone()), None).await?;
     let d = found
         .first()
@@ -151,10 +165,13 @@ async fn one(
 }
 
 async fn delete(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Deployment(&id), Op::DeleteDeployment)
+        .await?;
     // Camunda compares the first value with "true", exactly.
     let cascade = p.str("cascade").as_deref() == Some("true");
     match s.engine.delete_deployment(&id, cascade).await {

@@ -12,9 +12,11 @@ use baton_engine::Value;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::JsonOk;
 use crate::params::Params;
 use crate::vars::{VariableOut, data_response, variables_out};
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -47,28 +49,37 @@ async fn find(s: &AppState, id: &str, name: &str) -> ApiResult<Value> {
 }
 
 async fn variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<BTreeMap<String, VariableOut>>> {
+    who.may(&s, Target::Execution(&id), Op::ReadInstance)
+        .await?;
     let deserialize = p.bool("deserializeValues")?.unwrap_or(true);
     Ok(JsonOk(variables_out(&local(&s, &id).await?, deserialize)))
 }
 
 async fn variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     p: Params,
 ) -> ApiResult<JsonOk<VariableOut>> {
+    who.may(&s, Target::Execution(&id), Op::ReadInstance)
+        .await?;
     let deserialize = p.bool("deserializeValue")?.unwrap_or(true);
     let v = find(&s, &id, &name).await?;
     Ok(JsonOk(VariableOut::new(&v, deserialize)))
 }
 
 async fn data(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    who.may(&s, Target::Execution(&id), Op::ReadInstance)
+        .await?;
     let value = find(&s, &id, &name).await?;
     data_response(&name, value)
 }

@@ -21,10 +21,12 @@ use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, ExternalTaskDto, LockedTaskDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables};
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -203,6 +205,7 @@ fn read_fetch(
         use_priority: req.use_priority,
         newest_first,
         topics,
+        scope: None,
     };
     Ok((request, answers, req.async_response_timeout))
 }
@@ -212,10 +215,12 @@ fn read_fetch(
 /// (the engine signals every commit that creates or frees tasks), the timeout
 /// passes (answering `[]`), or the server shuts down (answering `[]`).
 async fn fetch_and_lock(
+    who: Who,
     State(s): State<AppState>,
     Body(req): Body<FetchRequest>,
 ) -> ApiResult<Response> {
-    let (request, answers, timeout) = read_fetch(req)?;
+    let (mut request, answers, timeout) = read_fetch(req)?;
+    request.scope = who.scope(&s).await?;
     // Subscribe before the first look, so no wake-up between look and wait is lost.
     let mut events = s.engine.task_events();
     events.borrow_and_update();
@@ -306,10 +311,13 @@ fn worker(w: Option<String>) -> ApiResult<String> {
 }
 
 async fn complete(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<CompleteRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let worker = worker(req.worker_id)?;
     let vars = read_variables(req.variables.as_ref())?;
     let local = read_variables(req.local_variables.as_ref())?;
@@ -335,10 +343,13 @@ struct FailureRequest {
 }
 
 async fn failure(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<FailureRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let worker = worker(req.worker_id)?;
     // Camunda's checks (`HandleExternalTaskFailureCmd`), before the task is looked up.
     for (value, name) in [
@@ -378,10 +389,13 @@ struct BpmnErrorRequest {
 }
 
 async fn bpmn_error(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<BpmnErrorRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let worker = worker(req.worker_id)?;
     let code = req
         .error_code
@@ -404,10 +418,13 @@ struct ExtendLockRequest {
 }
 
 async fn extend_lock(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<ExtendLockRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let new_duration = req.new_duration.unwrap_or(0);
     if new_duration <= 0 {
         // Camunda's `ExtendLockOnExternalTaskCmd` checks it first.
@@ -428,10 +445,13 @@ struct LockRequest {
 }
 
 async fn lock(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<LockRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let worker = worker(req.worker_id)?;
     let lock_duration = req.lock_duration.unwrap_or(0);
     if lock_duration <= 0 {
@@ -452,16 +472,25 @@ fn not_positive(name: &str) -> ApiError {
     .with_code(0)
 }
 
-async fn unlock(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn unlock(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     s.engine.unlock(&id).await?;
     Ok(NoContent)
 }
 
 async fn retries(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let retries = req.retries()?;
     if retries < 0 {
         // `SetExternalTaskRetriesCmd`'s BadUserRequestException, which Camunda's
@@ -484,10 +513,13 @@ struct PriorityRequest {
 }
 
 async fn priority(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<PriorityRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::ExternalTask(&id), Op::UpdateInstance)
+        .await?;
     let priority = req
         .priority
         .ok_or_else(|| ApiError::invalid("The priority cannot be null."))?;
@@ -496,9 +528,12 @@ async fn priority(
 }
 
 async fn one(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<ExternalTaskDto>> {
+    who.may(&s, Target::ExternalTask(&id), Op::ReadInstance)
+        .await?;
     // Camunda queries for the task itself: its 404 has no code.
     let (task, _) = s.engine.external_task(&id).await.map_err(|e| match e {
         baton_engine::Error::NotFound(m) => ApiError::rest_not_found(m),
@@ -508,7 +543,13 @@ async fn one(
 }
 
 /// The last failure's details as text, or 204 when there are none.
-async fn error_details(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn error_details(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    who.may(&s, Target::ExternalTask(&id), Op::ReadInstance)
+        .await?;
     let (_, details) = s.engine.external_task(&id).await?;
     Ok(match details {
         Some(d) => ([(header::CONTENT_TYPE, "text/plain")], d).into_response(),
@@ -518,17 +559,22 @@ async fn error_details(State(s): State<AppState>, Path(id): Path<String>) -> Api
 
 /// `GET /external-task/topic-names`: the topics of all tasks, or of those locked,
 /// not locked, or with retries left (JAX-RS flags: only `true` turns one on).
-async fn topic_names(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<String>>> {
+async fn topic_names(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<String>>> {
     let locked = p.jaxrs_flag("withLockedTasks", false);
     let not_locked = p.jaxrs_flag("withUnlockedTasks", false);
     let with_retries_left = p.jaxrs_flag("withRetriesLeft", false);
-    if !(locked || not_locked || with_retries_left) {
+    if !(locked || not_locked || with_retries_left || who.checks()) {
         return Ok(JsonOk(s.engine.topic_names().await?));
     }
     let q = ExternalTaskQuery {
         locked,
         not_locked,
         with_retries_left,
+        scope: who.scope(&s).await?,
         ..ExternalTaskQuery::default()
     };
     Ok(JsonOk(s.engine.external_task_topics(q).await?))
@@ -586,11 +632,19 @@ fn query(p: &Params) -> ApiResult<ExternalTaskQuery> {
         sort,
         first_result,
         max_results,
+        scope: None,
     })
 }
 
-async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
-    let q = query(&p)?;
+async fn list_get(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
+    let q = ExternalTaskQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /external-task", known::EXTERNAL_TASK)?;
     let tasks = s.engine.external_tasks(q).await?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
@@ -598,30 +652,41 @@ async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<
 
 /// `POST /external-task`: the filters in the body, paging in the query string.
 async fn list_post(
+    who: Who,
     State(s): State<AppState>,
     paging: Params,
     body: axum::body::Bytes,
 ) -> ApiResult<JsonOk<Vec<ExternalTaskDto>>> {
     let p = merged(&body, &paging)?;
-    let q = query(&p)?;
+    let q = ExternalTaskQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("POST /external-task", known::EXTERNAL_TASK)?;
     let tasks = s.engine.external_tasks(q).await?;
     Ok(JsonOk(tasks.iter().map(ExternalTaskDto::from).collect()))
 }
 
-async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = query(&p)?;
+async fn count_get(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let q = ExternalTaskQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /external-task/count", known::EXTERNAL_TASK)?;
     let count = s.engine.count_external_tasks(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
 async fn count_post(
+    who: Who,
     State(s): State<AppState>,
     body: axum::body::Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?;
-    let q = query(&p)?;
+    let q = ExternalTaskQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("POST /external-task/count", known::EXTERNAL_TASK)?;
     let count = s.engine.count_external_tasks(q).await?;
     Ok(JsonOk(CountDto { count }))

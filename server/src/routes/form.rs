@@ -23,10 +23,12 @@ use super::definition::latest;
 use crate::AppState;
 use crate::dto::InstanceDto;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables};
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -171,8 +173,14 @@ pub(crate) fn deployed_form_response(
 
 /// `GET …/startForm`. Camunda answers any engine error (an unknown id, a process
 /// without a start form) with a 400 naming the definition.
-async fn start_form(State(s): State<AppState>, path: Named) -> ApiResult<JsonOk<FormDto>> {
+async fn start_form(
+    who: Who,
+    State(s): State<AppState>,
+    path: Named,
+) -> ApiResult<JsonOk<FormDto>> {
     let id = definition_id(&s, path).await?;
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     let start = s.engine.start_form(&id).await.map_err(|e| match e {
         e if e.is_client_error() => ApiError::invalid(format!(
             "Cannot get start form data for process definition {id}"
@@ -185,11 +193,14 @@ async fn start_form(State(s): State<AppState>, path: Named) -> ApiResult<JsonOk<
 
 /// `GET …/form-variables?variableNames=a,b`: the fields' typed defaults.
 async fn form_variables(
+    who: Who,
     State(s): State<AppState>,
     path: Named,
     p: Params,
 ) -> ApiResult<JsonOk<Map<String, Json>>> {
     let id = definition_id(&s, path).await?;
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     let names: Option<Vec<String>> = p
         .str("variableNames")
         .map(|n| n.split(',').map(str::to_owned).collect());
@@ -224,12 +235,15 @@ struct SubmitRequest {
 /// `POST …/submit-form`: starts an instance with the form's checked and
 /// converted variables, answering it as `/start` does.
 async fn submit_form(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     path: Named,
     Body(req): Body<SubmitRequest>,
 ) -> ApiResult<JsonOk<InstanceDto>> {
     let id = definition_id(&s, path).await?;
+    who.may(&s, Target::Definition(&id), Op::CreateInstance)
+        .await?;
     let variables = read_variables(req.variables.as_ref())?;
     let business_key = req.business_key.filter(|k| !k.is_empty());
     let prefix = format!("Cannot instantiate process definition {id}: ");
@@ -254,8 +268,14 @@ async fn submit_form(
 
 /// `GET …/deployed-start-form`: the start form's deployed resource, a Camunda
 /// Form as `application/json`, an embedded form as `application/xhtml+xml`.
-async fn deployed_start_form(State(s): State<AppState>, path: Named) -> ApiResult<Response> {
+async fn deployed_start_form(
+    who: Who,
+    State(s): State<AppState>,
+    path: Named,
+) -> ApiResult<Response> {
     let id = definition_id(&s, path).await?;
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
     deployed_form_response(s.engine.deployed_start_form(&id).await)
 }
 

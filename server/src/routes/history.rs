@@ -15,8 +15,10 @@ use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, HistoricActivityDto, HistoricInstanceDto, HistoricVariableDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::JsonOk;
 use crate::params::Params;
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -130,30 +132,39 @@ fn instance_list(p: &Params) -> ApiResult<HistoricInstanceQuery> {
 }
 
 async fn instances_get(
+    who: Who,
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
-    let q = instance_list(&p)?;
+    let mut q = instance_list(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported("GET /history/process-instance", known::HISTORIC_INSTANCE)?;
     let page = s.engine.historic_instances(q).await?;
     Ok(JsonOk(page.iter().map(HistoricInstanceDto::from).collect()))
 }
 
 async fn instances_post(
+    who: Who,
     State(s): State<AppState>,
     query: Params,
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<HistoricInstanceDto>>> {
     let p = merged(&body, &query)?;
-    let q = instance_list(&p)?;
+    let mut q = instance_list(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported("POST /history/process-instance", known::HISTORIC_INSTANCE)?;
     let page = s.engine.historic_instances(q).await?;
     Ok(JsonOk(page.iter().map(HistoricInstanceDto::from).collect()))
 }
 
-async fn instance_count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn instance_count_get(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = instance_query(&p)?;
+    let mut q = instance_query(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported(
         "GET /history/process-instance/count",
         known::HISTORIC_INSTANCE,
@@ -163,11 +174,13 @@ async fn instance_count_get(State(s): State<AppState>, p: Params) -> ApiResult<J
 }
 
 async fn instance_count_post(
+    who: Who,
     State(s): State<AppState>,
     body: Bytes,
 ) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?.counting();
-    let q = instance_query(&p)?;
+    let mut q = instance_query(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported(
         "POST /history/process-instance/count",
         known::HISTORIC_INSTANCE,
@@ -177,9 +190,11 @@ async fn instance_count_post(
 }
 
 async fn instance(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<HistoricInstanceDto>> {
+    who.may(&s, Target::Instance(&id), Op::ReadHistory).await?;
     let q = HistoricInstanceQuery {
         id: Some(id.clone()),
         ..HistoricInstanceQuery::default()
@@ -245,6 +260,7 @@ fn activity_query(p: &Params) -> ApiResult<HistoricActivityQuery> {
 }
 
 async fn activities(
+    who: Who,
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricActivityDto>>> {
@@ -270,6 +286,7 @@ async fn activities(
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..activity_query(&p)?
     };
     p.refuse_unsupported("GET /history/activity-instance", known::HISTORIC_ACTIVITY)?;
@@ -277,9 +294,14 @@ async fn activities(
     Ok(JsonOk(page.iter().map(HistoricActivityDto::from).collect()))
 }
 
-async fn activity_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn activity_count(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = activity_query(&p)?;
+    let mut q = activity_query(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported(
         "GET /history/activity-instance/count",
         known::HISTORIC_ACTIVITY,
@@ -303,6 +325,7 @@ fn variable_query(p: &Params) -> ApiResult<HistoricVariableQuery> {
 }
 
 async fn variables(
+    who: Who,
     State(s): State<AppState>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<HistoricVariableDto>>> {
@@ -323,6 +346,7 @@ async fn variables(
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..variable_query(&p)?
     };
     p.refuse_unsupported("GET /history/variable-instance", known::HISTORIC_VARIABLE)?;
@@ -334,9 +358,14 @@ async fn variables(
     ))
 }
 
-async fn variable_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn variable_count(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = variable_query(&p)?;
+    let mut q = variable_query(&p)?;
+    q.scope = who.scope(&s).await?;
     p.refuse_unsupported(
         "GET /history/variable-instance/count",
         known::HISTORIC_VARIABLE,

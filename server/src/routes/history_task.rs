@@ -14,6 +14,7 @@ use super::known;
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::Who;
 use crate::json::{JsonOk, parse_body};
 use crate::lenient;
 use crate::params::Params;
@@ -176,6 +177,7 @@ fn read_query(
         sort,
         first_result,
         max_results,
+        scope: None,
     };
     p.refuse_unsupported(endpoint, known::HISTORIC_TASK)?;
     Ok(Some(q))
@@ -200,31 +202,52 @@ async fn count(s: &AppState, q: Option<HistoricTaskQuery>) -> ApiResult<JsonOk<C
     Ok(JsonOk(count.into()))
 }
 
-async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<HistoricTaskDto>>> {
-    let q = read_query(&p, None, "GET /history/task", false)?;
+async fn list_get(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<HistoricTaskDto>>> {
+    let mut q = read_query(&p, None, "GET /history/task", false)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     list(&s, q).await
 }
 
 async fn list_post(
+    who: Who,
     State(s): State<AppState>,
     p: Params,
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<HistoricTaskDto>>> {
-    let q = read_query(&p, Some(&body), "POST /history/task", false)?;
+    let mut q = read_query(&p, Some(&body), "POST /history/task", false)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     list(&s, q).await
 }
 
-async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = read_query(&p, None, "GET /history/task/count", true)?;
+async fn count_get(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let mut q = read_query(&p, None, "GET /history/task/count", true)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     count(&s, q).await
 }
 
-async fn count_post(State(s): State<AppState>, body: Bytes) -> ApiResult<JsonOk<CountDto>> {
-    let q = read_query(
+async fn count_post(
+    who: Who,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> ApiResult<JsonOk<CountDto>> {
+    let mut q = read_query(
         &Params::default(),
         Some(&body),
         "POST /history/task/count",
         true,
     )?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     count(&s, q).await
 }

@@ -12,9 +12,11 @@ use super::known;
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::Who;
 use crate::json::{Body, JsonOk, NoContent};
 use crate::lenient;
 use crate::params::Params;
+use baton_engine::authz::{Resource, Scope, perm};
 
 /// The identity routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -138,7 +140,7 @@ impl From<Group> for GroupDto {
     }
 }
 
-fn user_query(p: &Params) -> ApiResult<UserQuery> {
+fn user_query(p: &Params, scope: Option<Scope>) -> ApiResult<UserQuery> {
     let (first_result, max_results) = p.paging()?;
     let q = UserQuery {
         id: p.str("id"),
@@ -150,19 +152,24 @@ fn user_query(p: &Params) -> ApiResult<UserQuery> {
         member_of_tenant: p.str("memberOfTenant"),
         first_result,
         max_results,
+        scope,
     };
     p.refuse_unsupported("GET /user", known::USER)?;
     Ok(q)
 }
 
-async fn users(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<ProfileDto>>> {
-    let q = user_query(&p)?;
+async fn users(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<ProfileDto>>> {
+    let q = user_query(&p, who.scope(&s).await?)?;
     let list = s.engine.users(q).await?;
     Ok(JsonOk(list.into_iter().map(ProfileDto::from).collect()))
 }
 
-async fn user_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = user_query(&p)?;
+async fn user_count(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let q = user_query(&p, who.scope(&s).await?)?;
     let count = s.engine.user_count(q).await?;
     Ok(JsonOk(count.into()))
 }
@@ -172,9 +179,11 @@ fn no_user(id: &str) -> ApiError {
 }
 
 async fn create_user(
+    who: Who,
     State(s): State<AppState>,
     Body(req): Body<NewUserDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::User, perm::CREATE, None).await?;
     let user = req.profile.unwrap_or_default().user(None)?;
     let password = req.credentials.and_then(|c| c.password);
     s.engine.create_user(user, password.as_deref()).await?;
@@ -182,18 +191,32 @@ async fn create_user(
 }
 
 async fn profile(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<ProfileDto>> {
-    let user = s.engine.user(&id).await?.ok_or_else(|| no_user(&id))?;
+    let user = s
+        .engine
+        .users(UserQuery {
+            id: Some(id.clone()),
+            scope: who.scope(&s).await?,
+            ..UserQuery::default()
+        })
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| no_user(&id))?;
     Ok(JsonOk(user.into()))
 }
 
 async fn update_profile(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<ProfileDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::User, perm::UPDATE, Some(&id))
+        .await?;
     let user = req.user(Some(&id))?;
     s.engine.update_user(&id, user).await.map_err(|e| match e {
         baton_engine::Error::NotFound(_) => no_user(&id),
@@ -203,10 +226,13 @@ async fn update_profile(
 }
 
 async fn credentials(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<CredentialsDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::User, perm::UPDATE, Some(&id))
+        .await?;
     let password = req
         .password
         .ok_or_else(|| ApiError::invalid("A password is required"))?;
@@ -220,7 +246,13 @@ async fn credentials(
     Ok(NoContent)
 }
 
-async fn delete_user(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn delete_user(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.need(&s, Resource::User, perm::DELETE, Some(&id))
+        .await?;
     if s.engine.user(&id).await?.is_none() {
         return Err(no_user(&id));
     }
@@ -228,7 +260,7 @@ async fn delete_user(State(s): State<AppState>, Path(id): Path<String>) -> ApiRe
     Ok(NoContent)
 }
 
-fn group_query(p: &Params) -> ApiResult<GroupQuery> {
+fn group_query(p: &Params, scope: Option<Scope>) -> ApiResult<GroupQuery> {
     let (first_result, max_results) = p.paging()?;
     let q = GroupQuery {
         id: p.str("id"),
@@ -240,19 +272,28 @@ fn group_query(p: &Params) -> ApiResult<GroupQuery> {
         member_of_tenant: p.str("memberOfTenant"),
         first_result,
         max_results,
+        scope,
     };
     p.refuse_unsupported("GET /group", known::GROUP)?;
     Ok(q)
 }
 
-async fn groups(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<GroupDto>>> {
-    let q = group_query(&p)?;
+async fn groups(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<GroupDto>>> {
+    let q = group_query(&p, who.scope(&s).await?)?;
     let list = s.engine.groups(q).await?;
     Ok(JsonOk(list.into_iter().map(GroupDto::from).collect()))
 }
 
-async fn group_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = group_query(&p)?;
+async fn group_count(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
+    let q = group_query(&p, who.scope(&s).await?)?;
     let count = s.engine.group_count(q).await?;
     Ok(JsonOk(count.into()))
 }
@@ -262,9 +303,11 @@ fn no_group(id: &str) -> ApiError {
 }
 
 async fn create_group(
+    who: Who,
     State(s): State<AppState>,
     Body(req): Body<GroupDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Group, perm::CREATE, None).await?;
     let id = req
         .id
         .ok_or_else(|| ApiError::invalid("A group needs an id"))?;
@@ -278,11 +321,16 @@ async fn create_group(
     Ok(NoContent)
 }
 
-async fn group(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<GroupDto>> {
+async fn group(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<GroupDto>> {
     let found = s
         .engine
         .groups(GroupQuery {
             id: Some(id.clone()),
+            scope: who.scope(&s).await?,
             ..GroupQuery::default()
         })
         .await?;
@@ -291,10 +339,13 @@ async fn group(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<J
 }
 
 async fn update_group(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<GroupDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Group, perm::UPDATE, Some(&id))
+        .await?;
     s.engine
         .update_group(
             &id,
@@ -312,7 +363,13 @@ async fn update_group(
     Ok(NoContent)
 }
 
-async fn delete_group(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn delete_group(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Group, perm::DELETE, Some(&id))
+        .await?;
     let count = s
         .engine
         .group_count(GroupQuery {
@@ -328,17 +385,23 @@ async fn delete_group(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
 }
 
 async fn add_member(
+    who: Who,
     State(s): State<AppState>,
     Path((group, user)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::GroupMembership, perm::CREATE, Some(&group))
+        .await?;
     s.engine.add_group_member(&group, &user).await?;
     Ok(NoContent)
 }
 
 async fn remove_member(
+    who: Who,
     State(s): State<AppState>,
     Path((group, user)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::GroupMembership, perm::DELETE, Some(&group))
+        .await?;
     s.engine.remove_group_member(&group, &user).await?;
     Ok(NoContent)
 }
@@ -403,14 +466,20 @@ struct GroupInfoDto {
     group_users: Vec<GroupUserDto>,
 }
 
-async fn identity_groups(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<GroupInfoDto>> {
+async fn identity_groups(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<GroupInfoDto>> {
     let user = p
         .str("userId")
         .ok_or_else(|| ApiError::invalid("No user id was supplied"))?;
+    let scope = who.scope(&s).await?;
     let groups = s
         .engine
         .groups(GroupQuery {
             member: Some(user.clone()),
+            scope: scope.clone(),
             ..GroupQuery::default()
         })
         .await?;
@@ -420,6 +489,7 @@ async fn identity_groups(State(s): State<AppState>, p: Params) -> ApiResult<Json
             .engine
             .users(UserQuery {
                 member_of_group: Some(g.id.clone()),
+                scope: scope.clone(),
                 ..UserQuery::default()
             })
             .await?;
@@ -471,7 +541,7 @@ impl From<Tenant> for TenantDto {
     }
 }
 
-fn tenant_query(p: &Params) -> ApiResult<TenantQuery> {
+fn tenant_query(p: &Params, scope: Option<Scope>) -> ApiResult<TenantQuery> {
     let (first_result, max_results) = p.paging()?;
     let q = TenantQuery {
         id: p.str("id"),
@@ -483,19 +553,28 @@ fn tenant_query(p: &Params) -> ApiResult<TenantQuery> {
         include_membership_groups: p.flag("includingGroupsOfUser")?,
         first_result,
         max_results,
+        scope,
     };
     p.refuse_unsupported("GET /tenant", known::TENANT)?;
     Ok(q)
 }
 
-async fn tenants(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<TenantDto>>> {
-    let q = tenant_query(&p)?;
+async fn tenants(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<TenantDto>>> {
+    let q = tenant_query(&p, who.scope(&s).await?)?;
     let list = s.engine.tenants(q).await?;
     Ok(JsonOk(list.into_iter().map(TenantDto::from).collect()))
 }
 
-async fn tenant_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = tenant_query(&p)?;
+async fn tenant_count(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
+    let q = tenant_query(&p, who.scope(&s).await?)?;
     let count = s.engine.tenant_count(q).await?;
     Ok(JsonOk(count.into()))
 }
@@ -505,9 +584,11 @@ fn no_tenant(id: &str) -> ApiError {
 }
 
 async fn create_tenant(
+    who: Who,
     State(s): State<AppState>,
     Body(req): Body<TenantDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Tenant, perm::CREATE, None).await?;
     let id = req
         .id
         .ok_or_else(|| ApiError::invalid("A tenant needs an id"))?;
@@ -517,11 +598,16 @@ async fn create_tenant(
     Ok(NoContent)
 }
 
-async fn tenant(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<TenantDto>> {
+async fn tenant(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<TenantDto>> {
     let found = s
         .engine
         .tenants(TenantQuery {
             id: Some(id.clone()),
+            scope: who.scope(&s).await?,
             ..TenantQuery::default()
         })
         .await?;
@@ -530,10 +616,13 @@ async fn tenant(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
 }
 
 async fn update_tenant(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<TenantDto>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Tenant, perm::UPDATE, Some(&id))
+        .await?;
     s.engine
         .update_tenant(&id, req.name)
         .await
@@ -544,7 +633,13 @@ async fn update_tenant(
     Ok(NoContent)
 }
 
-async fn delete_tenant(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn delete_tenant(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.need(&s, Resource::Tenant, perm::DELETE, Some(&id))
+        .await?;
     let count = s
         .engine
         .tenant_count(TenantQuery {
@@ -560,9 +655,12 @@ async fn delete_tenant(State(s): State<AppState>, Path(id): Path<String>) -> Api
 }
 
 async fn add_tenant_user(
+    who: Who,
     State(s): State<AppState>,
     Path((tenant, user)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::TenantMembership, perm::CREATE, Some(&tenant))
+        .await?;
     s.engine
         .add_tenant_member(&tenant, Some(&user), None)
         .await?;
@@ -570,9 +668,12 @@ async fn add_tenant_user(
 }
 
 async fn remove_tenant_user(
+    who: Who,
     State(s): State<AppState>,
     Path((tenant, user)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::TenantMembership, perm::DELETE, Some(&tenant))
+        .await?;
     s.engine
         .remove_tenant_member(&tenant, Some(&user), None)
         .await?;
@@ -580,9 +681,12 @@ async fn remove_tenant_user(
 }
 
 async fn add_tenant_group(
+    who: Who,
     State(s): State<AppState>,
     Path((tenant, group)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::TenantMembership, perm::CREATE, Some(&tenant))
+        .await?;
     s.engine
         .add_tenant_member(&tenant, None, Some(&group))
         .await?;
@@ -590,9 +694,12 @@ async fn add_tenant_group(
 }
 
 async fn remove_tenant_group(
+    who: Who,
     State(s): State<AppState>,
     Path((tenant, group)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.need(&s, Resource::TenantMembership, perm::DELETE, Some(&tenant))
+        .await?;
     s.engine
         .remove_tenant_member(&tenant, None, Some(&group))
         .await?;

@@ -14,12 +14,14 @@ use super::{filters, known};
 use crate::AppState;
 use crate::dto::{ActivityInstanceDto, CountDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk, NoContent};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{
     VariableIn, VariableOut, VariablesIn, data_response, read_variables, variables_out,
 };
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -93,11 +95,14 @@ const SORTS: &[&str] = &[
 ];
 
 async fn list_get(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
-    let q = query(&p, filters::from_query(&p, "variables")?)?;
+    let scope = who.scope(&s).await?;
+    let mut q = query(&p, filters::from_query(&p, "variables")?)?;
+    q.scope = scope;
     p.refuse_unsupported("GET /process-instance", known::INSTANCE)?;
     let page = s.engine.instances(q).await?;
     let base = super::base_url(&s, &headers);
@@ -109,13 +114,16 @@ async fn list_get(
 }
 
 async fn list_post(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     query_params: Params,
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<InstanceDto>>> {
     let p = merged(&body, &query_params)?;
-    let q = query(&p, filters::from_body(&body, "variables")?)?;
+    let scope = who.scope(&s).await?;
+    let mut q = query(&p, filters::from_body(&body, "variables")?)?;
+    q.scope = scope;
     p.refuse_unsupported("POST /process-instance", known::INSTANCE)?;
     let page = s.engine.instances(q).await?;
     let base = super::base_url(&s, &headers);
@@ -126,17 +134,25 @@ async fn list_post(
     ))
 }
 
-async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn count_get(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = query(&p, filters::from_query(&p, "variables")?)?;
+    let scope = who.scope(&s).await?;
+    let mut q = query(&p, filters::from_query(&p, "variables")?)?;
+    q.scope = scope;
     p.refuse_unsupported("GET /process-instance/count", known::INSTANCE)?;
     let count = s.engine.count_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
-async fn count_post(State(s): State<AppState>, body: Bytes) -> ApiResult<JsonOk<CountDto>> {
+async fn count_post(
+    who: Who,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> ApiResult<JsonOk<CountDto>> {
     let p = merged(&body, &Params::default())?.counting();
-    let q = query(&p, filters::from_body(&body, "variables")?)?;
+    let scope = who.scope(&s).await?;
+    let mut q = query(&p, filters::from_body(&body, "variables")?)?;
+    q.scope = scope;
     p.refuse_unsupported("POST /process-instance/count", known::INSTANCE)?;
     let count = s.engine.count_instances(q).await?;
     Ok(JsonOk(CountDto { count }))
@@ -151,10 +167,12 @@ fn missing(e: baton_engine::Error) -> ApiError {
 }
 
 async fn one(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<InstanceDto>> {
+    who.may(&s, Target::Instance(&id), Op::ReadInstance).await?;
     let i = s.engine.instance(&id).await.map_err(missing)?;
     Ok(JsonOk(InstanceDto::new(
         &i,
@@ -163,10 +181,13 @@ async fn one(
 }
 
 async fn delete(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Instance(&id), Op::DeleteInstance)
+        .await?;
     let fail_if_missing = p.jaxrs_flag("failIfNotExists", true);
     match s.engine.delete_instance(&id, p.str("deleteReason")).await {
         Ok(()) => Ok(NoContent),
@@ -192,10 +213,12 @@ async fn root_variables(s: &AppState, id: &str) -> ApiResult<Vec<(String, Value)
 }
 
 async fn variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<std::collections::BTreeMap<String, VariableOut>>> {
+    who.may(&s, Target::Instance(&id), Op::ReadInstance).await?;
     let deserialize = p.jaxrs_flag("deserializeValues", true);
     let vars = root_variables(&s, &id).await?;
     Ok(JsonOk(variables_out(&vars, deserialize)))
@@ -209,10 +232,13 @@ pub(crate) struct Modifications {
 }
 
 async fn modify_variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<Modifications>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Instance(&id), Op::UpdateInstance)
+        .await?;
     let set = read_variables(req.modifications.as_ref())?;
     s.engine
         .modify_variables(&id, None, set, req.deletions.unwrap_or_default())
@@ -235,28 +261,35 @@ async fn find_variable(s: &AppState, id: &str, name: &str) -> ApiResult<Value> {
 }
 
 async fn variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     p: Params,
 ) -> ApiResult<JsonOk<VariableOut>> {
+    who.may(&s, Target::Instance(&id), Op::ReadInstance).await?;
     let deserialize = p.jaxrs_flag("deserializeValue", true);
     let v = find_variable(&s, &id, &name).await?;
     Ok(JsonOk(VariableOut::new(&v, deserialize)))
 }
 
 async fn variable_data(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    who.may(&s, Target::Instance(&id), Op::ReadInstance).await?;
     let value = find_variable(&s, &id, &name).await?;
     data_response(&name, value)
 }
 
 async fn put_variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     Body(v): Body<VariableIn>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Instance(&id), Op::UpdateInstance)
+        .await?;
     let value = v.to_value(&name)?;
     s.engine
         .modify_variables(&id, None, vec![(name, value)], Vec::new())
@@ -266,9 +299,12 @@ async fn put_variable(
 }
 
 async fn delete_variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Instance(&id), Op::UpdateInstance)
+        .await?;
     s.engine
         .modify_variables(&id, None, Vec::new(), vec![name])
         .await
@@ -277,9 +313,11 @@ async fn delete_variable(
 }
 
 async fn activity_instances(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<ActivityInstanceDto>> {
+    who.may(&s, Target::Instance(&id), Op::ReadInstance).await?;
     let instance = s.engine.instance(&id).await.map_err(missing)?;
     let tree = s.engine.activity_instances(&id).await.map_err(missing)?;
     Ok(JsonOk(ActivityInstanceDto::new(

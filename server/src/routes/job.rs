@@ -11,8 +11,10 @@ use super::known;
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk, NoContent};
 use crate::params::Params;
+use baton_engine::authz::{ALL, Resource, Target};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -99,7 +101,7 @@ fn query(p: &Params) -> ApiResult<JobQuery> {
     })
 }
 
-async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobDto>>> {
+async fn list(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobDto>>> {
     let sort = p
         .sorting(&["jobId", "jobDueDate", "jobRetries", "processInstanceId"])?
         .map(|(by, descending)| Sort {
@@ -116,6 +118,7 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobD
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..query(&p)?
     };
     p.refuse_unsupported("GET /job", known::JOB)?;
@@ -123,15 +126,23 @@ async fn list(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<JobD
     Ok(JsonOk(page.iter().map(JobDto::from).collect()))
 }
 
-async fn count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn count(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = query(&p)?;
+    let q = JobQuery {
+        scope: who.scope(&s).await?,
+        ..query(&p)?
+    };
     p.refuse_unsupported("GET /job/count", known::JOB)?;
     let count = s.engine.count_jobs(q).await?;
     Ok(JsonOk(CountDto { count }))
 }
 
-async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<JobDto>> {
+async fn one(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<JobDto>> {
+    who.may(&s, Target::Job(&id), Op::ReadInstance).await?;
     let q = JobQuery {
         id: Some(id.clone()),
         ..JobQuery::default()
@@ -144,10 +155,12 @@ async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Jso
 }
 
 async fn retries(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<super::RetriesRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Job(&id), Op::UpdateInstance).await?;
     s.engine.set_job_retries(&id, req.retries()?).await?;
     Ok(NoContent)
 }
@@ -162,10 +175,12 @@ struct DueDateRequest {
 }
 
 async fn due_date(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<DueDateRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Job(&id), Op::UpdateInstance).await?;
     let due = match &req.duedate {
         Json::Null => s.engine.now(),
         Json::String(text) if matches!(text.trim(), "" | "null") => s.engine.now(),
@@ -186,7 +201,12 @@ async fn due_date(
     Ok(NoContent)
 }
 
-async fn execute(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn execute(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.may(&s, Target::Job(&id), Op::UpdateInstance).await?;
     match s.engine.execute_job(&id).await {
         Ok(()) => Ok(NoContent),
         // Camunda rewraps the engine's exception without its cause: no code.
@@ -217,9 +237,11 @@ struct ClockRequest {
 /// Moves a manual clock (to `time`, or by `offset`), then fires every job now due
 /// before answering. A Baton extension outside Camunda's API.
 async fn move_clock(
+    who: Who,
     State(s): State<AppState>,
     Body(req): Body<ClockRequest>,
 ) -> ApiResult<JsonOk<Json>> {
+    who.need(&s, Resource::System, ALL, None).await?;
     let Some(clock) = s.manual_clock.clone() else {
         return Err(ApiError::invalid(
             "The clock is the system clock; start Baton with --clock manual to move it",

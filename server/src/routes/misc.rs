@@ -12,11 +12,14 @@ use super::known;
 use crate::AppState;
 use crate::dto::{CountDto, IncidentDto, InstanceDto};
 use crate::error::{ApiError, ApiResult};
+use crate::guard::Who;
 use crate::json::{Body, JsonOk, NoContent};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
-use baton_engine::{CorrelationResult, IncidentQuery, IncidentSort, MessageCorrelation, Sort};
+use baton_engine::{
+    CorrelationResult, IncidentQuery, IncidentSort, MessageCorrelation, SignalThrow, Sort,
+};
 
 /// The Camunda REST version Baton follows.
 pub(crate) const CAMUNDA_VERSION: &str = "7.24.0";
@@ -74,7 +77,11 @@ const INCIDENT_SORTS: &[&str] = &[
     "tenantId",
 ];
 
-async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<IncidentDto>>> {
+async fn incidents(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<IncidentDto>>> {
     let sort = p.sorting(INCIDENT_SORTS)?.map(|(by, descending)| Sort {
         by: match by.as_str() {
             "incidentId" => IncidentSort::Id,
@@ -95,6 +102,7 @@ async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec
         sort,
         first_result,
         max_results,
+        scope: who.scope(&s).await?,
         ..incident_query(&p)?
     };
     p.refuse_unsupported("GET /incident", known::INCIDENT)?;
@@ -102,9 +110,16 @@ async fn incidents(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec
     Ok(JsonOk(page.iter().map(IncidentDto::from).collect()))
 }
 
-async fn incident_count(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+async fn incident_count(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<CountDto>> {
     let p = p.counting();
-    let q = incident_query(&p)?;
+    let q = IncidentQuery {
+        scope: who.scope(&s).await?,
+        ..incident_query(&p)?
+    };
     p.refuse_unsupported("GET /incident/count", known::INCIDENT)?;
     let count = s.engine.count_incidents(q).await?;
     Ok(JsonOk(CountDto { count }))
@@ -137,6 +152,7 @@ struct MessageRequest {
 
 /// `POST /message`: 204, or with `resultEnabled` 200 and what it reached.
 async fn message(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Body(req): Body<MessageRequest>,
@@ -165,6 +181,7 @@ async fn message(
         all: req.all,
         tenant_id: req.tenant_id,
         without_tenant_id: req.without_tenant_id,
+        scope: who.scope(&s).await?,
     };
     let results = s
         .engine
@@ -232,7 +249,11 @@ struct SignalRequest {
 }
 
 /// `POST /signal`: always 204, whoever receives it.
-async fn signal(State(s): State<AppState>, Body(req): Body<SignalRequest>) -> ApiResult<NoContent> {
+async fn signal(
+    who: Who,
+    State(s): State<AppState>,
+    Body(req): Body<SignalRequest>,
+) -> ApiResult<NoContent> {
     let Some(name) = req.name.filter(|n| !n.is_empty()) else {
         return Err(ApiError::invalid("No signal name given"));
     };
@@ -242,7 +263,15 @@ async fn signal(State(s): State<AppState>, Body(req): Body<SignalRequest>) -> Ap
         ));
     }
     let variables = read_variables(req.variables.as_ref())?;
-    s.engine.signal(&name, variables).await?;
+    s.engine
+        .throw_signal(SignalThrow {
+            name,
+            variables,
+            tenant_id: req.tenant_id,
+            without_tenant_id: req.without_tenant_id,
+            scope: who.scope(&s).await?,
+        })
+        .await?;
     Ok(NoContent)
 }
 
@@ -264,6 +293,7 @@ struct ConditionRequest {
 /// holds for the variables; answers the started instances (none when no condition
 /// holds). Without any conditional start event to evaluate, a 400.
 async fn condition(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Body(req): Body<ConditionRequest>,
@@ -299,7 +329,13 @@ async fn condition(
     };
     let started = s
         .engine
-        .evaluate_conditions(key, variables, req.business_key, req.tenant_id)
+        .evaluate_conditions(
+            key,
+            variables,
+            req.business_key,
+            req.tenant_id,
+            who.scope(&s).await?,
+        )
         .await
         .map_err(|e| match e {
             // Camunda's `DefaultConditionHandler` raises a ProcessEngineException,

@@ -1,5 +1,6 @@
 //! The routes, one module per Camunda resource.
 
+mod authorization;
 mod definition;
 mod deployment;
 mod execution;
@@ -37,6 +38,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(history::routes())
         .merge(job::routes())
         .merge(identity::routes())
+        .merge(authorization::routes())
         .merge(task::routes())
         .merge(history_task::routes())
         .fallback(unknown_path)

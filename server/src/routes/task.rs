@@ -26,6 +26,7 @@ use super::{filters, known};
 use crate::AppState;
 use crate::dto::CountDto;
 use crate::error::{ApiError, ApiResult};
+use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk, NoContent, parse_body};
 use crate::lenient;
 use crate::params::Params;
@@ -33,6 +34,7 @@ use crate::task_dto::{CommentDto, IdentityLinkDto, TaskDto};
 use crate::vars::{
     VariableIn, VariableOut, VariablesIn, data_response, read_variables, variables_out,
 };
+use baton_engine::authz::Target;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -64,33 +66,33 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/task/{id}/comment/{comment}", get(comment))
         .route(
             "/task/{id}/variables",
-            get(|s, id, p| variables(s, id, p, false))
-                .post(|s, id, b| modify_variables(s, id, b, false)),
+            get(|w, s, id, p| variables(w, s, id, p, false))
+                .post(|w, s, id, b| modify_variables(w, s, id, b, false)),
         )
         .route(
             "/task/{id}/variables/{name}",
-            get(|s, path, p| variable(s, path, p, false))
-                .put(|s, path, b| put_variable(s, path, b, false))
-                .delete(|s, path| delete_variable(s, path, false)),
+            get(|w, s, path, p| variable(w, s, path, p, false))
+                .put(|w, s, path, b| put_variable(w, s, path, b, false))
+                .delete(|w, s, path| delete_variable(w, s, path, false)),
         )
         .route(
             "/task/{id}/variables/{name}/data",
-            get(|s, path| variable_data(s, path, false)),
+            get(|w, s, path| variable_data(w, s, path, false)),
         )
         .route(
             "/task/{id}/localVariables",
-            get(|s, id, p| variables(s, id, p, true))
-                .post(|s, id, b| modify_variables(s, id, b, true)),
+            get(|w, s, id, p| variables(w, s, id, p, true))
+                .post(|w, s, id, b| modify_variables(w, s, id, b, true)),
         )
         .route(
             "/task/{id}/localVariables/{name}",
-            get(|s, path, p| variable(s, path, p, true))
-                .put(|s, path, b| put_variable(s, path, b, true))
-                .delete(|s, path| delete_variable(s, path, true)),
+            get(|w, s, path, p| variable(w, s, path, p, true))
+                .put(|w, s, path, b| put_variable(w, s, path, b, true))
+                .delete(|w, s, path| delete_variable(w, s, path, true)),
         )
         .route(
             "/task/{id}/localVariables/{name}/data",
-            get(|s, path| variable_data(s, path, true)),
+            get(|w, s, path| variable_data(w, s, path, true)),
         )
 }
 
@@ -537,34 +539,60 @@ async fn count(s: &AppState, q: Option<TaskQuery>) -> ApiResult<JsonOk<CountDto>
     Ok(JsonOk(count.into()))
 }
 
-async fn list_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<Vec<TaskDto>>> {
-    let q = read_query(&p, None, "GET /task", false)?;
+async fn list_get(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<TaskDto>>> {
+    let mut q = read_query(&p, None, "GET /task", false)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     list(&s, q).await
 }
 
 async fn list_post(
+    who: Who,
     State(s): State<AppState>,
     p: Params,
     body: Bytes,
 ) -> ApiResult<JsonOk<Vec<TaskDto>>> {
-    let q = read_query(&p, Some(&body), "POST /task", false)?;
+    let mut q = read_query(&p, Some(&body), "POST /task", false)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     list(&s, q).await
 }
 
-async fn count_get(State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
-    let q = read_query(&p, None, "GET /task/count", true)?;
+async fn count_get(who: Who, State(s): State<AppState>, p: Params) -> ApiResult<JsonOk<CountDto>> {
+    let mut q = read_query(&p, None, "GET /task/count", true)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     count(&s, q).await
 }
 
-async fn count_post(State(s): State<AppState>, body: Bytes) -> ApiResult<JsonOk<CountDto>> {
-    let q = read_query(&Params::default(), Some(&body), "POST /task/count", true)?;
+async fn count_post(
+    who: Who,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> ApiResult<JsonOk<CountDto>> {
+    let mut q = read_query(&Params::default(), Some(&body), "POST /task/count", true)?;
+    if let Some(q) = q.as_mut() {
+        q.scope = who.scope(&s).await?;
+    }
     count(&s, q).await
 }
 
 // ---------------------------------------------------------------------------
 // One task and its commands
 
-async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<TaskDto>> {
+async fn one(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<TaskDto>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let task = s
         .engine
         .task(&id)
@@ -583,10 +611,12 @@ struct UserId {
 
 /// Claims for `userId`; a null user unclaims, as Camunda's `ClaimTaskCmd` does.
 async fn claim(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<UserId>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     let done = match &req.user_id {
         Some(user) => s.engine.claim_task(&id, user).await,
         None => s.engine.unclaim_task(&id).await,
@@ -607,7 +637,12 @@ fn not_found_400(id: &str) -> ApiError {
     engine_error(StatusCode::BAD_REQUEST, "NotFoundException", no_task(id))
 }
 
-async fn unclaim(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<NoContent> {
+async fn unclaim(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     s.engine
         .unclaim_task(&id)
         .await
@@ -621,10 +656,12 @@ fn bad_user_request(message: String) -> ApiError {
 }
 
 async fn assignee(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<UserId>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     s.engine
         .set_task_assignee(&id, req.user_id.as_deref())
         .await
@@ -633,10 +670,12 @@ async fn assignee(
 }
 
 async fn delegate(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<UserId>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     let user = req
         .user_id
         .ok_or_else(|| ApiError::invalid("userId is required to delegate a task"))?;
@@ -657,10 +696,12 @@ struct CompleteRequest {
 }
 
 async fn resolve(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<CompleteRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let vars = read_variables(req.variables.as_ref())
         .map_err(|e| e.prefixed(&format!("Cannot resolve task {id}: ")))?;
     s.engine
@@ -671,10 +712,12 @@ async fn resolve(
 }
 
 async fn complete(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<CompleteRequest>,
 ) -> ApiResult<Response> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let prefix = format!("Cannot complete task {id}: ");
     let vars = read_variables(req.variables.as_ref()).map_err(|e| e.prefixed(&prefix))?;
     let map = |e: Error| {
@@ -753,10 +796,12 @@ fn body_date(name: &str, value: Option<&str>) -> ApiResult<Option<i64>> {
 /// `PUT /task/{id}`: a full overwrite, as Camunda's (a field left out is cleared,
 /// the priority 0).
 async fn update(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<UpdateRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::UpdateTask).await?;
     s.engine
         .task(&id)
         .await
@@ -826,10 +871,12 @@ fn code(value: Option<String>, name: &str) -> ApiResult<String> {
 }
 
 async fn bpmn_error(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<ThrowRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let code = code(req.error_code, "errorCode")?;
     let vars = read_variables(req.variables.as_ref())?;
     s.engine
@@ -846,10 +893,12 @@ async fn bpmn_error(
 }
 
 async fn bpmn_escalation(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<ThrowRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let code = code(req.escalation_code, "escalationCode")?;
     let vars = read_variables(req.variables.as_ref())?;
     s.engine
@@ -867,7 +916,12 @@ async fn bpmn_escalation(
 
 /// `GET /task/{id}/form`: the form key (Camunda's generated key for a form of
 /// generated fields only) or Camunda Form reference.
-async fn form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<JsonOk<FormDto>> {
+async fn form(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<JsonOk<FormDto>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let form = s.engine.task_form(&id).await.map_err(|e| {
         mapped(
             e,
@@ -886,10 +940,12 @@ async fn form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Js
 /// `GET /task/{id}/form-variables?variableNames=a,b`: the generated fields' typed
 /// values, then the other variables the task sees.
 async fn form_variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<serde_json::Map<String, Json>>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let names: Option<Vec<String>> = p
         .str("variableNames")
         .map(|n| n.split(',').map(str::to_owned).collect());
@@ -923,10 +979,12 @@ struct SubmitRequest {
 /// `POST /task/{id}/submit-form`: the generated fields are checked and converted,
 /// then the task is resolved when it is delegated and pending, else completed.
 async fn submit_form(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<SubmitRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let variables = read_variables(req.variables.as_ref())?;
     s.engine
         .submit_task_form(&id, variables)
@@ -949,7 +1007,12 @@ async fn submit_form(
 
 /// `GET /task/{id}/deployed-form`: the task's deployed form, a Camunda Form as
 /// `application/json`, an embedded form as `application/xhtml+xml`.
-async fn deployed_form(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn deployed_form(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     deployed_form_response(s.engine.deployed_task_form(&id).await)
 }
 
@@ -957,10 +1020,12 @@ async fn deployed_form(State(s): State<AppState>, Path(id): Path<String>) -> Api
 // Identity links and comments
 
 async fn identity_links(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
 ) -> ApiResult<JsonOk<Vec<IdentityLinkDto>>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let kind = p.str("type");
     let links = s
         .engine
@@ -1007,10 +1072,12 @@ impl LinkRequest {
 }
 
 async fn add_identity_link(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<LinkRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     let link = req.link()?;
     s.engine
         .add_task_identity_link(&id, link)
@@ -1020,10 +1087,12 @@ async fn add_identity_link(
 }
 
 async fn delete_identity_link(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<LinkRequest>,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::AssignTask).await?;
     let link = req.link()?;
     s.engine
         .delete_task_identity_link(&id, link)
@@ -1047,9 +1116,11 @@ async fn task_known(s: &AppState, id: &str) -> ApiResult<bool> {
 }
 
 async fn comments(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<JsonOk<Vec<CommentDto>>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     if !task_known(&s, &id).await? {
         return Err(ApiError::not_found(format!(
             "No task found for task id {id}"
@@ -1062,9 +1133,11 @@ async fn comments(
 }
 
 async fn comment(
+    who: Who,
     State(s): State<AppState>,
     Path((id, comment)): Path<(String, String)>,
 ) -> ApiResult<JsonOk<CommentDto>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     s.engine
         .task_comments(&id)
         .await?
@@ -1086,11 +1159,13 @@ struct CommentRequest {
 }
 
 async fn create_comment(
+    who: Who,
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Body(req): Body<CommentRequest>,
 ) -> ApiResult<JsonOk<CommentDto>> {
+    who.may(&s, Target::Task(&id), Op::WorkTask).await?;
     let message = req.message.unwrap_or_default();
     let created = s
         .engine
@@ -1131,11 +1206,13 @@ async fn task_vars(s: &AppState, id: &str, local: bool) -> Result<Vec<(String, V
 }
 
 async fn variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
     local: bool,
 ) -> ApiResult<JsonOk<BTreeMap<String, VariableOut>>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let deserialize = p.jaxrs_flag("deserializeValues", true);
     let vars = task_vars(&s, &id, local).await.map_err(|e| {
         mapped(
@@ -1176,21 +1253,25 @@ async fn find_variable(s: &AppState, id: &str, name: &str, local: bool) -> ApiRe
 }
 
 async fn variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     p: Params,
     local: bool,
 ) -> ApiResult<JsonOk<VariableOut>> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let deserialize = p.jaxrs_flag("deserializeValue", true);
     let v = find_variable(&s, &id, &name, local).await?;
     Ok(JsonOk(VariableOut::new(&v, deserialize)))
 }
 
 async fn variable_data(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     local: bool,
 ) -> ApiResult<Response> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     let value = find_variable(&s, &id, &name, local).await?;
     data_response(&name, value)
 }
@@ -1218,11 +1299,13 @@ async fn modify(
 }
 
 async fn modify_variables(
+    who: Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     Body(req): Body<Modifications>,
     local: bool,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::UpdateTask).await?;
     let set = read_variables(req.modifications.as_ref())
         .map_err(|e| e.prefixed("Cannot modify variables for task: "))?;
     let prefix = format!("Cannot modify variables for task {id}: ");
@@ -1238,21 +1321,25 @@ async fn modify_variables(
 }
 
 async fn put_variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     Body(v): Body<VariableIn>,
     local: bool,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::UpdateTask).await?;
     let prefix = format!("Cannot put task variable {name}: ");
     let value = v.to_value(&name).map_err(|e| e.prefixed(&prefix))?;
     modify(&s, &id, local, vec![(name, value)], Vec::new(), &prefix).await
 }
 
 async fn delete_variable(
+    who: Who,
     State(s): State<AppState>,
     Path((id, name)): Path<(String, String)>,
     local: bool,
 ) -> ApiResult<NoContent> {
+    who.may(&s, Target::Task(&id), Op::UpdateTask).await?;
     let prefix = format!("Cannot delete task variable {name}: ");
     modify(&s, &id, local, Vec::new(), vec![name], &prefix).await
 }
