@@ -90,6 +90,15 @@ pub struct UserQuery {
     pub last_name: Option<String>,
     /// With this e-mail address.
     pub email: Option<String>,
+    /// With a first name `LIKE` this.
+    pub first_name_like: Option<String>,
+    /// With a last name `LIKE` this.
+    pub last_name_like: Option<String>,
+    /// With an e-mail address `LIKE` this.
+    pub email_like: Option<String>,
+    /// Sort by this Camunda `sortBy` key (`userId`, `firstName`, `lastName`, `email`), descending when true;
+    /// by id otherwise.
+    pub sort: Option<(String, bool)>,
     /// Members of this group.
     pub member_of_group: Option<String>,
     /// Members of this tenant (themselves, not through a group).
@@ -120,6 +129,9 @@ pub struct GroupQuery {
     pub member: Option<String>,
     /// Members of this tenant.
     pub member_of_tenant: Option<String>,
+    /// Sort by this Camunda `sortBy` key (`id`, `name`, `type`), descending when true;
+    /// by id otherwise.
+    pub sort: Option<(String, bool)>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
@@ -147,6 +159,9 @@ pub struct TenantQuery {
     pub group_member: Option<String>,
     /// With `user_member`, tenants of the user's groups too.
     pub include_membership_groups: bool,
+    /// Sort by this Camunda `sortBy` key (`id`, `name`), descending when true;
+    /// by id otherwise.
+    pub sort: Option<(String, bool)>,
     /// Skip this many.
     pub first_result: usize,
     /// Return at most this many.
@@ -344,6 +359,15 @@ impl Engine {
                 c,
                 user_filter(&q),
                 "SELECT id, first_name, last_name, email FROM id_user",
+                (
+                    &q.sort,
+                    &[
+                        ("userId", "id"),
+                        ("firstName", "first_name"),
+                        ("lastName", "last_name"),
+                        ("email", "email"),
+                    ],
+                ),
                 q.first_result,
                 q.max_results,
                 user_from,
@@ -438,6 +462,7 @@ impl Engine {
                 c,
                 group_filter(&q),
                 "SELECT id, name, type FROM id_group",
+                (&q.sort, &[("id", "id"), ("name", "name"), ("type", "type")]),
                 q.first_result,
                 q.max_results,
                 |r| {
@@ -574,6 +599,7 @@ impl Engine {
                 c,
                 tenant_filter(&q),
                 "SELECT id, name FROM id_tenant",
+                (&q.sort, &[("id", "id"), ("name", "name")]),
                 q.first_result,
                 q.max_results,
                 |r| {
@@ -788,6 +814,9 @@ fn user_filter(q: &UserQuery) -> Filter {
     f.eq("first_name", &q.first_name);
     f.eq("last_name", &q.last_name);
     f.eq("email", &q.email);
+    f.like("first_name", &q.first_name_like);
+    f.like("last_name", &q.last_name_like);
+    f.like("email", &q.email_like);
     if let Some(g) = &q.member_of_group {
         f.raw_arg(
             "id IN (SELECT user_id FROM id_membership WHERE group_id = ?)",
@@ -874,15 +903,33 @@ fn tenant_filter(q: &TenantQuery) -> Filter {
 }
 
 /// Rows of `f` over `head` (a `SELECT … FROM …`), by id, in a page.
+/// A list's sort (Camunda's `sortBy` key and whether descending) with the keys
+/// it may name, each with its column.
+type SortKeys<'a> = (&'a Option<(String, bool)>, &'a [(&'a str, &'static str)]);
+
+/// The rows of `head` that `f` selects, sorted by `sort` and then by id, and
+/// paged.
 fn page_of<T>(
     c: &Connection,
     mut f: Filter,
     head: &str,
+    (sort, keys): SortKeys<'_>,
     first: usize,
     max: Option<usize>,
     row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    f.order(None, "id");
+    let by = match sort {
+        None => None,
+        Some((key, desc)) => match keys.iter().find(|(k, _)| k == key) {
+            Some((_, column)) => Some((std::slice::from_ref(column), *desc)),
+            None => {
+                return Err(Error::Invalid(format!(
+                    "Cannot set query parameter 'sortBy' to value '{key}'"
+                )));
+            }
+        },
+    };
+    f.order(by, "id");
     f.page(first, max);
     f.query(c, head, "", row)
 }

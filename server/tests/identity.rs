@@ -95,8 +95,8 @@ async fn users_groups_and_passwords_over_rest() {
     assert_eq!(info["groupUsers"][0]["id"], "mary");
     assert_eq!(info["groupUsers"][0]["displayName"], "mary");
 
-    // A sort Baton does not implement is refused by name, never ignored.
-    let (st, b) = s.get("/user?sortBy=lastName&sortOrder=asc").await;
+    // A sort Camunda does not have is refused by name, never ignored.
+    let (st, b) = s.get("/user?sortBy=shoeSize&sortOrder=asc").await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
     assert!(b["message"].as_str().unwrap().contains("'sortBy'"), "{b}");
 
@@ -188,4 +188,62 @@ async fn tenants_and_their_members_over_rest() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = s.delete("/tenant/south").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn user_group_and_tenant_lists_sort_and_match_patterns() {
+    let s = server().await;
+    for (id, first, last, email) in [
+        ("ann", "Ann", "Zeta", "ann@acme.org"),
+        ("bob", "Bob", "Young", "bob@other.org"),
+        ("cid", "Cid", "Xavier", "cid@acme.org"),
+    ] {
+        let (st, b) = s
+            .post(
+                "/user/create",
+                json!({"profile": {"id": id, "firstName": first, "lastName": last, "email": email}}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    }
+    let ids = |b: &serde_json::Value| -> Vec<String> {
+        b.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, b) = s.get("/user?sortBy=lastName&sortOrder=asc").await;
+    assert_eq!(ids(&b), ["cid", "bob", "ann"]);
+    let (_, b) = s.get("/user?sortBy=firstName&sortOrder=desc").await;
+    assert_eq!(ids(&b), ["cid", "bob", "ann"]);
+    let (_, b) = s.get("/user?emailLike=%25%40acme.org").await;
+    assert_eq!(ids(&b), ["ann", "cid"]);
+    let (_, b) = s.get("/user?firstNameLike=B%25&lastNameLike=%25ung").await;
+    assert_eq!(ids(&b), ["bob"]);
+    let (_, b) = s.get("/user/count?emailLike=%25acme%25").await;
+    assert_eq!(b["count"], 2);
+    let (st, b) = s.get("/user?sortBy=shoeSize&sortOrder=asc").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+
+    for (id, name) in [("g1", "Zulu"), ("g2", "Alpha")] {
+        let (st, b) = s
+            .post(
+                "/group/create",
+                json!({"id": id, "name": name, "type": "WORKFLOW"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+        let (st, b) = s
+            .post(
+                "/tenant/create",
+                json!({"id": format!("t{id}"), "name": name}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
+    }
+    let (_, b) = s.get("/group?sortBy=name&sortOrder=asc").await;
+    assert_eq!(ids(&b), ["g2", "g1"]);
+    let (_, b) = s.get("/tenant?sortBy=name&sortOrder=desc").await;
+    assert_eq!(ids(&b), ["tg1", "tg2"]);
 }
