@@ -13,7 +13,9 @@
 //!   nothing of execution, the engine knows nothing of HTTP, and nothing
 //!   depends on the server;
 //! - `Cargo.lock` is committed and every member inherits the workspace lints;
-//! - every dependency can be used under a permissive licence.
+//! - every dependency can be used under a permissive licence;
+//! - every REST handler takes the caller (`who: Who`), so none can skip the
+//!   authorization and tenant checks.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -189,6 +191,57 @@ fn no_todo_outside_tests() {
         }
     }
     report("unfinished code outside tests", &violations);
+}
+
+/// REST handlers that take no caller: each answers the same to everyone who got
+/// past authentication (or, for `GET /engine`, to anyone).
+const UNGUARDED_HANDLERS: &[&str] = &[
+    // `GET /engine` and `GET /version`: what the server is.
+    "server/src/routes/misc.rs: engines",
+    "server/src/routes/misc.rs: version",
+    // `GET /baton/clock`: the engine's time.
+    "server/src/routes/job.rs: clock",
+    // `POST /identity/verify`: checks a password it is given, as Camunda's does
+    // without an authorization check.
+    "server/src/routes/identity.rs: verify",
+    // The layer answering an empty id segment with a 404, before any handler.
+    "server/src/routes/mod.rs: empty_segment",
+];
+
+#[test]
+fn every_rest_handler_takes_the_caller() {
+    let mut violations = Vec::new();
+    let mut handlers = 0;
+    for (path, text) in sources() {
+        if !path.starts_with("server/src/routes/") {
+            continue;
+        }
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("async fn ") {
+            rest = &rest[at + "async fn ".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let signature = rest.split(')').next().unwrap_or_default();
+            let handler = signature.contains("State(");
+            let label = format!("{path}: {name}");
+            handlers += usize::from(handler);
+            if handler
+                && !signature.contains("who: Who")
+                && !UNGUARDED_HANDLERS.contains(&label.as_str())
+            {
+                violations.push(format!(
+                    "{label} serves a request without taking `who: Who` (see server/src/guard.rs)"
+                ));
+            }
+        }
+    }
+    assert!(
+        handlers > 100,
+        "only {handlers} handlers found: is the search broken?"
+    );
+    report("handlers without the caller", &violations);
 }
 
 #[test]
