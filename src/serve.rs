@@ -13,7 +13,7 @@ use baton::engine::{
     ADMIN_GROUP, Clock, Config, Durability, Engine, Group, GroupQuery, ManualClock, NewDeployment,
     SystemClock, User, UserQuery,
 };
-use baton::server::{self, Auth, Options};
+use baton::server::{self, Auth, OidcConfig, Options};
 use clap::{Args, ValueEnum};
 
 /// Options of `baton serve`; each has a `BATON_*` environment variable.
@@ -74,6 +74,35 @@ pub(crate) struct Serve {
     /// password.
     #[arg(long, env = "BATON_ADMIN_USER", value_name = "NAME:PASSWORD")]
     admin_user: Option<AdminUser>,
+    /// With `--auth oidc`: the issuer tokens must name (`iss`), exactly.
+    #[arg(long, env = "BATON_OIDC_ISSUER", value_name = "URL")]
+    oidc_issuer: Option<String>,
+    /// With `--auth oidc`: the audience tokens must name (`aud`), such as the
+    /// client id Baton is registered under.
+    #[arg(long, env = "BATON_OIDC_AUDIENCE", value_name = "AUD")]
+    oidc_audience: Option<String>,
+    /// With `--auth oidc`: the provider's signing keys, a JWKS document as a
+    /// file or an http:// URL, read at start and again when a token names a
+    /// key it does not have (at most every 30 s).
+    #[arg(long, env = "BATON_OIDC_JWKS", value_name = "PATH_OR_URL")]
+    oidc_jwks: Option<String>,
+    /// With `--auth oidc`: the claim holding the user id.
+    #[arg(
+        long,
+        env = "BATON_OIDC_USER_CLAIM",
+        value_name = "CLAIM",
+        default_value = "sub"
+    )]
+    oidc_user_claim: String,
+    /// With `--auth oidc`: the claim holding the user's groups (a list of
+    /// strings), added to the user's groups in Baton's identity store.
+    #[arg(
+        long,
+        env = "BATON_OIDC_GROUPS_CLAIM",
+        value_name = "CLAIM",
+        default_value = "groups"
+    )]
+    oidc_groups_claim: String,
 }
 
 /// `--auth`.
@@ -83,6 +112,8 @@ enum AuthArg {
     None,
     /// HTTP Basic, against Baton's users.
     Basic,
+    /// Bearer tokens of an OpenID Connect provider.
+    Oidc,
 }
 
 /// `--admin-user NAME:PASSWORD`, as given: read only once the server starts, so
@@ -118,6 +149,27 @@ impl AdminUser {
             bail!("--admin-user takes NAME:PASSWORD, and the password is empty");
         }
         Ok((name, password))
+    }
+}
+
+impl Serve {
+    /// The token checks of `--auth oidc`, with the provider's keys read.
+    async fn oidc(&self) -> anyhow::Result<server::Oidc> {
+        let need = |value: &Option<String>, flag: &str| match value {
+            Some(v) if !v.trim().is_empty() => Ok(v.clone()),
+            _ => Err(anyhow::anyhow!("--auth oidc needs {flag}")),
+        };
+        let mut config = OidcConfig::new(
+            need(&self.oidc_issuer, "--oidc-issuer URL (BATON_OIDC_ISSUER)")?,
+            need(
+                &self.oidc_audience,
+                "--oidc-audience AUD (BATON_OIDC_AUDIENCE)",
+            )?,
+            need(&self.oidc_jwks, "--oidc-jwks PATH_OR_URL (BATON_OIDC_JWKS)")?,
+        );
+        config.user_claim.clone_from(&self.oidc_user_claim);
+        config.groups_claim.clone_from(&self.oidc_groups_claim);
+        Ok(server::Oidc::load(config).await?)
     }
 }
 
@@ -258,6 +310,7 @@ impl Serve {
         let auth = match self.auth {
             AuthArg::None => Auth::None,
             AuthArg::Basic => Auth::Basic,
+            AuthArg::Oidc => Auth::Oidc(self.oidc().await?),
         };
         let engine = Engine::open(config.durability(durability))
             .with_context(|| format!("cannot open the database {}", self.db))?;

@@ -25,6 +25,11 @@ fn baton(args: &[&str], envs: &[(&str, &str)]) -> Command {
         .env_remove("BATON_PORT")
         .env_remove("BATON_AUTH")
         .env_remove("BATON_ADMIN_USER")
+        .env_remove("BATON_OIDC_ISSUER")
+        .env_remove("BATON_OIDC_AUDIENCE")
+        .env_remove("BATON_OIDC_JWKS")
+        .env_remove("BATON_OIDC_USER_CLAIM")
+        .env_remove("BATON_OIDC_GROUPS_CLAIM")
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -199,4 +204,140 @@ async fn bad_auth_values_are_clear_startup_errors() {
     assert!(err.contains("kerberos") && err.contains("basic"), "{err}");
     let (code, err) = refused(&["--db", db], &[("BATON_AUTH", "BASIC ")]).await;
     assert_eq!(code, Some(2), "{err}");
+}
+
+/// Base64url without padding, as JSON Web Tokens use it.
+fn b64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn oidc_flags_and_variables_set_up_bearer_tokens() {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("a key");
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+        .expect("a key pair");
+    let point = pair.public_key().as_ref();
+    let dir = tempfile::tempdir().expect("a folder");
+    let jwks = dir.path().join("jwks.json");
+    let document = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "k1",
+        "x": b64url(&point[1..33]), "y": b64url(&point[33..65]),
+    }]});
+    std::fs::write(&jwks, document.to_string()).expect("the JWKS file");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let token = |claims: serde_json::Value| {
+        let head = b64url(br#"{"alg":"ES256","typ":"JWT","kid":"k1"}"#);
+        let unsigned = format!("{head}.{}", b64url(claims.to_string().as_bytes()));
+        let signature = pair.sign(&rng, unsigned.as_bytes()).expect("a signature");
+        format!("{unsigned}.{}", b64url(signature.as_ref()))
+    };
+    let good = token(serde_json::json!({
+        "preferred_username": "alice", "iss": "http://idp.test", "aud": "baton",
+        "exp": now + 600, "roles": ["clerks"],
+    }));
+    let db = dir.path().join("baton.db");
+    let db = db.to_str().expect("a UTF-8 path");
+    let jwks = jwks.to_str().expect("a UTF-8 path");
+    let get = async |served: &Served, authorization: Option<&str>| {
+        let mut request = reqwest::Client::new().get(format!("{}/version", served.url));
+        if let Some(a) = authorization {
+            request = request.header("authorization", a);
+        }
+        let response = request.send().await.expect("GET");
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|h| h.to_str().expect("text").to_owned());
+        (response.status(), challenge)
+    };
+    let served = serve(
+        &[
+            "--db",
+            db,
+            "--auth",
+            "oidc",
+            "--oidc-issuer",
+            "http://idp.test",
+            "--oidc-audience",
+            "baton",
+            "--oidc-jwks",
+            jwks,
+            "--oidc-user-claim",
+            "preferred_username",
+            "--oidc-groups-claim",
+            "roles",
+        ],
+        &[],
+    )
+    .await;
+    let bearer = format!("Bearer {good}");
+    assert_eq!(get(&served, Some(&bearer)).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&served, None).await,
+        (StatusCode::UNAUTHORIZED, Some("Bearer".to_owned()))
+    );
+    served.stop().await;
+
+    // The same through the environment, with the default user claim `sub`,
+    // which this token lacks.
+    let envs = [
+        ("BATON_AUTH", "oidc"),
+        ("BATON_OIDC_ISSUER", "http://idp.test"),
+        ("BATON_OIDC_AUDIENCE", "baton"),
+        ("BATON_OIDC_JWKS", jwks),
+    ];
+    let served = serve(&["--db", db], &envs).await;
+    assert_eq!(
+        get(&served, Some(&bearer)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let with_sub = token(serde_json::json!({
+        "sub": "alice", "iss": "http://idp.test", "aud": "baton", "exp": now + 600,
+    }));
+    assert_eq!(
+        get(&served, Some(&format!("Bearer {with_sub}"))).await.0,
+        StatusCode::OK
+    );
+    served.stop().await;
+
+    // Each setting it cannot do without is named.
+    for (missing, says) in [
+        ("BATON_OIDC_ISSUER", "--oidc-issuer"),
+        ("BATON_OIDC_AUDIENCE", "--oidc-audience"),
+        ("BATON_OIDC_JWKS", "--oidc-jwks"),
+    ] {
+        let some: Vec<_> = envs
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != missing)
+            .collect();
+        let (code, err) = refused(&["--db", db], &some).await;
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains(&format!("--auth oidc needs {says}")), "{err}");
+    }
+    let (code, err) = refused(&["--db", db, "--oidc-jwks", "/no/such/jwks.json"], &envs).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cannot read the JWKS file /no/such/jwks.json"),
+        "{err}"
+    );
 }

@@ -17,6 +17,9 @@
 //! an alias, an encoded form or an unknown path all need credentials.
 
 mod basic;
+mod oidc;
+
+pub use oidc::{Oidc, OidcConfig, OidcError};
 
 use std::sync::Arc;
 
@@ -39,10 +42,14 @@ pub enum Auth {
     /// HTTP Basic credentials of a user of the identity store (`/user`), checked
     /// against the stored password hash.
     Basic,
+    /// `Authorization: Bearer` JSON Web Tokens of an OpenID Connect provider
+    /// ([`Oidc::load`]); the user is a claim of the token, and need not be in
+    /// the identity store.
+    Oidc(Oidc),
 }
 
 /// The longest `Authorization` header read; a longer one is refused unread.
-pub(crate) const MAX_HEADER_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// What the middleware checks requests with, built once from [`Auth`].
 pub(crate) enum Authenticator {
@@ -50,6 +57,8 @@ pub(crate) enum Authenticator {
     None,
     /// HTTP Basic, with its cache of verified credentials.
     Basic(Box<basic::Basic>),
+    /// Bearer tokens.
+    Oidc(Oidc),
 }
 
 impl Authenticator {
@@ -58,6 +67,7 @@ impl Authenticator {
         match auth {
             Auth::None => Authenticator::None,
             Auth::Basic => Authenticator::Basic(Box::new(basic::Basic::new())),
+            Auth::Oidc(oidc) => Authenticator::Oidc(oidc.clone()),
         }
     }
 }
@@ -76,6 +86,7 @@ pub(crate) async fn authenticate(
         Some(value) => match &s.auth {
             Authenticator::None => return next.run(request).await,
             Authenticator::Basic(basic) => basic.authenticate(&s.engine, value).await,
+            Authenticator::Oidc(oidc) => oidc.authenticate(&s.engine, value).await,
         },
     };
     match found {
@@ -125,6 +136,7 @@ fn token<'a>(value: &'a HeaderValue, scheme: &str) -> Option<&'a str> {
 fn challenge(auth: &Authenticator) -> Response {
     let scheme = match auth {
         Authenticator::None | Authenticator::Basic(_) => "Basic realm=\"default\"",
+        Authenticator::Oidc(_) => "Bearer",
     };
     (
         StatusCode::UNAUTHORIZED,

@@ -38,7 +38,7 @@ use axum::http::Uri;
 use baton_engine::Engine;
 use tokio::sync::{Semaphore, watch};
 
-pub use auth::Auth;
+pub use auth::{Auth, Oidc, OidcConfig, OidcError};
 pub use baton_engine as engine;
 
 /// How the server answers.

@@ -194,7 +194,7 @@ async fn malformed_headers_are_a_bare_401_and_change_nothing() {
         .trim_start_matches("Basic ")
         .to_owned();
     let huge = format!("Basic {}", "QUFB".repeat(5_000));
-    let huge_good = format!("Basic{}{good_token}", " ".repeat(9_000));
+    let huge_good = format!("Basic{}{good_token}", " ".repeat(20_000));
     let malformed: Vec<(&str, HeaderValue)> = vec![
         ("empty", HeaderValue::from_static("")),
         ("a scheme alone", HeaderValue::from_static("Basic")),
@@ -569,4 +569,583 @@ async fn without_auth_nothing_is_asked() {
         .header(AUTHORIZATION, "Basic !!!");
     assert_eq!(status(with_junk).await, StatusCode::OK);
     s.shutdown().await;
+}
+
+/// Key pairs made at test time, and tokens signed with them.
+mod keys {
+    use std::sync::OnceLock;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use rsa::pkcs1::{EncodeRsaPrivateKey as _, EncodeRsaPublicKey as _};
+    use rsa::traits::PublicKeyParts as _;
+    use serde_json::{Value, json};
+
+    /// A private key to sign with and its public half as a JWK.
+    pub(crate) struct Pair {
+        pub(crate) encoding: EncodingKey,
+        pub(crate) alg: Algorithm,
+        pub(crate) jwk: Value,
+        /// The public key's DER, for the HS256-with-the-public-key forgery.
+        pub(crate) public_der: Vec<u8>,
+    }
+
+    fn rsa_pair(kid: &str) -> Pair {
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        let public = private.to_public_key();
+        Pair {
+            encoding: EncodingKey::from_rsa_der(private.to_pkcs1_der().unwrap().as_bytes()),
+            alg: Algorithm::RS256,
+            jwk: json!({
+                "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+                "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+            }),
+            public_der: public.to_pkcs1_der().unwrap().as_bytes().to_vec(),
+        }
+    }
+
+    fn ec_pair(kid: &str) -> Pair {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let point = pair.public_key().as_ref().to_vec();
+        Pair {
+            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
+            alg: Algorithm::ES256,
+            jwk: json!({
+                "kty": "EC", "kid": kid, "crv": "P-256", "use": "sig",
+                "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+                "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+            }),
+            public_der: point,
+        }
+    }
+
+    /// The RSA pair `rsa`, the EC pair `ec`, and another RSA pair `other`
+    /// that no JWKS holds; made once per test run.
+    pub(crate) fn pairs() -> &'static (Pair, Pair, Pair) {
+        static PAIRS: OnceLock<(Pair, Pair, Pair)> = OnceLock::new();
+        PAIRS.get_or_init(|| (rsa_pair("rsa"), ec_pair("ec"), rsa_pair("other")))
+    }
+
+    pub(crate) const ISSUER: &str = "http://idp.test/realms/baton";
+    pub(crate) const AUDIENCE: &str = "baton";
+
+    pub(crate) fn now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .try_into()
+            .unwrap()
+    }
+
+    /// Good claims for user `alice` in group `clerks`.
+    pub(crate) fn claims() -> Value {
+        json!({
+            "sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "groups": ["clerks"],
+            "iat": now(), "exp": now() + 600,
+        })
+    }
+
+    /// `claims` signed with `pair`, its header naming `kid`.
+    pub(crate) fn sign(pair: &Pair, kid: Option<&str>, claims: &Value) -> String {
+        let mut header = Header::new(pair.alg);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &pair.encoding).unwrap()
+    }
+
+    /// A token with any header and claims and the given signature bytes.
+    pub(crate) fn raw(header: &Value, claims: &Value, signature: &[u8]) -> String {
+        format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
+    }
+
+    /// `header.claims` signed with HMAC-SHA-256 under `secret`.
+    pub(crate) fn hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
+        let unsigned = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let tag = ring::hmac::sign(&key, unsigned.as_bytes());
+        format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    }
+
+    pub(crate) fn jwks(pairs: &[&Pair]) -> Value {
+        json!({"keys": pairs.iter().map(|p| p.jwk.clone()).collect::<Vec<_>>()})
+    }
+}
+
+/// A server with `--auth oidc` over `config`.
+async fn oidc_server(config: baton_server::OidcConfig) -> Server {
+    let oidc = baton_server::Oidc::load(config).await.unwrap();
+    server_with(Options {
+        auth: Auth::Oidc(oidc),
+        ..Options::default()
+    })
+    .await
+}
+
+/// The status of `GET /version` with `Authorization: {authorization}`, after
+/// checking that a 401 is empty and challenges for a bearer token.
+async fn bearer_status(s: &Server, authorization: &str) -> StatusCode {
+    let response = s
+        .http
+        .get(format!("{}/version", s.url))
+        .header(AUTHORIZATION, authorization)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = response.headers().get(WWW_AUTHENTICATE).cloned();
+        assert_eq!(challenge.unwrap(), "Bearer");
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    status
+}
+
+#[tokio::test]
+async fn oidc_tokens_signed_by_the_provider_let_requests_through() {
+    use keys::*;
+    let (rsa, ec, _) = pairs();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks(&[rsa, ec]).to_string()).unwrap();
+    let s = oidc_server(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        file.to_str().unwrap(),
+    ))
+    .await;
+    let good = |pair, kid| format!("Bearer {}", sign(pair, Some(kid), &claims()));
+    assert_eq!(bearer_status(&s, &good(rsa, "rsa")).await, StatusCode::OK);
+    assert_eq!(bearer_status(&s, &good(ec, "ec")).await, StatusCode::OK);
+    // The scheme's name is read without regard to case; `aud` may be a list.
+    let lower = good(rsa, "rsa").replace("Bearer", "bearer");
+    assert_eq!(bearer_status(&s, &lower).await, StatusCode::OK);
+    let mut many = claims();
+    many["aud"] = serde_json::json!(["account", AUDIENCE]);
+    let token = sign(rsa, Some("rsa"), &many);
+    assert_eq!(
+        bearer_status(&s, &format!("Bearer {token}")).await,
+        StatusCode::OK
+    );
+    // The user need not exist in Baton's identity store, nor have groups.
+    let mut bare = claims();
+    bare.as_object_mut().unwrap().remove("groups");
+    bare["sub"] = "someone-else".into();
+    let token = sign(ec, Some("ec"), &bare);
+    assert_eq!(
+        bearer_status(&s, &format!("Bearer {token}")).await,
+        StatusCode::OK
+    );
+    // GET /engine stays open.
+    let engines = s
+        .http
+        .get(format!("{}/engine", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(engines.status(), StatusCode::OK);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn forged_expired_and_misdirected_tokens_are_a_bare_401() {
+    use keys::*;
+    use serde_json::json;
+    let (rsa, ec, other) = pairs();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks(&[rsa, ec]).to_string()).unwrap();
+    let s = oidc_server(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        file.to_str().unwrap(),
+    ))
+    .await;
+    let with = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut c = claims();
+        change(&mut c);
+        c
+    };
+    let good = sign(rsa, Some("rsa"), &claims());
+    let (head, rest) = good.split_once('.').unwrap();
+    let (_, signature) = rest.split_once('.').unwrap();
+    let tampered_claims = with(&|c| c["sub"] = "mallory".into());
+    let tampered = format!(
+        "{head}.{}.{signature}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            tampered_claims.to_string()
+        )
+    );
+    let rsa_jwk = rsa.jwk.to_string();
+    let mut forged: Vec<(&str, String)> = vec![
+        (
+            "alg none",
+            raw(
+                &json!({"alg": "none", "typ": "JWT", "kid": "rsa"}),
+                &claims(),
+                b"",
+            ),
+        ),
+        (
+            "alg None",
+            raw(&json!({"alg": "None", "kid": "rsa"}), &claims(), b""),
+        ),
+        ("no alg", raw(&json!({"kid": "rsa"}), &claims(), b"x")),
+        (
+            "HS256 with the public key's DER as the secret",
+            hs256(
+                &json!({"alg": "HS256", "typ": "JWT", "kid": "rsa"}),
+                &claims(),
+                &rsa.public_der,
+            ),
+        ),
+        (
+            "HS256 with the public JWK as the secret",
+            hs256(
+                &json!({"alg": "HS256", "kid": "rsa"}),
+                &claims(),
+                rsa_jwk.as_bytes(),
+            ),
+        ),
+        (
+            "HS256 with the EC point as the secret",
+            hs256(
+                &json!({"alg": "HS256", "kid": "ec"}),
+                &claims(),
+                &ec.public_der,
+            ),
+        ),
+        (
+            "signed by another key under the right kid",
+            sign(other, Some("rsa"), &claims()),
+        ),
+        (
+            "signed by another key under its own kid",
+            sign(other, Some("other"), &claims()),
+        ),
+        (
+            "signed by the EC key under the RSA kid",
+            sign(ec, Some("rsa"), &claims()),
+        ),
+        (
+            "signed by the RSA key under the EC kid",
+            sign(rsa, Some("ec"), &claims()),
+        ),
+        ("a claim changed after signing", tampered),
+        (
+            "no signature",
+            format!("{head}.{}", rest.split_once('.').unwrap().0),
+        ),
+        (
+            "an empty signature",
+            format!("{head}.{}.", rest.split_once('.').unwrap().0),
+        ),
+        (
+            "expired",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| c["exp"] = (now() - 3600).into()),
+            ),
+        ),
+        (
+            "not yet valid",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| c["nbf"] = (now() + 3600).into()),
+            ),
+        ),
+        (
+            "no expiry",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("exp");
+                }),
+            ),
+        ),
+        (
+            "an expiry that is text",
+            sign(rsa, Some("rsa"), &with(&|c| c["exp"] = "tomorrow".into())),
+        ),
+        (
+            "another issuer",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| c["iss"] = "http://evil.test".into()),
+            ),
+        ),
+        (
+            "no issuer",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("iss");
+                }),
+            ),
+        ),
+        (
+            "another audience",
+            sign(rsa, Some("rsa"), &with(&|c| c["aud"] = "other-app".into())),
+        ),
+        (
+            "other audiences",
+            sign(rsa, Some("rsa"), &with(&|c| c["aud"] = json!(["a", "b"]))),
+        ),
+        (
+            "no audience",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("aud");
+                }),
+            ),
+        ),
+        (
+            "no user",
+            sign(
+                rsa,
+                Some("rsa"),
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("sub");
+                }),
+            ),
+        ),
+        (
+            "an empty user",
+            sign(rsa, Some("rsa"), &with(&|c| c["sub"] = "".into())),
+        ),
+        (
+            "a user that is a number",
+            sign(rsa, Some("rsa"), &with(&|c| c["sub"] = 42.into())),
+        ),
+        ("an unknown kid", sign(rsa, Some("nope"), &claims())),
+        (
+            "claims that are not an object",
+            raw(&json!({"alg": "RS256", "kid": "rsa"}), &json!([1]), b"x"),
+        ),
+        ("not a token", "abc".to_owned()),
+        ("dots", "..".to_owned()),
+        (
+            "a header that is not JSON",
+            "bm90IGpzb24.e30.AAAA".to_owned(),
+        ),
+        ("a header that is not base64", "!!!.e30.AAAA".to_owned()),
+    ];
+    // RS512 with the RSA key, which Baton does not accept.
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS512);
+    header.kid = Some("rsa".into());
+    forged.push((
+        "RS512",
+        jsonwebtoken::encode(&header, &claims(), &rsa.encoding).unwrap(),
+    ));
+    for (what, token) in &forged {
+        assert_eq!(
+            bearer_status(&s, &format!("Bearer {token}")).await,
+            StatusCode::UNAUTHORIZED,
+            "{what}"
+        );
+    }
+    for header in [
+        String::new(),
+        "Bearer".to_owned(),
+        "Bearer ".to_owned(),
+        format!("Basic {good}"),
+        good.clone(),
+        format!("Bearer {good} {good}"),
+        format!("Bearer {}", "a".repeat(20_000)),
+    ] {
+        let shown: String = header.chars().take(40).collect();
+        assert_eq!(
+            bearer_status(&s, &header).await,
+            StatusCode::UNAUTHORIZED,
+            "{shown}"
+        );
+    }
+    // The good token still passes: nothing above changed anything.
+    assert_eq!(
+        bearer_status(&s, &format!("Bearer {good}")).await,
+        StatusCode::OK
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_jwks_url_is_read_again_for_an_unknown_key_at_most_once_per_interval() {
+    use keys::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let (rsa, ec, other) = pairs();
+    // A provider on loopback whose document the test changes.
+    let document = Arc::new(Mutex::new(jwks(&[ec])));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let app = {
+        let (document, reads) = (document.clone(), reads.clone());
+        axum::Router::new().route(
+            "/certs",
+            axum::routing::get(move || {
+                let body = document.lock().unwrap().clone();
+                reads.fetch_add(1, Ordering::SeqCst);
+                async move { axum::Json(body) }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let provider = listener.local_addr().unwrap();
+    let provider_task = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut config =
+        baton_server::OidcConfig::new(ISSUER, AUDIENCE, format!("http://{provider}/certs"));
+    config.refresh_interval = std::time::Duration::from_secs(3600);
+    let s = oidc_server(config).await;
+    assert_eq!(reads.load(Ordering::SeqCst), 1, "read at start");
+    let bearer = |pair, kid| format!("Bearer {}", sign(pair, Some(kid), &claims()));
+    assert_eq!(bearer_status(&s, &bearer(ec, "ec")).await, StatusCode::OK);
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        1,
+        "known keys need no reading"
+    );
+
+    // The provider rotates in a new key: the first token naming it has the
+    // document read again.
+    *document.lock().unwrap() = jwks(&[ec, rsa]);
+    assert_eq!(bearer_status(&s, &bearer(rsa, "rsa")).await, StatusCode::OK);
+    assert_eq!(reads.load(Ordering::SeqCst), 2);
+    assert_eq!(bearer_status(&s, &bearer(rsa, "rsa")).await, StatusCode::OK);
+    assert_eq!(reads.load(Ordering::SeqCst), 2);
+
+    // Within the interval, unknown key ids do not make Baton read it again,
+    // however many come.
+    *document.lock().unwrap() = jwks(&[ec, rsa, other]);
+    for _ in 0..5 {
+        assert_eq!(
+            bearer_status(&s, &bearer(other, "other")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(reads.load(Ordering::SeqCst), 2);
+    s.shutdown().await;
+    provider_task.abort();
+}
+
+#[tokio::test]
+async fn oidc_settings_that_cannot_work_are_refused_at_start() {
+    use keys::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::write(path("empty.json"), r#"{"keys": []}"#).unwrap();
+    std::fs::write(path("text.json"), "not json").unwrap();
+    std::fs::write(
+        path("hmac.json"),
+        r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(path("good.json"), jwks(&[&pairs().1]).to_string()).unwrap();
+    let refused = async |config: baton_server::OidcConfig| {
+        baton_server::Oidc::load(config)
+            .await
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        path("missing.json"),
+    ))
+    .await;
+    assert!(
+        e.contains("cannot read the JWKS file") && e.contains("missing.json"),
+        "{e}"
+    );
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        path("empty.json"),
+    ))
+    .await;
+    assert!(e.contains("has no RS256 or ES256 signing key"), "{e}");
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        path("hmac.json"),
+    ))
+    .await;
+    assert!(e.contains("has no RS256 or ES256 signing key"), "{e}");
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        path("text.json"),
+    ))
+    .await;
+    assert!(e.contains("is not JSON"), "{e}");
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        "https://idp.test/certs",
+    ))
+    .await;
+    assert!(e.contains("http:// URLs only"), "{e}");
+    let e = refused(baton_server::OidcConfig::new(
+        "",
+        AUDIENCE,
+        path("good.json"),
+    ))
+    .await;
+    assert!(e.contains("issuer must not be empty"), "{e}");
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        " ",
+        path("good.json"),
+    ))
+    .await;
+    assert!(e.contains("audience must not be empty"), "{e}");
+    // A URL where nothing listens, or that answers 404.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        format!("http://{addr}/certs"),
+    ))
+    .await;
+    assert!(e.contains("cannot read the JWKS at"), "{e}");
+    let s = common::server().await;
+    let e = refused(baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        format!("{}/nothing-here", s.url),
+    ))
+    .await;
+    assert!(e.contains("404"), "{e}");
+    s.shutdown().await;
+    assert!(
+        baton_server::Oidc::load(baton_server::OidcConfig::new(
+            ISSUER,
+            AUDIENCE,
+            path("good.json")
+        ))
+        .await
+        .is_ok()
+    );
 }
