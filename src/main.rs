@@ -37,7 +37,7 @@ enum Command {
     ///
     /// Logs go to stderr (set RUST_LOG, e.g. RUST_LOG=debug); the address is printed
     /// on stdout once the server listens. SIGINT or SIGTERM shut it down cleanly.
-    Serve(serve::Serve),
+    Serve(Box<serve::Serve>),
     /// Check BPMN files as a deployment would, printing every problem found.
     ///
     /// Prints `FILE:LINE:COL: error[CODE]: message` (or `warning`) per problem

@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use std::sync::Arc;
 
-use baton::engine::{Clock, Config, Durability, Engine, ManualClock, NewDeployment, SystemClock};
-use baton::server::{self, Options};
+use baton::engine::{
+    ADMIN_GROUP, Clock, Config, Durability, Engine, Group, GroupQuery, ManualClock, NewDeployment,
+    SystemClock, User, UserQuery,
+};
+use baton::server::{self, Auth, OidcConfig, Options};
 use clap::{Args, ValueEnum};
 
 /// Options of `baton serve`; each has a `BATON_*` environment variable.
@@ -61,6 +64,155 @@ pub(crate) struct Serve {
     /// for never.
     #[arg(long, env = "BATON_SUMMARY_EVERY", value_name = "DURATION", default_value = "60s", value_parser = duration)]
     summary_every: Duration,
+    /// Who may call the API: `none` lets anyone in; `basic` asks every request
+    /// (but `GET /engine`) for HTTP Basic credentials of a user of Baton's
+    /// identity store; `oidc` for a bearer token of an OpenID Connect provider.
+    #[arg(long, env = "BATON_AUTH", value_enum, default_value_t = AuthArg::None)]
+    auth: AuthArg,
+    /// A user created at start if missing, with this password, and made a member
+    /// of `camunda-admin` (which may do anything). A user that exists keeps its
+    /// password.
+    #[arg(long, env = "BATON_ADMIN_USER", value_name = "NAME:PASSWORD")]
+    admin_user: Option<AdminUser>,
+    /// With `--auth oidc`: the issuer tokens must name (`iss`), exactly.
+    #[arg(long, env = "BATON_OIDC_ISSUER", value_name = "URL")]
+    oidc_issuer: Option<String>,
+    /// With `--auth oidc`: the audience tokens must name (`aud`), such as the
+    /// client id Baton is registered under.
+    #[arg(long, env = "BATON_OIDC_AUDIENCE", value_name = "AUD")]
+    oidc_audience: Option<String>,
+    /// With `--auth oidc`: the provider's signing keys, a JWKS document as a
+    /// file or an http:// URL, read at start and again when a token names a
+    /// key it does not have (at most every 30 s).
+    #[arg(long, env = "BATON_OIDC_JWKS", value_name = "PATH_OR_URL")]
+    oidc_jwks: Option<String>,
+    /// With `--auth oidc`: the claim holding the user id.
+    #[arg(
+        long,
+        env = "BATON_OIDC_USER_CLAIM",
+        value_name = "CLAIM",
+        default_value = "sub"
+    )]
+    oidc_user_claim: String,
+    /// With `--auth oidc`: the claim holding the user's groups (a list of
+    /// strings), added to the user's groups in Baton's identity store.
+    #[arg(
+        long,
+        env = "BATON_OIDC_GROUPS_CLAIM",
+        value_name = "CLAIM",
+        default_value = "groups"
+    )]
+    oidc_groups_claim: String,
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuthArg {
+    /// No authentication.
+    None,
+    /// HTTP Basic, against Baton's users.
+    Basic,
+    /// Bearer tokens of an OpenID Connect provider.
+    Oidc,
+}
+
+/// `--admin-user NAME:PASSWORD`, as given: read only once the server starts, so
+/// that a malformed value is never echoed in an error message (it may hold a
+/// password), and never shown by `Debug` either.
+#[derive(Clone)]
+struct AdminUser(String);
+
+impl std::str::FromStr for AdminUser {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(AdminUser(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for AdminUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminUser(..)")
+    }
+}
+
+impl AdminUser {
+    /// The name and the password: the password is what follows the first colon.
+    fn parts(&self) -> anyhow::Result<(&str, &str)> {
+        let Some((name, password)) = self.0.split_once(':') else {
+            bail!("--admin-user takes NAME:PASSWORD, and the value given has no colon");
+        };
+        if name.trim().is_empty() {
+            bail!("--admin-user takes NAME:PASSWORD, and the name is empty");
+        }
+        if password.is_empty() {
+            bail!("--admin-user takes NAME:PASSWORD, and the password is empty");
+        }
+        Ok((name, password))
+    }
+}
+
+impl Serve {
+    /// The token checks of `--auth oidc`, with the provider's keys read.
+    async fn oidc(&self) -> anyhow::Result<server::Oidc> {
+        let need = |value: &Option<String>, flag: &str| match value {
+            Some(v) if !v.trim().is_empty() => Ok(v.clone()),
+            _ => Err(anyhow::anyhow!("--auth oidc needs {flag}")),
+        };
+        let mut config = OidcConfig::new(
+            need(&self.oidc_issuer, "--oidc-issuer URL (BATON_OIDC_ISSUER)")?,
+            need(
+                &self.oidc_audience,
+                "--oidc-audience AUD (BATON_OIDC_AUDIENCE)",
+            )?,
+            need(&self.oidc_jwks, "--oidc-jwks PATH_OR_URL (BATON_OIDC_JWKS)")?,
+        );
+        config.user_claim.clone_from(&self.oidc_user_claim);
+        config.groups_claim.clone_from(&self.oidc_groups_claim);
+        Ok(server::Oidc::load(config).await?)
+    }
+}
+
+/// The admin user of `--admin-user`: created with `password` if missing, the
+/// group `camunda-admin` created as Camunda creates it if missing, and the
+/// membership added. A user that exists keeps its password.
+async fn ensure_admin(engine: &Engine, name: &str, password: &str) -> anyhow::Result<()> {
+    if engine.user(name).await?.is_none() {
+        let user = User {
+            id: name.to_owned(),
+            ..User::default()
+        };
+        engine
+            .create_user(user, Some(password))
+            .await
+            .with_context(|| format!("cannot create the admin user {name}"))?;
+        tracing::info!(user = name, "created the admin user");
+    } else {
+        tracing::info!(
+            user = name,
+            "the admin user exists; its password is left as it is"
+        );
+    }
+    let query = GroupQuery {
+        id: Some(ADMIN_GROUP.to_owned()),
+        ..GroupQuery::default()
+    };
+    if engine.groups(query).await?.is_empty() {
+        let group = Group {
+            id: ADMIN_GROUP.to_owned(),
+            name: Some("camunda BPM Administrators".to_owned()),
+            kind: Some("SYSTEM".to_owned()),
+        };
+        engine
+            .create_group(group)
+            .await
+            .with_context(|| format!("cannot create the group {ADMIN_GROUP}"))?;
+    }
+    engine
+        .add_group_member(ADMIN_GROUP, name)
+        .await
+        .with_context(|| format!("cannot add {name} to {ADMIN_GROUP}"))?;
+    Ok(())
 }
 
 /// Reads a duration: a whole number with `ms`, `s` or `m` after it, or alone
@@ -151,8 +303,26 @@ impl Serve {
             Some(clock) => base.clock(clock.clone()),
             None => base,
         };
+        let admin = match &self.admin_user {
+            Some(admin) => Some(admin.parts()?),
+            None => None,
+        };
+        let auth = match self.auth {
+            AuthArg::None => Auth::None,
+            AuthArg::Basic => Auth::Basic,
+            AuthArg::Oidc => Auth::Oidc(self.oidc().await?),
+        };
         let engine = Engine::open(config.durability(durability))
             .with_context(|| format!("cannot open the database {}", self.db))?;
+        if let Some((name, password)) = admin {
+            ensure_admin(&engine, name, password).await?;
+        }
+        if self.auth == AuthArg::Basic && engine.user_count(UserQuery::default()).await? == 0 {
+            tracing::warn!(
+                "--auth basic with no users: every request will be refused; \
+                 create one with --admin-user NAME:PASSWORD"
+            );
+        }
         if !self.deploy.is_empty() {
             deploy(&engine, &self.deploy).await?;
         }
@@ -166,6 +336,7 @@ impl Serve {
             idle_timeout: bound(self.idle_timeout),
             body_timeout: bound(self.body_timeout),
             max_connections: self.max_connections.get(),
+            auth,
             ..Options::default()
         };
         // Tests and scripts read this line to learn the address.
@@ -412,5 +583,29 @@ mod tests {
         assert_eq!(bound(serve.idle_timeout), defaults.idle_timeout);
         assert_eq!(bound(serve.body_timeout), defaults.body_timeout);
         assert_eq!(serve.max_connections.get(), defaults.max_connections);
+        assert_eq!(serve.auth, AuthArg::None);
+        assert!(matches!(defaults.auth, Auth::None));
+    }
+
+    #[test]
+    fn the_admin_user_is_name_colon_password() {
+        let parts = |s: &str| {
+            AdminUser(s.to_owned())
+                .parts()
+                .map(|(n, p)| (n.to_owned(), p.to_owned()))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            parts("admin:s3cr:et"),
+            Ok(("admin".into(), "s3cr:et".into()))
+        );
+        for bad in ["admin", ":pw", " :pw", "admin:", ""] {
+            let e = parts(bad).expect_err(bad);
+            assert!(e.contains("NAME:PASSWORD"), "{e}");
+        }
+        assert_eq!(
+            format!("{:?}", AdminUser("a:secret".into())),
+            "AdminUser(..)"
+        );
     }
 }

@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod conn;
 mod dto;
 mod error;
@@ -38,6 +39,7 @@ use axum::http::Uri;
 use baton_engine::Engine;
 use tokio::sync::{Semaphore, watch};
 
+pub use auth::{Auth, Oidc, OidcConfig, OidcError};
 pub use baton_engine as engine;
 
 /// How the server answers.
@@ -85,6 +87,12 @@ pub struct Options {
     /// ones wait in the kernel's listen queue until one ends. 10,000 by default,
     /// which bounds the memory connections hold (tens of kilobytes each).
     pub max_connections: usize,
+    /// How requests prove who they come from: [`Auth::None`] by default. With
+    /// any other setting, every request under the base path except
+    /// `GET {base}/engine` must authenticate, or is answered 401; an
+    /// authenticated request carries an `Arc<baton_engine::Principal>` in its
+    /// extensions.
+    pub auth: Auth,
 }
 
 impl Default for Options {
@@ -98,6 +106,7 @@ impl Default for Options {
             idle_timeout: Some(Duration::from_secs(120)),
             body_timeout: Some(Duration::from_secs(30)),
             max_connections: 10_000,
+            auth: Auth::None,
         }
     }
 }
@@ -124,6 +133,8 @@ pub(crate) struct Api {
     pub(crate) base_path: Arc<str>,
     /// The manual clock `POST /baton/clock` moves, if the engine has one.
     pub(crate) manual_clock: Option<Arc<baton_engine::ManualClock>>,
+    /// How requests are authenticated.
+    pub(crate) auth: auth::Authenticator,
 }
 
 /// The API as a router, for embedding in an application's own axum server.
@@ -135,6 +146,7 @@ pub fn router(engine: Engine, options: &Options, shutdown: watch::Receiver<bool>
         shutdown,
         base_path: options.base_path.trim_end_matches('/').into(),
         manual_clock: options.manual_clock.clone(),
+        auth: auth::Authenticator::new(&options.auth),
     });
     routes::router(state, options)
 }

@@ -48,6 +48,10 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
             state.clone(),
             empty_segment,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::authenticate,
+        ))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     if base.is_empty() {

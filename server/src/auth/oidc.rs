@@ -1,0 +1,473 @@
+//! Bearer tokens of an OpenID Connect provider: JSON Web Tokens signed with
+//! RS256 or ES256 by a key of the provider's JWKS document, checked for their
+//! signature, expiry (`exp`, required), not-before (`nbf`, when present),
+//! issuer (`iss`, required) and audience (`aud`, required) by `jsonwebtoken`
+//! over `ring`.
+//!
+//! The JWKS document is read at start, from a file or an `http://` URL. When a
+//! token names a key (`kid`) the document does not have, as after the
+//! provider rotated its keys, the document is read again, at most once per
+//! [`OidcConfig::refresh_interval`] (one reader at a time; the others wait for
+//! its result), so that a stream of tokens with made-up key ids cannot make
+//! Baton hammer the provider. A document that cannot be read then leaves the
+//! keys as they were.
+//!
+//! The user is the token's [`OidcConfig::user_claim`] (a non-empty string),
+//! and its groups those of [`OidcConfig::groups_claim`] (a list of strings, or
+//! one string) together with the user's groups in Baton's identity store.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, Uri};
+use baton_engine::{Engine, Principal};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+
+/// The largest JWKS document read, in bytes.
+const MAX_JWKS_BYTES: usize = 1024 * 1024;
+
+/// How long reading a JWKS URL may take, connecting included.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The clock skew allowed on `exp` and `nbf`, in seconds.
+const LEEWAY_SECS: u64 = 60;
+
+/// What `--auth oidc` is told: where tokens come from and whom they are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    /// The issuer tokens must name in `iss`, exactly.
+    pub issuer: String,
+    /// The audience tokens must name in `aud` (alone or among others).
+    pub audience: String,
+    /// The provider's JWKS document: a file path or an `http://` URL.
+    pub jwks: String,
+    /// The claim holding the user id: `sub` by default.
+    pub user_claim: String,
+    /// The claim holding the user's groups: `groups` by default.
+    pub groups_claim: String,
+    /// The least time between two readings of the JWKS document when tokens
+    /// name unknown keys: 30 s by default.
+    pub refresh_interval: Duration,
+}
+
+impl OidcConfig {
+    /// A configuration with the default claims and refresh interval.
+    pub fn new(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+        jwks: impl Into<String>,
+    ) -> Self {
+        OidcConfig {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            jwks: jwks.into(),
+            user_claim: "sub".into(),
+            groups_claim: "groups".into(),
+            refresh_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why [`Oidc::load`] could not set up token checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcError(String);
+
+impl std::fmt::Display for OidcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OidcError {}
+
+/// Token checks ready to use, with the provider's keys loaded
+/// ([`crate::Auth::Oidc`]); cloning shares the keys.
+#[derive(Clone)]
+pub struct Oidc {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oidc")
+            .field("config", &self.inner.config)
+            .field("keys", &self.inner.keys().len())
+            .finish()
+    }
+}
+
+struct Inner {
+    config: OidcConfig,
+    source: Source,
+    validation: HashMap<Algorithm, Validation>,
+    keys: RwLock<Arc<Vec<Key>>>,
+    /// When the document was last read for an unknown key; held while it is.
+    refreshed: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// Where the JWKS document comes from.
+#[derive(Debug)]
+enum Source {
+    File(PathBuf),
+    Url(Uri),
+}
+
+/// A signing key of the document.
+#[derive(Clone)]
+struct Key {
+    kid: Option<String>,
+    alg: Algorithm,
+    key: DecodingKey,
+}
+
+impl Oidc {
+    /// Checks the configuration and reads the JWKS document.
+    ///
+    /// # Errors
+    ///
+    /// An empty issuer, audience or claim name; an `https://` or otherwise
+    /// unusable URL; a document that cannot be read, is not a JWKS, or has no
+    /// RS256 or ES256 signing key.
+    pub async fn load(config: OidcConfig) -> Result<Oidc, OidcError> {
+        for (what, value) in [
+            ("issuer", &config.issuer),
+            ("audience", &config.audience),
+            ("JWKS location", &config.jwks),
+            ("user claim", &config.user_claim),
+            ("groups claim", &config.groups_claim),
+        ] {
+            if value.trim().is_empty() {
+                return Err(OidcError(format!("the OIDC {what} must not be empty")));
+            }
+        }
+        let source = source(&config.jwks)?;
+        let keys = read(&source).await?;
+        let validation = [Algorithm::RS256, Algorithm::ES256]
+            .into_iter()
+            .map(|alg| (alg, validation(&config, alg)))
+            .collect();
+        Ok(Oidc {
+            inner: Arc::new(Inner {
+                config,
+                source,
+                validation,
+                keys: RwLock::new(Arc::new(keys)),
+                refreshed: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The principal of `Bearer {token}` in `value`, or `None` when the token is
+    /// missing, malformed, forged, expired, not yet valid, or for someone else.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors only.
+    pub(crate) async fn authenticate(
+        &self,
+        engine: &Engine,
+        value: &HeaderValue,
+    ) -> baton_engine::Result<Option<Arc<Principal>>> {
+        let Some(token) = super::token(value, "Bearer") else {
+            return Ok(None);
+        };
+        let claims = match self.claims(token).await {
+            Ok(claims) => claims,
+            Err(why) => {
+                tracing::debug!(reason = why, "bearer token refused");
+                return Ok(None);
+            }
+        };
+        let config = &self.inner.config;
+        let user = match claims.get(&config.user_claim) {
+            Some(Value::String(user)) if !user.trim().is_empty() => user,
+            _ => {
+                tracing::debug!(claim = %config.user_claim, "bearer token without a user");
+                return Ok(None);
+            }
+        };
+        let groups: Vec<String> = match claims.get(&config.groups_claim) {
+            Some(Value::Array(groups)) => groups
+                .iter()
+                .filter_map(|g| g.as_str())
+                .filter(|g| !g.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::String(group)) if !group.is_empty() => vec![group.clone()],
+            _ => Vec::new(),
+        };
+        Ok(Some(Arc::new(engine.principal(user, &groups).await?)))
+    }
+
+    /// The claims of a token whose signature and claims check out.
+    async fn claims(&self, token: &str) -> Result<serde_json::Map<String, Value>, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
+        if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
+            return Err(format!("algorithm {:?}", header.alg));
+        }
+        let key = match self.key(header.kid.as_deref(), header.alg) {
+            Some(key) => key,
+            None => self
+                .refresh_for(header.kid.as_deref(), header.alg)
+                .await
+                .ok_or_else(|| format!("no key {:?} for {:?}", header.kid, header.alg))?,
+        };
+        let validation = self
+            .inner
+            .validation
+            .get(&key.alg)
+            .ok_or("no validation for the algorithm")?;
+        jsonwebtoken::decode::<serde_json::Map<String, Value>>(token, &key.key, validation)
+            .map(|data| data.claims)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The key `kid` for `alg`; without a `kid`, the document's only key for it.
+    fn key(&self, kid: Option<&str>, alg: Algorithm) -> Option<Key> {
+        let keys = self.inner.keys();
+        let mut fitting = keys
+            .iter()
+            .filter(|k| k.alg == alg && (kid.is_none() || k.kid.as_deref() == kid));
+        let first = fitting.next()?;
+        if kid.is_none() && fitting.next().is_some() {
+            return None;
+        }
+        Some(first.clone())
+    }
+
+    /// Reads the document again, if it was not read within the refresh
+    /// interval, and looks for the key once more.
+    async fn refresh_for(&self, kid: Option<&str>, alg: Algorithm) -> Option<Key> {
+        // Only a token naming a key can ask for one that is new.
+        kid?;
+        let mut refreshed = self.inner.refreshed.lock().await;
+        // Another request may have read it while this one waited.
+        if let Some(key) = self.key(kid, alg) {
+            return Some(key);
+        }
+        if refreshed.is_some_and(|at| at.elapsed() < self.inner.config.refresh_interval) {
+            return None;
+        }
+        *refreshed = Some(Instant::now());
+        match read(&self.inner.source).await {
+            Ok(keys) => {
+                tracing::info!(keys = keys.len(), "read the JWKS document again");
+                *self
+                    .inner
+                    .keys
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the JWKS document again"),
+        }
+        self.key(kid, alg)
+    }
+}
+
+impl Inner {
+    fn keys(&self) -> Arc<Vec<Key>> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The checks of a token signed with `alg`.
+fn validation(config: &OidcConfig, alg: Algorithm) -> Validation {
+    let mut v = Validation::new(alg);
+    v.set_issuer(&[&config.issuer]);
+    v.set_audience(&[&config.audience]);
+    v.set_required_spec_claims(&["exp", "iss", "aud"]);
+    v.validate_exp = true;
+    v.validate_nbf = true;
+    v.leeway = LEEWAY_SECS;
+    v
+}
+
+/// Where `--oidc-jwks` points.
+fn source(jwks: &str) -> Result<Source, OidcError> {
+    let lower = jwks.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Err(OidcError(format!(
+            "cannot read the JWKS at {jwks}: Baton reads http:// URLs only; download the \
+             document and give its path, or serve it over http on a trusted network"
+        )));
+    }
+    if lower.starts_with("http://") {
+        let uri: Uri = jwks
+            .parse()
+            .map_err(|e| OidcError(format!("{jwks} is not a URL: {e}")))?;
+        if uri.host().is_none_or(str::is_empty) {
+            return Err(OidcError(format!("{jwks} has no host")));
+        }
+        return Ok(Source::Url(uri));
+    }
+    if lower.contains("://") {
+        return Err(OidcError(format!(
+            "cannot read the JWKS at {jwks}: give a file path or an http:// URL"
+        )));
+    }
+    Ok(Source::File(PathBuf::from(jwks)))
+}
+
+/// The RS256 and ES256 signing keys of the document at `source`.
+async fn read(source: &Source) -> Result<Vec<Key>, OidcError> {
+    let (bytes, from) = match source {
+        Source::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                OidcError(format!("cannot read the JWKS file {}: {e}", path.display()))
+            })?;
+            (bytes, path.display().to_string())
+        }
+        Source::Url(uri) => (fetch(uri).await?, uri.to_string()),
+    };
+    if bytes.len() > MAX_JWKS_BYTES {
+        return Err(OidcError(format!(
+            "the JWKS document at {from} is larger than {MAX_JWKS_BYTES} bytes"
+        )));
+    }
+    keys(&bytes).map_err(|e| OidcError(format!("the JWKS document at {from} {e}")))
+}
+
+/// The usable keys of a JWKS document; keys for encryption, of other types,
+/// curves or algorithms, or malformed ones are left out.
+fn keys(document: &[u8]) -> Result<Vec<Key>, String> {
+    let doc: Value = serde_json::from_slice(document).map_err(|e| format!("is not JSON: {e}"))?;
+    let list = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or("has no `keys` list")?;
+    let mut keys = Vec::new();
+    for entry in list {
+        if entry.get("use").is_some_and(|u| u != "sig") {
+            continue;
+        }
+        let alg = match (
+            entry.get("kty").and_then(Value::as_str),
+            entry.get("crv").and_then(Value::as_str),
+        ) {
+            (Some("RSA"), _) => Algorithm::RS256,
+            (Some("EC"), Some("P-256")) => Algorithm::ES256,
+            _ => continue,
+        };
+        let named = entry.get("alg").and_then(Value::as_str);
+        if named.is_some_and(|a| a != format!("{alg:?}")) {
+            continue;
+        }
+        // jsonwebtoken reads the key parameters; the checks above decide which.
+        let mut clean = entry.clone();
+        if let Some(object) = clean.as_object_mut() {
+            object.remove("alg");
+            object.remove("key_ops");
+        }
+        let Ok(jwk) = serde_json::from_value::<Jwk>(clean) else {
+            continue;
+        };
+        let Ok(key) = DecodingKey::from_jwk(&jwk) else {
+            continue;
+        };
+        keys.push(Key {
+            kid: entry.get("kid").and_then(Value::as_str).map(str::to_owned),
+            alg,
+            key,
+        });
+    }
+    if keys.is_empty() {
+        return Err("has no RS256 or ES256 signing key".into());
+    }
+    Ok(keys)
+}
+
+/// The body of `GET uri` over plain HTTP/1.1, if it answers 200 within
+/// [`FETCH_TIMEOUT`] with at most [`MAX_JWKS_BYTES`].
+async fn fetch(uri: &Uri) -> Result<Vec<u8>, OidcError> {
+    let failed = |why: String| OidcError(format!("cannot read the JWKS at {uri}: {why}"));
+    let work = async {
+        let host = uri.host().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port = uri.port_u16().unwrap_or(80);
+        let stream = tokio::net::TcpStream::connect((host, port))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+        let connection = tokio::spawn(connection);
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let request = axum::http::Request::get(path)
+            .header(axum::http::header::HOST, authority)
+            .header(axum::http::header::ACCEPT, "application/json")
+            .body(axum::body::Body::empty())
+            .map_err(|e| failed(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        if !response.status().is_success() {
+            connection.abort();
+            return Err(failed(format!("it answered {}", response.status())));
+        }
+        let body =
+            axum::body::to_bytes(axum::body::Body::new(response.into_body()), MAX_JWKS_BYTES)
+                .await
+                .map_err(|e| failed(format!("{e} (at most {MAX_JWKS_BYTES} bytes are read)")));
+        connection.abort();
+        Ok(body?.to_vec())
+    };
+    tokio::time::timeout(FETCH_TIMEOUT, work)
+        .await
+        .map_err(|_| failed(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_files_or_http_urls() {
+        assert!(matches!(source("keys.json"), Ok(Source::File(_))));
+        assert!(matches!(
+            source("/etc/baton/jwks.json"),
+            Ok(Source::File(_))
+        ));
+        assert!(matches!(
+            source("http://idp:8080/realms/x/protocol/openid-connect/certs"),
+            Ok(Source::Url(_))
+        ));
+        assert!(source("https://idp/certs").is_err());
+        assert!(source("ftp://idp/certs").is_err());
+        assert!(source("http://").is_err());
+    }
+
+    #[test]
+    fn documents_keep_only_signing_keys_they_can_use() {
+        let doc = serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "r", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "use": "enc", "n": "sXch", "e": "AQAB"},
+            {"kty": "RSA", "kid": "r512", "alg": "RS512", "n": "sXch", "e": "AQAB"},
+            {"kty": "EC", "kid": "e", "crv": "P-256",
+             "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+             "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+            {"kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"},
+            {"kty": "oct", "kid": "h", "k": "c2VjcmV0"},
+            {"kty": "RSA", "kid": "broken"},
+            "not an object"
+        ]});
+        let found = keys(doc.to_string().as_bytes()).expect("keys");
+        let kids: Vec<_> = found.iter().map(|k| (k.kid.as_deref(), k.alg)).collect();
+        assert_eq!(
+            kids,
+            [(Some("r"), Algorithm::RS256), (Some("e"), Algorithm::ES256)]
+        );
+        assert!(keys(b"{}").is_err());
+        assert!(keys(b"not json").is_err());
+        assert!(keys(br#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#).is_err());
+    }
+}
