@@ -21,7 +21,10 @@
 //!   correlate_message, start_process, get_process_instance) and the JavaScript
 //!   client's order example (`js/order.mjs`), each written the way the example uses
 //!   its client, on models of our own that do what the examples' models do
-//!   (`tests/clients/examples/`).
+//!   (`tests/clients/examples/`);
+//! - with `--auth basic`: pycamunda, the Python client and the JavaScript client
+//!   logging in as a worker granted only what it needs (`auth_clients.py`,
+//!   `js/auth.mjs`).
 //!
 //! `tests/clients/setup.sh` installs the clients into `target/e2e` on first use
 //! (about half a minute; only the pip and npm registries are contacted) and is a
@@ -103,6 +106,9 @@ struct Baton {
     url: String,
     dir: tempfile::TempDir,
     http: reqwest::Client,
+    /// The user and password every request from Rust sends, when Baton runs
+    /// with `--auth basic`.
+    login: Option<(String, String)>,
 }
 
 impl Baton {
@@ -139,6 +145,7 @@ impl Baton {
             url: String::new(),
             dir,
             http: reqwest::Client::new(),
+            login: None,
         };
         match line {
             Ok(Ok(Some(line))) => match line.strip_prefix("Baton listening on ") {
@@ -186,9 +193,21 @@ impl Baton {
     /// and answers the JSON of its `RESULT ` line. Panics with the script's
     /// output and Baton's log if it fails or hangs.
     async fn run(&self, what: &str, program: &Path, args: &[&OsStr]) -> Value {
+        self.run_with(what, program, args, &[]).await
+    }
+
+    /// As [`Baton::run`], with more environment variables.
+    async fn run_with(
+        &self,
+        what: &str,
+        program: &Path,
+        args: &[&OsStr],
+        env: &[(&str, &str)],
+    ) -> Value {
         let e2e = setup();
         let mut child = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(root())
             .env("BATON_URL", &self.url)
             .env("BATON_NODE_MODULES", e2e.join("node/node_modules"))
@@ -238,11 +257,19 @@ impl Baton {
             .unwrap_or_else(|e| panic!("{what}'s RESULT: {e}\n{}", report()))
     }
 
+    /// A request under the API, with [`Baton::login`]'s credentials if any.
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.url));
+        match &self.login {
+            Some((user, password)) => request.basic_auth(user, Some(password)),
+            None => request,
+        }
+    }
+
     /// `GET` under the API; must answer 200 with JSON.
     async fn get(&self, path: &str) -> Value {
         let response = self
-            .http
-            .get(format!("{}{path}", self.url))
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {path}: {e}"));
@@ -255,8 +282,7 @@ impl Baton {
     /// `POST` of a JSON body under the API; answers the status and the body.
     async fn post(&self, path: &str, body: &Value) -> (u16, String) {
         let response = self
-            .http
-            .post(format!("{}{path}", self.url))
+            .request(reqwest::Method::POST, path)
             .json(body)
             .send()
             .await
@@ -826,5 +852,64 @@ async fn the_javascript_clients_order_example_runs_unchanged() {
         ))
         .await;
     assert_eq!(history[0]["valueInfo"]["filename"], "invoice.txt");
+    baton.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clients_log_in_with_basic_credentials_and_work_within_their_grants() {
+    let mut baton =
+        Baton::start_with(&["--auth", "basic", "--admin-user", "admin:admin-secret"]).await;
+    // Without credentials, nothing but `GET /engine`.
+    let bare = baton
+        .http
+        .get(format!("{}/process-definition", baton.url))
+        .send()
+        .await
+        .expect("GET without credentials");
+    assert_eq!(bare.status(), 401);
+    assert_eq!(
+        bare.headers()["www-authenticate"],
+        "Basic realm=\"default\""
+    );
+    baton.login = Some(("admin".into(), "admin-secret".into()));
+
+    // A worker that may start and work req_chain, and nothing else.
+    let (status, body) = baton
+        .post(
+            "/user/create",
+            &json!({"profile": {"id": "worker"}, "credentials": {"password": "worker-secret"}}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    for grant in [
+        json!({"type": 1, "userId": "worker", "resourceType": 8, "resourceId": "*",
+               "permissions": ["CREATE"]}),
+        json!({"type": 1, "userId": "worker", "resourceType": 6, "resourceId": "req_chain",
+               "permissions": ["READ", "CREATE_INSTANCE", "READ_INSTANCE", "UPDATE_INSTANCE"]}),
+    ] {
+        let (status, body) = baton.post("/authorization/create", &grant).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let env = [
+        ("BATON_USER", "worker"),
+        ("BATON_PASSWORD", "worker-secret"),
+    ];
+
+    let script = clients().join("auth_clients.py");
+    let python_run = baton
+        .run_with("auth_clients.py", &python(), &[script.as_os_str()], &env)
+        .await;
+    let instance = id(&python_run, "instance");
+    let script = clients().join("js/auth.mjs");
+    let js_run = baton
+        .run_with(
+            "js/auth.mjs",
+            Path::new("node"),
+            &[script.as_os_str()],
+            &env,
+        )
+        .await;
+    assert_eq!(js_run["archived"], instance.as_str(), "{js_run}");
+    baton.assert_completed_at(&instance, "End_Archived").await;
     baton.stop().await;
 }

@@ -406,6 +406,21 @@ impl Access {
         }
     }
 
+    /// The ids this allows, and `more`.
+    pub fn or(self, more: &[String]) -> Access {
+        match self {
+            Access::AllBut(denied) => {
+                Access::AllBut(denied.into_iter().filter(|d| !more.contains(d)).collect())
+            }
+            Access::Only(mut allowed) => {
+                allowed.extend(more.iter().cloned());
+                allowed.sort();
+                allowed.dedup();
+                Access::Only(allowed)
+            }
+        }
+    }
+
     /// The ids both allow.
     pub fn and(self, other: Access) -> Access {
         match (self, other) {
@@ -474,6 +489,10 @@ impl Rule {
 #[derive(Debug, Clone)]
 pub struct Grants {
     user_id: String,
+    /// The user's groups and tenants: Camunda's default authorizations let a
+    /// user read their groups and tenants (and do anything to their own user).
+    groups: Vec<String>,
+    tenants: Vec<String>,
     admin: bool,
     rules: Vec<Rule>,
     /// Whether any revoke authorization concerns the user (Camunda's `auto`).
@@ -485,6 +504,8 @@ impl Grants {
     pub fn admin(user_id: &str) -> Grants {
         Grants {
             user_id: user_id.to_owned(),
+            groups: Vec::new(),
+            tenants: Vec::new(),
             admin: true,
             rules: Vec::new(),
             revokes: false,
@@ -514,8 +535,23 @@ impl Grants {
         })
     }
 
-    /// Which ids of `resource` the user may act on with permission `perm`.
+    /// Which ids of `resource` the user may act on with permission `perm`: what
+    /// the rules say, and the ids Camunda's default authorizations (written when
+    /// a user, group or tenant is created) give every user: anything on their
+    /// own user, `READ` on their groups and tenants.
     fn access_one(&self, resource: Resource, perm: u32) -> Access {
+        let ruled = self.ruled(resource, perm);
+        let own: &[String] = match resource {
+            Resource::User => std::slice::from_ref(&self.user_id),
+            Resource::Group if perm == perm::READ => &self.groups,
+            Resource::Tenant if perm == perm::READ => &self.tenants,
+            _ => &[],
+        };
+        if own.is_empty() { ruled } else { ruled.or(own) }
+    }
+
+    /// Which ids of `resource` the rules let the user act on with `perm`.
+    fn ruled(&self, resource: Resource, perm: u32) -> Access {
         if self.admin {
             return Access::AllBut(Vec::new());
         }
@@ -723,8 +759,8 @@ pub(crate) struct GrantCache {
     entries: Mutex<HashMap<GrantKey, (u64, Arc<Grants>)>>,
 }
 
-/// A user and their groups.
-type GrantKey = (String, Vec<String>);
+/// A user, their groups and their tenants.
+type GrantKey = (String, Vec<String>, Vec<String>);
 
 /// Entries kept at most; past it the cache starts again empty.
 const GRANT_CACHE_ENTRIES: usize = 10_000;
@@ -742,7 +778,11 @@ impl Engine {
             return Ok(Arc::new(Grants::admin(&principal.user_id)));
         }
         let generation = self.identity_generation();
-        let key = (principal.user_id.clone(), principal.groups.clone());
+        let key = (
+            principal.user_id.clone(),
+            principal.groups.clone(),
+            principal.tenants.clone(),
+        );
         let cache = &self.inner.shared.grant_cache;
         if let Some((g, grants)) = cache
             .entries
@@ -753,9 +793,8 @@ impl Engine {
         {
             return Ok(grants.clone());
         }
-        let user = principal.user_id.clone();
-        let groups = principal.groups.clone();
-        let grants = Arc::new(self.read(move |c| read_grants(c, &user, &groups)).await?);
+        let who = principal.clone();
+        let grants = Arc::new(self.read(move |c| read_grants(c, &who)).await?);
         let mut entries = cache.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= GRANT_CACHE_ENTRIES {
             entries.clear();
@@ -1034,8 +1073,9 @@ fn refuse_duplicate(c: &Connection, a: &Authorization, except: Option<&str>) -> 
     }
 }
 
-fn read_grants(c: &Connection, user: &str, groups: &[String]) -> Result<Grants> {
-    let group_list = serde_json::Value::from(groups.to_vec()).to_string();
+fn read_grants(c: &Connection, who: &Principal) -> Result<Grants> {
+    let user = who.user_id.as_str();
+    let group_list = serde_json::Value::from(who.groups.clone()).to_string();
     let mut stmt = c.prepare_cached(
         "SELECT type, user_id, resource_type, resource_id, perms FROM id_authorization \
          WHERE user_id = ?1 OR user_id = '*' \
@@ -1061,6 +1101,8 @@ fn read_grants(c: &Connection, user: &str, groups: &[String]) -> Result<Grants> 
     let revokes = rules.iter().any(|r| r.kind == REVOKE);
     Ok(Grants {
         user_id: user.to_owned(),
+        groups: who.groups.clone(),
+        tenants: who.tenants.clone(),
         admin: false,
         rules,
         revokes,
@@ -1085,6 +1127,8 @@ mod tests {
         let revokes = rules.iter().any(|r| r.kind == REVOKE);
         Grants {
             user_id: "u".into(),
+            groups: vec!["g".into()],
+            tenants: Vec::new(),
             admin: false,
             rules,
             revokes,
@@ -1105,6 +1149,15 @@ mod tests {
             g.access(Resource::ProcessDefinition, READ | 4),
             Access::Only(vec!["a".into()])
         );
+    }
+
+    #[test]
+    fn a_user_may_do_anything_to_themselves_and_read_their_groups() {
+        let g = grants(vec![]);
+        assert!(g.allows(Resource::User, 16, Some("u")));
+        assert!(!g.allows(Resource::User, READ, Some("v")));
+        assert!(g.allows(Resource::Group, READ, Some("g")));
+        assert!(!g.allows(Resource::Group, 4, Some("g")));
     }
 
     #[test]

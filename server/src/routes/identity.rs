@@ -103,10 +103,10 @@ impl ProfileDto {
 struct CredentialsDto {
     #[serde(default, deserialize_with = "lenient::string")]
     password: Option<String>,
-    /// Checked by Camunda only when someone is authenticated; Baton has no
-    /// authentication yet.
+    /// The caller's own current password: with authentication on, a password
+    /// changes only when it is right, as in Camunda (so a leaked session alone
+    /// cannot take over an account).
     #[serde(default, deserialize_with = "lenient::string")]
-    #[allow(dead_code)]
     authenticated_user_password: Option<String>,
 }
 
@@ -237,6 +237,14 @@ async fn credentials(
 ) -> ApiResult<NoContent> {
     who.need(&s, Resource::User, perm::UPDATE, Some(&id))
         .await?;
+    if let Some(me) = &who.0 {
+        let given = req.authenticated_user_password.unwrap_or_default();
+        if !s.engine.verify_password(&me.user_id, &given).await? {
+            return Err(ApiError::invalid(
+                "The given authenticated user password is not valid.",
+            ));
+        }
+    }
     let password = req
         .password
         .ok_or_else(|| ApiError::invalid("A password is required"))?;
