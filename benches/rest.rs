@@ -18,7 +18,14 @@
 //!   repeated `SAMPLES` times, p50 and p99. It includes the start request itself,
 //!   so it is an upper bound of the time from task creation to the answer.
 //!
-//! Optional argument: `--instances N` (default 20,000).
+//! The whole workload runs twice, on a fresh server and database each time:
+//! first without authentication (the figures above), then with `--auth basic`
+//! and an admin user whose HTTP Basic credentials the driver sends on every
+//! request, as Camunda's clients do; the two passes are then printed side by
+//! side.
+//!
+//! Optional arguments: `--instances N` (default 20,000); `--no-auth-pass` skips
+//! the second pass.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,6 +89,22 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The credentials of the second pass.
+const ADMIN: (&str, &str) = ("bench", "bench-password");
+
+/// What one pass measured.
+struct Figures {
+    ready: Duration,
+    idle_rss: u64,
+    load_rss: u64,
+    peak_rss: u64,
+    wall: Duration,
+    server_cpu: Duration,
+    writer_cpu: Duration,
+    driver_cpu: Duration,
+    wakes: Vec<Duration>,
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut instances = 20_000usize;
@@ -92,13 +115,72 @@ async fn main() {
             .and_then(|n| n.parse().ok())
             .expect("--instances N");
     }
-    let dir = tempfile::tempdir().expect("a temporary directory");
+    let plain = run(instances, false).await;
+    println!("REST path: baton serve on loopback, database file, synchronous=FULL");
+    print(&plain, instances);
+    if args.iter().any(|a| a == "--no-auth-pass") {
+        return;
+    }
+    let basic = run(instances, true).await;
+    println!(
+        "REST path with --auth basic: the same workload, every request with HTTP Basic \
+         credentials of an admin user"
+    );
+    print(&basic, instances);
+    let rate = |f: &Figures| instances as f64 / f.wall.as_secs_f64();
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / instances as f64;
+    let change = |a: f64, b: f64| (b - a) * 100.0 / a;
+    println!("Side by side, one run                      no auth  --auth basic   change");
+    println!(
+        "  throughput (instances/s)              {:>10.0}  {:>12.0}  {:>+6.1} %",
+        rate(&plain),
+        rate(&basic),
+        change(rate(&plain), rate(&basic))
+    );
+    println!(
+        "  server CPU per instance (µs)          {:>10.0}  {:>12.0}  {:>+6.1} %",
+        per(plain.server_cpu),
+        per(basic.server_cpu),
+        change(per(plain.server_cpu), per(basic.server_cpu))
+    );
+    let p50 = |f: &Figures| ms(percentile(&f.wakes, 0.5));
+    println!(
+        "  wake-up p50 (ms)                      {:>10.2}  {:>12.2}  {:>+6.1} %",
+        p50(&plain),
+        p50(&basic),
+        change(p50(&plain), p50(&basic))
+    );
+}
 
-    // Start the server and time it to its first answer.
+/// One pass of the workload on a fresh server: without authentication, or with
+/// `--auth basic` and the driver sending [`ADMIN`]'s credentials.
+async fn run(instances: usize, auth: bool) -> Figures {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let admin = format!("{}:{}", ADMIN.0, ADMIN.1);
+    let args: Vec<&str> = if auth {
+        vec!["--auth", "basic", "--admin-user", &admin]
+    } else {
+        Vec::new()
+    };
+
+    // Start the server and time it to its first answered request.
     let spawned = Instant::now();
-    let (mut child, pid, url) = common::serve(dir.path()).await;
+    let (mut child, pid, url) =
+        common::serve_with(dir.path(), &[("simple.bpmn", common::MODEL)], &args).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    if auth {
+        // The header reqwest itself would write for these credentials.
+        let request = reqwest::Client::new()
+            .get(&url)
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .build()
+            .expect("a request");
+        let value = request.headers()[reqwest::header::AUTHORIZATION].clone();
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
+        .default_headers(headers)
         .build()
         .expect("a client");
     loop {
@@ -112,7 +194,6 @@ async fn main() {
     let ready = spawned.elapsed();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (idle_rss, _) = memory(pid);
-
     // Wake-up latency, one long poll at a time.
     let mut wakes = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
@@ -217,7 +298,28 @@ async fn main() {
     let driver_cpu = cpu(std::process::id()).saturating_sub(driver_before);
     let (load_rss, peak_rss) = memory(pid);
 
-    println!("REST path: baton serve on loopback, database file, synchronous=FULL");
+    // SIGTERM-like end: the child is killed on drop; the database is thrown away.
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    Figures {
+        ready,
+        idle_rss,
+        load_rss,
+        peak_rss,
+        wall,
+        server_cpu,
+        writer_cpu,
+        driver_cpu,
+        wakes,
+    }
+}
+
+/// The figures of one pass, in the format of the first.
+fn print(f: &Figures, instances: usize) {
+    let (ready, idle_rss, load_rss, peak_rss) = (f.ready, f.idle_rss, f.load_rss, f.peak_rss);
+    let (wall, server_cpu, writer_cpu, driver_cpu) =
+        (f.wall, f.server_cpu, f.writer_cpu, f.driver_cpu);
+    let wakes = &f.wakes;
     println!(
         "  ready (spawn -> first answered request)  {:>9.1} ms",
         ms(ready)
@@ -250,10 +352,7 @@ async fn main() {
     );
     println!(
         "  wake-up (start sent -> long poll answered), {SAMPLES} samples  p50 {:.2} ms  p99 {:.2} ms",
-        ms(percentile(&wakes, 0.5)),
-        ms(percentile(&wakes, 0.99))
+        ms(percentile(wakes, 0.5)),
+        ms(percentile(wakes, 0.99))
     );
-    // SIGTERM-like end: the child is killed on drop; the database is thrown away.
-    let _ = child.start_kill();
-    let _ = child.wait().await;
 }

@@ -32,10 +32,20 @@ pub(crate) async fn serve_models(
     dir: &Path,
     models: &[(&str, &str)],
 ) -> (tokio::process::Child, u32, String) {
+    serve_with(dir, models, &[]).await
+}
+
+/// As [`serve_models`], with more arguments for `baton serve` (`--auth basic`).
+pub(crate) async fn serve_with(
+    dir: &Path,
+    models: &[(&str, &str)],
+    args: &[&str],
+) -> (tokio::process::Child, u32, String) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
     command
         .args(["serve", "--port", "0", "--db"])
-        .arg(dir.join("bench.db"));
+        .arg(dir.join("bench.db"))
+        .args(args);
     for (name, xml) in models {
         let model = dir.join(name);
         std::fs::write(&model, xml).expect("the model");

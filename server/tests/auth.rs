@@ -1149,3 +1149,35 @@ async fn oidc_settings_that_cannot_work_are_refused_at_start() {
         .is_ok()
     );
 }
+
+#[tokio::test]
+async fn the_open_path_follows_the_base_path() {
+    for base in ["", "/api/camunda"] {
+        let s = server_with(Options {
+            base_path: base.into(),
+            auth: Auth::Basic,
+            ..Options::default()
+        })
+        .await;
+        let root = format!("http://{}", s.addr);
+        let get = |path: String| s.http.get(path);
+        assert_eq!(
+            status(get(format!("{root}{base}/engine"))).await,
+            StatusCode::OK,
+            "{base}"
+        );
+        for path in [
+            "/version",
+            "/engine/default/version",
+            "/engine-rest/engine",
+            "/",
+        ] {
+            assert_eq!(
+                status(get(format!("{root}{base}{path}"))).await,
+                StatusCode::UNAUTHORIZED,
+                "{base}{path}"
+            );
+        }
+        s.shutdown().await;
+    }
+}

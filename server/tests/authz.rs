@@ -364,7 +364,7 @@ async fn authorizations_over_rest_and_their_check() {
     assert!(
         check(
             &admin,
-            "permissionName=READ&resourceType=6&resourceId=order&userId=mary".into()
+            "permissionName=READ&resourceType=6&resourceId=order&userId=mary"
         )
         .await
     );
@@ -392,7 +392,7 @@ async fn authorizations_over_rest_and_their_check() {
     assert!(
         check(
             &mary,
-            "permissionName=DELETE&resourceType=6&resourceId=order".into()
+            "permissionName=DELETE&resourceType=6&resourceId=order"
         )
         .await
     );
@@ -424,13 +424,7 @@ async fn authorizations_over_rest_and_their_check() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, _) = admin.delete(&format!("/authorization/{id}")).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    assert!(
-        !check(
-            &mary,
-            "permissionName=READ&resourceType=6&resourceId=order".into()
-        )
-        .await
-    );
+    assert!(!check(&mary, "permissionName=READ&resourceType=6&resourceId=order").await);
 }
 
 #[tokio::test]

@@ -430,6 +430,107 @@ async fn fetch(uri: &Uri) -> Result<Vec<u8>, OidcError> {
 mod tests {
     use super::*;
 
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+
+    /// An ES256 key pair, its JWKS document, and a signer of claims.
+    fn es256() -> (Value, impl Fn(&Value) -> String) {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("a key");
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .expect("a pair");
+        let point = pair.public_key().as_ref().to_vec();
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "kid": "k",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        }]});
+        let sign = move |claims: &Value| {
+            let unsigned = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","kid":"k"}"#),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = pair.sign(&rng, unsigned.as_bytes()).expect("a signature");
+            format!("{unsigned}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+        };
+        (jwks, sign)
+    }
+
+    #[tokio::test]
+    async fn a_token_s_user_and_groups_make_the_principal_with_the_store_s() {
+        let engine = Engine::open(baton_engine::Config::memory()).expect("an engine");
+        let group = baton_engine::Group {
+            id: "auditors".into(),
+            ..baton_engine::Group::default()
+        };
+        engine.create_group(group).await.expect("a group");
+        let user = baton_engine::User {
+            id: "alice".into(),
+            ..baton_engine::User::default()
+        };
+        engine.create_user(user, None).await.expect("a user");
+        engine
+            .add_group_member("auditors", "alice")
+            .await
+            .expect("a member");
+        let (jwks, sign) = es256();
+        let dir = tempfile::tempdir().expect("a folder");
+        let file = dir.path().join("jwks.json");
+        std::fs::write(&file, jwks.to_string()).expect("the file");
+        let mut config = OidcConfig::new("iss", "aud", file.to_str().expect("UTF-8"));
+        config.user_claim = "preferred_username".into();
+        config.groups_claim = "roles".into();
+        let oidc = Oidc::load(config).await.expect("loaded");
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+            + 600;
+        let who = async |claims: Value| {
+            let header =
+                HeaderValue::from_str(&format!("Bearer {}", sign(&claims))).expect("a header");
+            oidc.authenticate(&engine, &header)
+                .await
+                .expect("no storage error")
+                .map(|p| (p.user_id.clone(), p.groups.clone()))
+        };
+        let base = serde_json::json!({"iss": "iss", "aud": "aud", "exp": exp});
+        let with = |extra: Value| {
+            let mut claims = base.clone();
+            if let (Some(c), Some(e)) = (claims.as_object_mut(), extra.as_object()) {
+                c.extend(e.clone());
+            }
+            claims
+        };
+        assert_eq!(
+            who(with(
+                serde_json::json!({"preferred_username": "alice", "roles": ["clerks", 7, ""]})
+            ))
+            .await,
+            Some(("alice".into(), vec!["auditors".into(), "clerks".into()]))
+        );
+        assert_eq!(
+            who(with(
+                serde_json::json!({"preferred_username": "alice", "roles": "clerks"})
+            ))
+            .await,
+            Some(("alice".into(), vec!["auditors".into(), "clerks".into()]))
+        );
+        assert_eq!(
+            who(with(serde_json::json!({"preferred_username": "bob"}))).await,
+            Some(("bob".into(), vec![])),
+            "a user the store does not know, without groups"
+        );
+        assert_eq!(
+            who(with(serde_json::json!({"sub": "alice"}))).await,
+            None,
+            "the user claim is preferred_username"
+        );
+    }
+
     #[test]
     fn sources_are_files_or_http_urls() {
         assert!(matches!(source("keys.json"), Ok(Source::File(_))));
