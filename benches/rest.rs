@@ -18,14 +18,17 @@
 //!   repeated `SAMPLES` times, p50 and p99. It includes the start request itself,
 //!   so it is an upper bound of the time from task creation to the answer.
 //!
-//! The whole workload runs twice, on a fresh server and database each time:
-//! first without authentication (the figures above), then with `--auth basic`
-//! and an admin user whose HTTP Basic credentials the driver sends on every
-//! request, as Camunda's clients do; the two passes are then printed side by
-//! side.
+//! The whole workload runs three times, on a fresh server and database each
+//! time: first without authentication (the figures above), then with `--auth
+//! basic` and an admin user whose HTTP Basic credentials the driver sends on every
+//! request, as Camunda's clients do, then with `--auth basic` and a user who is
+//! no administrator and may do only what the workload needs (granted `CREATE` on
+//! process instances and `CREATE_INSTANCE`, `READ_INSTANCE` and `UPDATE_INSTANCE`
+//! on the definition), so every fetch is filtered and every command checked. The
+//! three passes are then printed side by side.
 //!
 //! Optional arguments: `--instances N` (default 20,000); `--no-auth-pass` skips
-//! the second pass.
+//! the second and third passes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,6 +95,21 @@ fn ms(d: Duration) -> f64 {
 /// The credentials of the second pass.
 const ADMIN: (&str, &str) = ("bench", "bench-password");
 
+/// The credentials of the third pass: a user with grants, no administrator.
+const WORKER: (&str, &str) = ("worker", "worker-password");
+
+/// Who the driver is in a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// No authentication.
+    Open,
+    /// `--auth basic`, as a member of `camunda-admin`: authenticated, never
+    /// checked.
+    Admin,
+    /// `--auth basic`, as [`WORKER`], with the authorizations the workload needs.
+    Granted,
+}
+
 /// What one pass measured.
 struct Figures {
     ready: Duration,
@@ -115,46 +133,60 @@ async fn main() {
             .and_then(|n| n.parse().ok())
             .expect("--instances N");
     }
-    let plain = run(instances, false).await;
+    let plain = run(instances, Pass::Open).await;
     println!("REST path: baton serve on loopback, database file, synchronous=FULL");
     print(&plain, instances);
     if args.iter().any(|a| a == "--no-auth-pass") {
         return;
     }
-    let basic = run(instances, true).await;
+    let basic = run(instances, Pass::Admin).await;
     println!(
         "REST path with --auth basic: the same workload, every request with HTTP Basic \
          credentials of an admin user"
     );
     print(&basic, instances);
+    let granted = run(instances, Pass::Granted).await;
+    println!(
+        "REST path with --auth basic as a user with grants: every fetch filtered by the \
+         user's authorizations, every command checked"
+    );
+    print(&granted, instances);
     let rate = |f: &Figures| instances as f64 / f.wall.as_secs_f64();
     let per = |d: Duration| d.as_secs_f64() * 1e6 / instances as f64;
     let change = |a: f64, b: f64| (b - a) * 100.0 / a;
-    println!("Side by side, one run                      no auth  --auth basic   change");
     println!(
-        "  throughput (instances/s)              {:>10.0}  {:>12.0}  {:>+6.1} %",
-        rate(&plain),
-        rate(&basic),
-        change(rate(&plain), rate(&basic))
+        "Side by side, one run                      no auth  --auth basic   change   with grants   change"
     );
     println!(
-        "  server CPU per instance (µs)          {:>10.0}  {:>12.0}  {:>+6.1} %",
+        "  throughput (instances/s)              {:>10.0}  {:>12.0}  {:>+6.1} %  {:>11.0}  {:>+6.1} %",
+        rate(&plain),
+        rate(&basic),
+        change(rate(&plain), rate(&basic)),
+        rate(&granted),
+        change(rate(&plain), rate(&granted))
+    );
+    println!(
+        "  server CPU per instance (µs)          {:>10.0}  {:>12.0}  {:>+6.1} %  {:>11.0}  {:>+6.1} %",
         per(plain.server_cpu),
         per(basic.server_cpu),
-        change(per(plain.server_cpu), per(basic.server_cpu))
+        change(per(plain.server_cpu), per(basic.server_cpu)),
+        per(granted.server_cpu),
+        change(per(plain.server_cpu), per(granted.server_cpu))
     );
     let p50 = |f: &Figures| ms(percentile(&f.wakes, 0.5));
     println!(
-        "  wake-up p50 (ms)                      {:>10.2}  {:>12.2}  {:>+6.1} %",
+        "  wake-up p50 (ms)                      {:>10.2}  {:>12.2}  {:>+6.1} %  {:>11.2}  {:>+6.1} %",
         p50(&plain),
         p50(&basic),
-        change(p50(&plain), p50(&basic))
+        change(p50(&plain), p50(&basic)),
+        p50(&granted),
+        change(p50(&plain), p50(&granted))
     );
 }
 
-/// One pass of the workload on a fresh server: without authentication, or with
-/// `--auth basic` and the driver sending [`ADMIN`]'s credentials.
-async fn run(instances: usize, auth: bool) -> Figures {
+/// One pass of the workload on a fresh server, as `pass` says.
+async fn run(instances: usize, pass: Pass) -> Figures {
+    let auth = pass != Pass::Open;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let admin = format!("{}:{}", ADMIN.0, ADMIN.1);
     let args: Vec<&str> = if auth {
@@ -167,24 +199,14 @@ async fn run(instances: usize, auth: bool) -> Figures {
     let spawned = Instant::now();
     let (mut child, pid, url) =
         common::serve_with(dir.path(), &[("simple.bpmn", common::MODEL)], &args).await;
-    let mut headers = reqwest::header::HeaderMap::new();
-    if auth {
-        // The header reqwest itself would write for these credentials.
-        let request = reqwest::Client::new()
-            .get(&url)
-            .basic_auth(ADMIN.0, Some(ADMIN.1))
-            .build()
-            .expect("a request");
-        let value = request.headers()[reqwest::header::AUTHORIZATION].clone();
-        headers.insert(reqwest::header::AUTHORIZATION, value);
-    }
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .default_headers(headers)
-        .build()
-        .expect("a client");
+    let admin_http = client(auth.then_some(ADMIN));
+    let http = if pass == Pass::Granted {
+        client(Some(WORKER))
+    } else {
+        admin_http.clone()
+    };
     loop {
-        if let Ok(r) = http.get(format!("{url}/version")).send().await {
+        if let Ok(r) = admin_http.get(format!("{url}/version")).send().await {
             if r.status().is_success() {
                 break;
             }
@@ -192,6 +214,9 @@ async fn run(instances: usize, auth: bool) -> Figures {
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
     let ready = spawned.elapsed();
+    if pass == Pass::Granted {
+        grant_worker(&admin_http, &url).await;
+    }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (idle_rss, _) = memory(pid);
     // Wake-up latency, one long poll at a time.
@@ -311,6 +336,51 @@ async fn run(instances: usize, auth: bool) -> Figures {
         writer_cpu,
         driver_cpu,
         wakes,
+    }
+}
+
+/// A client sending `login`'s HTTP Basic credentials on every request, if any.
+fn client(login: Option<(&str, &str)>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some((user, password)) = login {
+        // The header reqwest itself would write for these credentials.
+        let request = reqwest::Client::new()
+            .get("http://127.0.0.1/")
+            .basic_auth(user, Some(password))
+            .build()
+            .expect("a request");
+        let value = request.headers()[reqwest::header::AUTHORIZATION].clone();
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .default_headers(headers)
+        .build()
+        .expect("a client")
+}
+
+/// Creates [`WORKER`] and grants it what the workload needs, as the admin.
+async fn grant_worker(admin: &reqwest::Client, url: &str) {
+    let r = admin
+        .post(format!("{url}/user/create"))
+        .json(&json!({"profile": {"id": WORKER.0}, "credentials": {"password": WORKER.1}}))
+        .send()
+        .await
+        .expect("create the worker");
+    assert_eq!(r.status().as_u16(), 204, "create the worker");
+    for grant in [
+        json!({"type": 1, "userId": WORKER.0, "resourceType": 8, "resourceId": "*",
+               "permissions": ["CREATE"]}),
+        json!({"type": 1, "userId": WORKER.0, "resourceType": 6, "resourceId": "simple",
+               "permissions": ["CREATE_INSTANCE", "READ_INSTANCE", "UPDATE_INSTANCE"]}),
+    ] {
+        let r = admin
+            .post(format!("{url}/authorization/create"))
+            .json(&grant)
+            .send()
+            .await
+            .expect("grant");
+        assert!(r.status().is_success(), "grant answered {}", r.status());
     }
 }
 

@@ -20,7 +20,7 @@ use crate::json::{Body, JsonOk};
 use crate::lenient;
 use crate::params::Params;
 use crate::vars::{VariablesIn, read_variables, variables_out};
-use baton_engine::authz::Target;
+use baton_engine::authz::{Owner, Target};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -310,16 +310,24 @@ async fn start(
     req: StartRequest,
 ) -> ApiResult<Response> {
     if who.checks() {
-        let id = match &definition {
-            DefinitionRef::Id(id) => Some(id.clone()),
-            DefinitionRef::Key { key, tenant_id } => latest(s, key, tenant_id.as_deref())
-                .await
-                .ok()
-                .map(|d| d.id),
-        };
-        if let Some(id) = id {
-            who.may(s, Target::Definition(&id), Op::CreateInstance)
-                .await?;
+        match &definition {
+            DefinitionRef::Id(id) => {
+                who.may(s, Target::Definition(id), Op::CreateInstance)
+                    .await?;
+            }
+            DefinitionRef::Key { key, tenant_id } => {
+                // The definition read here is the one the start will take.
+                if let Ok(d) = latest(s, key, tenant_id.as_deref()).await {
+                    let owner = Owner {
+                        id: d.id.clone(),
+                        definition_key: Some(d.key.clone()),
+                        tenant_id: d.tenant_id.clone(),
+                        ..Owner::default()
+                    };
+                    who.may_owned(s, Target::Definition(&d.id), &owner, Op::CreateInstance)
+                        .await?;
+                }
+            }
         }
     }
     if req
