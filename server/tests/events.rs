@@ -895,3 +895,54 @@ async fn variables_completed_with_a_task_trigger_the_enclosing_scopes_condition_
     assert_eq!(s.state(&inst).await, "ACTIVE");
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_signal_with_a_tenant_reaches_only_that_tenant() {
+    let s = server().await;
+    let body = format!(
+        r#"<bpmn:startEvent id="start" /><bpmn:intermediateCatchEvent id="wait"><bpmn:signalEventDefinition signalRef="Sig_Alarm" /></bpmn:intermediateCatchEvent><bpmn:endEvent id="end" />{}{}"#,
+        flow("f1", "start", "wait"),
+        flow("f2", "wait", "end"),
+    );
+    let xml = model_with("alarmed", SIG, &body);
+    let mut instances = Vec::new();
+    for tenant in [Some("a"), Some("b"), None] {
+        s.engine
+            .deploy(baton_engine::NewDeployment {
+                name: Some("alarmed".into()),
+                tenant_id: tenant.map(str::to_owned),
+                resources: vec![("alarmed.bpmn".into(), xml.clone().into_bytes())],
+                ..baton_engine::NewDeployment::default()
+            })
+            .await
+            .unwrap();
+        let path = match tenant {
+            Some(t) => format!("/process-definition/key/alarmed/tenant-id/{t}/start"),
+            None => "/process-definition/key/alarmed/start".to_owned(),
+        };
+        let (status, started) = s.post(&path, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        instances.push(started["id"].as_str().unwrap().to_owned());
+    }
+    let (status, b) = s
+        .post("/signal", json!({"name": "Alarm", "tenantId": "a"}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(s.state(&instances[0]).await, "COMPLETED");
+    assert_eq!(s.state(&instances[1]).await, "ACTIVE");
+    assert_eq!(s.state(&instances[2]).await, "ACTIVE");
+    let (status, _) = s
+        .post("/signal", json!({"name": "Alarm", "withoutTenantId": true}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(s.state(&instances[1]).await, "ACTIVE");
+    assert_eq!(s.state(&instances[2]).await, "COMPLETED");
+    let (status, b) = s
+        .post(
+            "/signal",
+            json!({"name": "Alarm", "tenantId": "b", "withoutTenantId": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(s.state(&instances[1]).await, "ACTIVE");
+}
