@@ -15,7 +15,9 @@
 //! - `Cargo.lock` is committed and every member inherits the workspace lints;
 //! - every dependency can be used under a permissive licence;
 //! - every REST handler takes the caller (`who: Who`), so none can skip the
-//!   authorization and tenant checks.
+//!   authorization and tenant checks;
+//! - the console's vendored third-party files are exactly what
+//!   `scripts/vendor-console.sh` recorded, each with its licence beside it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -242,6 +244,67 @@ fn every_rest_handler_takes_the_caller() {
         "only {handlers} handlers found: is the search broken?"
     );
     report("handlers without the caller", &violations);
+}
+
+#[test]
+fn vendored_console_assets_match_their_checksums() {
+    let vendor = root().join("console/vendor");
+    let sums = std::fs::read_to_string(vendor.join("SHA256SUMS"))
+        .expect("console/vendor/SHA256SUMS, written by scripts/vendor-console.sh");
+    let mut violations = Vec::new();
+    let mut listed = BTreeSet::new();
+    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+        let Some((hash, name)) = line.split_once("  ") else {
+            violations.push(format!("SHA256SUMS: unreadable line {line:?}"));
+            continue;
+        };
+        listed.insert(name.to_owned());
+        match std::fs::read(vendor.join(name)) {
+            Ok(bytes) => {
+                let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+                let actual: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+                if actual != hash {
+                    violations.push(format!(
+                        "console/vendor/{name} changed: run scripts/vendor-console.sh rather \
+                         than editing a vendored file"
+                    ));
+                }
+            }
+            Err(e) => violations.push(format!("console/vendor/{name}: {e}")),
+        }
+    }
+    // Every vendored package carries its licence, and nothing unlisted hides there.
+    let mut files = Vec::new();
+    let mut stack = vec![vendor.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a vendor folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.join("LICENSE").is_file() {
+                    violations.push(format!("{}: no LICENSE", path.display()));
+                }
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for file in files {
+        let name = file
+            .strip_prefix(&vendor)
+            .expect("under vendor")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if name != "SHA256SUMS" && !listed.contains(&name) {
+            violations.push(format!("console/vendor/{name} is not in SHA256SUMS"));
+        }
+    }
+    assert!(
+        listed.len() >= 4,
+        "SHA256SUMS lists only {} files",
+        listed.len()
+    );
+    report("vendored console assets", &violations);
 }
 
 #[test]
