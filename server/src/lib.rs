@@ -19,6 +19,7 @@
 
 mod auth;
 mod conn;
+mod console;
 mod dto;
 mod error;
 mod guard;

@@ -24,9 +24,11 @@ use axum::response::IntoResponse;
 use crate::error::ApiError;
 use crate::{AppState, Options};
 
-/// Every route under the base path, with Camunda-shaped answers for unknown paths.
+/// Every route under the base path, with Camunda-shaped answers for unknown paths,
+/// and the console (`/app`, outside the base path).
 pub(crate) fn router(state: AppState, options: &Options) -> Router {
     let base = state.base_path.to_string();
+    let console = crate::console::routes().with_state(state.clone());
     let api = Router::new()
         .merge(misc::routes())
         .merge(deployment::routes())
@@ -54,11 +56,12 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         ))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
-    if base.is_empty() {
+    let app = if base.is_empty() {
         api
     } else {
         Router::new().nest(&base, api).fallback(unknown_path)
-    }
+    };
+    app.merge(console)
 }
 
 /// Logs each request at debug level (`RUST_LOG=baton_server=debug`), and client
