@@ -82,8 +82,8 @@ pub(crate) struct Serve {
     #[arg(long, env = "BATON_OIDC_AUDIENCE", value_name = "AUD")]
     oidc_audience: Option<String>,
     /// With `--auth oidc`: the provider's signing keys, a JWKS document as a
-    /// file or an http:// URL, read at start and again when a token names a
-    /// key it does not have (at most every 30 s).
+    /// file or an http:// or https:// URL, read at start and again when a token
+    /// names a key it does not have (at most every 30 s).
     #[arg(long, env = "BATON_OIDC_JWKS", value_name = "PATH_OR_URL")]
     oidc_jwks: Option<String>,
     /// With `--auth oidc`: the claim holding the user id.
@@ -103,6 +103,11 @@ pub(crate) struct Serve {
         default_value = "groups"
     )]
     oidc_groups_claim: String,
+    /// With `--auth oidc` and an https:// `--oidc-jwks`: a PEM file of
+    /// certificate authorities to trust besides the system's root certificates,
+    /// such as the private CA that signed the provider's certificate.
+    #[arg(long, env = "BATON_OIDC_CA", value_name = "PATH")]
+    oidc_ca: Option<PathBuf>,
 }
 
 /// `--auth`.
@@ -169,6 +174,10 @@ impl Serve {
         );
         config.user_claim.clone_from(&self.oidc_user_claim);
         config.groups_claim.clone_from(&self.oidc_groups_claim);
+        config.ca_file = self
+            .oidc_ca
+            .clone()
+            .filter(|path| !path.as_os_str().is_empty());
         Ok(server::Oidc::load(config).await?)
     }
 }

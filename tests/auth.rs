@@ -30,6 +30,7 @@ fn baton(args: &[&str], envs: &[(&str, &str)]) -> Command {
         .env_remove("BATON_OIDC_JWKS")
         .env_remove("BATON_OIDC_USER_CLAIM")
         .env_remove("BATON_OIDC_GROUPS_CLAIM")
+        .env_remove("BATON_OIDC_CA")
         .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -340,4 +341,52 @@ async fn oidc_flags_and_variables_set_up_bearer_tokens() {
         err.contains("cannot read the JWKS file /no/such/jwks.json"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn the_oidc_ca_flag_and_variable_reach_the_https_client() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let db = dir.path().join("baton.db");
+    let db = db.to_str().expect("a UTF-8 path");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("an empty folder");
+    let nothing = dir.path().join("nothing.pem");
+    std::fs::write(&nothing, "").expect("an empty file");
+    // Port 9 of loopback: never asked, every case fails before connecting.
+    let envs = [
+        ("BATON_AUTH", "oidc"),
+        ("BATON_OIDC_ISSUER", "http://idp.test"),
+        ("BATON_OIDC_AUDIENCE", "baton"),
+        ("BATON_OIDC_JWKS", "https://127.0.0.1:9/certs"),
+    ];
+    let (code, err) = refused(&["--db", db, "--oidc-ca", "/no/such/ca.pem"], &envs).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cannot read the OIDC CA file /no/such/ca.pem"),
+        "{err}"
+    );
+    let with_ca: Vec<_> = envs
+        .iter()
+        .copied()
+        .chain([("BATON_OIDC_CA", "/no/such/ca.pem")])
+        .collect();
+    let (code, err) = refused(&["--db", db], &with_ca).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cannot read the OIDC CA file /no/such/ca.pem"),
+        "{err}"
+    );
+    // No root certificates at all (SSL_CERT_FILE and SSL_CERT_DIR say where
+    // the system's are) and no CA file: https cannot work.
+    let nothing = nothing.to_str().expect("a UTF-8 path");
+    let empty = empty.to_str().expect("a UTF-8 path");
+    let no_roots: Vec<_> = envs
+        .iter()
+        .copied()
+        .chain([("SSL_CERT_FILE", nothing), ("SSL_CERT_DIR", empty)])
+        .collect();
+    let (code, err) = refused(&["--db", db], &no_roots).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no root certificates were found"), "{err}");
+    assert!(err.contains("--oidc-ca"), "{err}");
 }

@@ -1048,6 +1048,270 @@ async fn a_jwks_url_is_read_again_for_an_unknown_key_at_most_once_per_interval()
     provider_task.abort();
 }
 
+/// Certificate authorities made at test time, and JWKS providers on loopback
+/// that serve over https with a certificate one of them signed.
+mod tls {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use serde_json::Value;
+
+    /// A certificate authority: its certificate, and its key to sign others.
+    pub(crate) struct Authority {
+        /// The CA's certificate, in PEM.
+        pub(crate) pem: String,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    impl Authority {
+        /// A new self-signed CA named `name`.
+        pub(crate) fn new(name: &str) -> Authority {
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            let key = KeyPair::generate().unwrap();
+            let pem = params.self_signed(&key).unwrap().pem();
+            Authority {
+                pem,
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        /// A TLS server's settings, with a certificate for `names` (host
+        /// names or IP addresses) that this CA signed.
+        pub(crate) fn server(&self, names: &[&str]) -> Arc<rustls::ServerConfig> {
+            let key = KeyPair::generate().unwrap();
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            let cert = CertificateParams::new(names)
+                .unwrap()
+                .signed_by(&key, &self.issuer)
+                .unwrap();
+            // The same provider as Baton's client (see `connector` in oidc.rs).
+            #[allow(deprecated)]
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![cert.der().clone()],
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+                )
+                .unwrap();
+            Arc::new(config)
+        }
+    }
+
+    /// A JWKS provider over https on loopback: `GET /certs` answers the
+    /// document, which the test may change, and counts the reads.
+    pub(crate) struct Provider {
+        pub(crate) port: u16,
+        pub(crate) document: Arc<Mutex<Value>>,
+        pub(crate) reads: Arc<AtomicUsize>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Provider {
+        /// How many times the document was read.
+        pub(crate) fn reads(&self) -> usize {
+            self.reads.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Drop for Provider {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// A provider serving `document` over TLS with `config`.
+    pub(crate) async fn provider(config: Arc<rustls::ServerConfig>, document: Value) -> Provider {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let document = Arc::new(Mutex::new(document));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let (served, counted) = (document.clone(), reads.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (acceptor, served, counted) =
+                    (acceptor.clone(), served.clone(), counted.clone());
+                tokio::spawn(async move {
+                    // A client that does not trust the certificate ends here.
+                    let Ok(stream) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let service = hyper::service::service_fn(
+                        move |request: hyper::Request<hyper::body::Incoming>| {
+                            let response = if request.uri().path() == "/certs" {
+                                counted.fetch_add(1, Ordering::SeqCst);
+                                let body = served.lock().unwrap().to_string();
+                                hyper::Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(axum::body::Body::from(body))
+                            } else {
+                                hyper::Response::builder()
+                                    .status(404)
+                                    .body(axum::body::Body::empty())
+                            };
+                            async move { response }
+                        },
+                    );
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    // The client hangs up once it has the document.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        });
+        Provider {
+            port,
+            document,
+            reads,
+            task,
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_https_jwks_url_is_read_and_read_again_for_an_unknown_key() {
+    use keys::*;
+    let (rsa, ec, other) = pairs();
+    let authority = tls::Authority::new("Baton test CA");
+    let provider = tls::provider(authority.server(&["localhost", "127.0.0.1"]), jwks(&[ec])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &authority.pem).unwrap();
+
+    // By host name: the certificate is checked against it.
+    let mut config = baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        format!("https://localhost:{}/certs", provider.port),
+    );
+    config.ca_file = Some(ca.clone());
+    baton_server::Oidc::load(config).await.unwrap();
+    assert_eq!(provider.reads(), 1);
+
+    // By IP address, as the server's keys.
+    let mut config = baton_server::OidcConfig::new(
+        ISSUER,
+        AUDIENCE,
+        format!("https://127.0.0.1:{}/certs", provider.port),
+    );
+    config.ca_file = Some(ca);
+    config.refresh_interval = std::time::Duration::from_secs(3600);
+    let s = oidc_server(config).await;
+    assert_eq!(provider.reads(), 2, "read at start");
+    let bearer = |pair, kid| format!("Bearer {}", sign(pair, Some(kid), &claims()));
+    assert_eq!(bearer_status(&s, &bearer(ec, "ec")).await, StatusCode::OK);
+    assert_eq!(provider.reads(), 2, "known keys need no reading");
+
+    // The provider rotates in a new key: the first token naming it has the
+    // document read again, over https as over http.
+    *provider.document.lock().unwrap() = jwks(&[ec, rsa]);
+    assert_eq!(bearer_status(&s, &bearer(rsa, "rsa")).await, StatusCode::OK);
+    assert_eq!(provider.reads(), 3);
+    assert_eq!(bearer_status(&s, &bearer(rsa, "rsa")).await, StatusCode::OK);
+    assert_eq!(provider.reads(), 3);
+
+    // Within the interval, unknown key ids do not make Baton read it again.
+    *provider.document.lock().unwrap() = jwks(&[ec, rsa, other]);
+    for _ in 0..5 {
+        assert_eq!(
+            bearer_status(&s, &bearer(other, "other")).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(provider.reads(), 3);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_https_jwks_url_with_an_untrusted_certificate_is_refused_at_start() {
+    use keys::*;
+    let ec = &pairs().1;
+    let authority = tls::Authority::new("Baton test CA");
+    let stranger = tls::Authority::new("Another CA");
+    let provider = tls::provider(authority.server(&["localhost", "127.0.0.1"]), jwks(&[ec])).await;
+    let misnamed = tls::provider(authority.server(&["idp.test"]), jwks(&[ec])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let pem = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let ours = pem("ours.pem", &authority.pem);
+    let theirs = pem("theirs.pem", &stranger.pem);
+    let refused = async |jwks: &str, ca_file: Option<&std::path::Path>| {
+        let mut config = baton_server::OidcConfig::new(ISSUER, AUDIENCE, jwks);
+        config.ca_file = ca_file.map(std::path::Path::to_path_buf);
+        baton_server::Oidc::load(config)
+            .await
+            .unwrap_err()
+            .to_string()
+    };
+    let url = format!("https://127.0.0.1:{}/certs", provider.port);
+
+    // With the system's roots alone, which do not hold the test's CA (or, on
+    // a machine without any, that is what is said).
+    let e = refused(&url, None).await;
+    assert!(
+        e.contains(&format!("cannot read the JWKS at {url}")) && e.contains("not trusted")
+            || e.contains("no root certificates were found"),
+        "{e}"
+    );
+    // With another CA's certificate.
+    let e = refused(&url, Some(&theirs)).await;
+    assert!(
+        e.contains(&format!("cannot read the JWKS at {url}"))
+            && e.contains("not trusted")
+            && e.contains("--oidc-ca"),
+        "{e}"
+    );
+    // The right CA, but a certificate for another host name.
+    let other_url = format!("https://127.0.0.1:{}/certs", misnamed.port);
+    let e = refused(&other_url, Some(&ours)).await;
+    assert!(
+        e.contains(&format!("cannot read the JWKS at {other_url}")) && e.contains("not valid"),
+        "{e}"
+    );
+    assert_eq!(
+        (provider.reads(), misnamed.reads()),
+        (0, 0),
+        "nothing is asked of a server not trusted"
+    );
+
+    // CA files that cannot be used.
+    let https = format!("https://127.0.0.1:{}/certs", provider.port);
+    let missing = dir.path().join("missing.pem");
+    let e = refused(&https, Some(&missing)).await;
+    assert!(
+        e.contains(&format!(
+            "cannot read the OIDC CA file {}",
+            missing.display()
+        )),
+        "{e}"
+    );
+    let e = refused(&https, Some(&pem("empty.pem", "not a certificate\n"))).await;
+    assert!(e.contains("holds no PEM certificate"), "{e}");
+    let good = pem("good.json", &jwks(&[ec]).to_string());
+    let e = refused(good.to_str().unwrap(), Some(&ours)).await;
+    assert!(e.contains("is for an https:// JWKS URL only"), "{e}");
+    let e = refused("http://127.0.0.1:9/certs", Some(&ours)).await;
+    assert!(e.contains("is for an https:// JWKS URL only"), "{e}");
+    assert_eq!(provider.reads(), 0);
+
+    // The right CA makes the same URL work.
+    let mut config = baton_server::OidcConfig::new(ISSUER, AUDIENCE, &url);
+    config.ca_file = Some(ours);
+    baton_server::Oidc::load(config).await.unwrap();
+    assert_eq!(provider.reads(), 1);
+}
+
 #[tokio::test]
 async fn oidc_settings_that_cannot_work_are_refused_at_start() {
     use keys::*;
@@ -1101,10 +1365,13 @@ async fn oidc_settings_that_cannot_work_are_refused_at_start() {
     let e = refused(baton_server::OidcConfig::new(
         ISSUER,
         AUDIENCE,
-        "https://idp.test/certs",
+        "ftp://idp.test/certs",
     ))
     .await;
-    assert!(e.contains("http:// URLs only"), "{e}");
+    assert!(
+        e.contains("give a file path or an http:// or https:// URL"),
+        "{e}"
+    );
     let e = refused(baton_server::OidcConfig::new(
         "",
         AUDIENCE,

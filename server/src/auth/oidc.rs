@@ -4,7 +4,13 @@
 //! issuer (`iss`, required) and audience (`aud`, required) by `jsonwebtoken`
 //! over `ring`.
 //!
-//! The JWKS document is read at start, from a file or an `http://` URL. When a
+//! The JWKS document is read at start, from a file or an `http://` or
+//! `https://` URL (HTTP/1.1 through hyper's client, within 10 s and 1 MiB). Over
+//! `https://` the provider's certificate is verified by rustls (over `ring`)
+//! against the system's root certificates, as `rustls-native-certs` finds them
+//! (`SSL_CERT_FILE` and `SSL_CERT_DIR` override where), together with those of
+//! [`OidcConfig::ca_file`]; they are loaded once, at start, and starting fails
+//! when there are none. When a
 //! token names a key (`kid`) the document does not have, as after the
 //! provider rotated its keys, the document is read again, at most once per
 //! [`OidcConfig::refresh_interval`] (one reader at a time; the others wait for
@@ -17,7 +23,7 @@
 //! one string) together with the user's groups in Baton's identity store.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -25,7 +31,10 @@ use axum::http::{HeaderValue, Uri};
 use baton_engine::{Engine, Principal};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
+use tokio_rustls::TlsConnector;
 
 /// The largest JWKS document read, in bytes.
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
@@ -43,7 +52,8 @@ pub struct OidcConfig {
     pub issuer: String,
     /// The audience tokens must name in `aud` (alone or among others).
     pub audience: String,
-    /// The provider's JWKS document: a file path or an `http://` URL.
+    /// The provider's JWKS document: a file path, or an `http://` or
+    /// `https://` URL.
     pub jwks: String,
     /// The claim holding the user id: `sub` by default.
     pub user_claim: String,
@@ -52,6 +62,11 @@ pub struct OidcConfig {
     /// The least time between two readings of the JWKS document when tokens
     /// name unknown keys: 30 s by default.
     pub refresh_interval: Duration,
+    /// A PEM file of certificate authorities trusted for an `https://` JWKS
+    /// URL besides the system's root certificates, such as the private CA that
+    /// signed the provider's certificate: `None` by default. Only an
+    /// `https://` URL may have one.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl OidcConfig {
@@ -68,6 +83,7 @@ impl OidcConfig {
             user_claim: "sub".into(),
             groups_claim: "groups".into(),
             refresh_interval: Duration::from_secs(30),
+            ca_file: None,
         }
     }
 }
@@ -110,10 +126,13 @@ struct Inner {
 }
 
 /// Where the JWKS document comes from.
-#[derive(Debug)]
 enum Source {
     File(PathBuf),
-    Url(Uri),
+    /// An `http://` URL, or an `https://` one with the TLS client to read it.
+    Url {
+        uri: Uri,
+        tls: Option<TlsConnector>,
+    },
 }
 
 /// A signing key of the document.
@@ -129,9 +148,12 @@ impl Oidc {
     ///
     /// # Errors
     ///
-    /// An empty issuer, audience or claim name; an `https://` or otherwise
-    /// unusable URL; a document that cannot be read, is not a JWKS, or has no
-    /// RS256 or ES256 signing key.
+    /// An empty issuer, audience or claim name; an unusable URL; for an
+    /// `https://` URL, no root certificates to trust or a CA file that cannot be
+    /// read or holds none; a CA file with a JWKS location that is not an
+    /// `https://` URL; a document that cannot be read (over `https://`, also
+    /// from a provider whose certificate is not trusted), is not a JWKS, or has
+    /// no RS256 or ES256 signing key.
     pub async fn load(config: OidcConfig) -> Result<Oidc, OidcError> {
         for (what, value) in [
             ("issuer", &config.issuer),
@@ -144,7 +166,7 @@ impl Oidc {
                 return Err(OidcError(format!("the OIDC {what} must not be empty")));
             }
         }
-        let source = source(&config.jwks)?;
+        let source = source(&config.jwks, config.ca_file.as_deref())?;
         let keys = read(&source).await?;
         let validation = [Algorithm::RS256, Algorithm::ES256]
             .into_iter()
@@ -289,30 +311,98 @@ fn validation(config: &OidcConfig, alg: Algorithm) -> Validation {
     v
 }
 
-/// Where `--oidc-jwks` points.
-fn source(jwks: &str) -> Result<Source, OidcError> {
+/// Where `--oidc-jwks` points, with the TLS client of an `https://` URL,
+/// which trusts the roots of `ca_file` too.
+fn source(jwks: &str, ca_file: Option<&Path>) -> Result<Source, OidcError> {
     let lower = jwks.to_ascii_lowercase();
-    if lower.starts_with("https://") {
+    let https = lower.starts_with("https://");
+    if let (false, Some(ca_file)) = (https, ca_file) {
         return Err(OidcError(format!(
-            "cannot read the JWKS at {jwks}: Baton reads http:// URLs only; download the \
-             document and give its path, or serve it over http on a trusted network"
+            "the OIDC CA file {} is for an https:// JWKS URL only, and the JWKS is at {jwks}",
+            ca_file.display()
         )));
     }
-    if lower.starts_with("http://") {
+    if https || lower.starts_with("http://") {
         let uri: Uri = jwks
             .parse()
             .map_err(|e| OidcError(format!("{jwks} is not a URL: {e}")))?;
         if uri.host().is_none_or(str::is_empty) {
             return Err(OidcError(format!("{jwks} has no host")));
         }
-        return Ok(Source::Url(uri));
+        let tls = if https {
+            Some(connector(ca_file)?)
+        } else {
+            None
+        };
+        return Ok(Source::Url { uri, tls });
     }
     if lower.contains("://") {
         return Err(OidcError(format!(
-            "cannot read the JWKS at {jwks}: give a file path or an http:// URL"
+            "cannot read the JWKS at {jwks}: give a file path or an http:// or https:// URL"
         )));
     }
     Ok(Source::File(PathBuf::from(jwks)))
+}
+
+/// A TLS client (HTTP/1.1 only) that trusts the system's root certificates and
+/// those of `ca_file`, with rustls' safe defaults over `ring`.
+fn connector(ca_file: Option<&Path>) -> Result<TlsConnector, OidcError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (_, unusable) = roots.add_parsable_certificates(native.certs);
+    if unusable > 0 {
+        tracing::debug!(unusable, "system root certificates left out");
+    }
+    for e in &native.errors {
+        tracing::debug!(error = %e, "cannot load some of the system's root certificates");
+    }
+    if let Some(path) = ca_file {
+        let bad = |why: String| {
+            OidcError(format!(
+                "cannot read the OIDC CA file {}: {why}",
+                path.display()
+            ))
+        };
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let mut found = 0;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| bad(e.to_string()))?;
+            roots
+                .add(cert)
+                .map_err(|e| bad(format!("certificate {}: {e}", found + 1)))?;
+            found += 1;
+        }
+        if found == 0 {
+            return Err(bad("it holds no PEM certificate".into()));
+        }
+    }
+    if roots.is_empty() {
+        let why: Vec<String> = native.errors.iter().map(ToString::to_string).collect();
+        return Err(OidcError(format!(
+            "cannot read an https:// JWKS URL: no root certificates were found on this \
+             system{}; install them (such as the ca-certificates package), point \
+             SSL_CERT_FILE or SSL_CERT_DIR at them, or give the CA that signed the \
+             provider's certificate as the OIDC CA file (--oidc-ca)",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join("; "))
+            }
+        )));
+    }
+    // rustls deprecated its `ring` provider for lacking post-quantum key
+    // exchange, which guards secrets against later decryption: a JWKS holds
+    // public keys only, and what matters here, the certificate's verification,
+    // is the same. `ring` is already in the build for the tokens' signatures.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| OidcError(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsConnector::from(Arc::new(config)))
 }
 
 /// The RS256 and ES256 signing keys of the document at `source`.
@@ -324,7 +414,7 @@ async fn read(source: &Source) -> Result<Vec<Key>, OidcError> {
             })?;
             (bytes, path.display().to_string())
         }
-        Source::Url(uri) => (fetch(uri).await?, uri.to_string()),
+        Source::Url { uri, tls } => (fetch(uri, tls.as_ref()).await?, uri.to_string()),
     };
     if bytes.len() > MAX_JWKS_BYTES {
         return Err(OidcError(format!(
@@ -383,47 +473,82 @@ fn keys(document: &[u8]) -> Result<Vec<Key>, String> {
     Ok(keys)
 }
 
-/// The body of `GET uri` over plain HTTP/1.1, if it answers 200 within
-/// [`FETCH_TIMEOUT`] with at most [`MAX_JWKS_BYTES`].
-async fn fetch(uri: &Uri) -> Result<Vec<u8>, OidcError> {
-    let failed = |why: String| OidcError(format!("cannot read the JWKS at {uri}: {why}"));
+/// The body of `GET uri` over HTTP/1.1, in TLS through `tls` for an
+/// `https://` URL, if it answers 200 within [`FETCH_TIMEOUT`] (connecting and
+/// the TLS handshake included) with at most [`MAX_JWKS_BYTES`].
+async fn fetch(uri: &Uri, tls: Option<&TlsConnector>) -> Result<Vec<u8>, OidcError> {
     let work = async {
         let host = uri.host().unwrap_or_default();
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let port = uri.port_u16().unwrap_or(80);
+        let port = uri
+            .port_u16()
+            .unwrap_or(if tls.is_some() { 443 } else { 80 });
         let stream = tokio::net::TcpStream::connect((host, port))
             .await
-            .map_err(|e| failed(e.to_string()))?;
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| failed(e.to_string()))?;
-        let connection = tokio::spawn(connection);
-        let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        let request = axum::http::Request::get(path)
-            .header(axum::http::header::HOST, authority)
-            .header(axum::http::header::ACCEPT, "application/json")
-            .body(axum::body::Body::empty())
-            .map_err(|e| failed(e.to_string()))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        if !response.status().is_success() {
-            connection.abort();
-            return Err(failed(format!("it answered {}", response.status())));
-        }
-        let body =
-            axum::body::to_bytes(axum::body::Body::new(response.into_body()), MAX_JWKS_BYTES)
-                .await
-                .map_err(|e| failed(format!("{e} (at most {MAX_JWKS_BYTES} bytes are read)")));
-        connection.abort();
-        Ok(body?.to_vec())
+            .map_err(|e| e.to_string())?;
+        let Some(tls) = tls else {
+            return get(hyper_util::rt::TokioIo::new(stream), uri, host).await;
+        };
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| format!("{host} is not a host name: {e}"))?;
+        let stream = tls.connect(name, stream).await.map_err(tls_failure)?;
+        get(hyper_util::rt::TokioIo::new(stream), uri, host).await
     };
+    let failed = |why: String| OidcError(format!("cannot read the JWKS at {uri}: {why}"));
     tokio::time::timeout(FETCH_TIMEOUT, work)
         .await
         .map_err(|_| failed(format!("no answer within {} s", FETCH_TIMEOUT.as_secs())))?
+        .map_err(failed)
+}
+
+/// The body of `GET uri` over a connection to its `host`, if it answers 200
+/// with at most [`MAX_JWKS_BYTES`].
+async fn get<I>(io: I, uri: &Uri, host: &str) -> Result<Vec<u8>, String>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| e.to_string())?;
+    let connection = tokio::spawn(connection);
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let request = axum::http::Request::get(path)
+        .header(axum::http::header::HOST, authority)
+        .header(axum::http::header::ACCEPT, "application/json")
+        .body(axum::body::Body::empty())
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        connection.abort();
+        return Err(format!("it answered {}", response.status()));
+    }
+    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), MAX_JWKS_BYTES)
+        .await
+        .map_err(|e| format!("{e} (at most {MAX_JWKS_BYTES} bytes are read)"));
+    connection.abort();
+    Ok(body?.to_vec())
+}
+
+/// Why a TLS handshake failed, with what to do when the provider's
+/// certificate is not trusted.
+fn tls_failure(e: std::io::Error) -> String {
+    let untrusted = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|inner| matches!(inner, rustls::Error::InvalidCertificate(_)));
+    if untrusted {
+        format!(
+            "TLS: {e}; the provider's certificate is not trusted: it must be valid for the \
+             URL's host and signed by a CA among the system's root certificates or in the \
+             OIDC CA file (--oidc-ca)"
+        )
+    } else {
+        format!("TLS: {e}")
+    }
 }
 
 #[cfg(test)]
@@ -532,19 +657,26 @@ mod tests {
     }
 
     #[test]
-    fn sources_are_files_or_http_urls() {
-        assert!(matches!(source("keys.json"), Ok(Source::File(_))));
+    fn sources_are_files_or_http_or_https_urls() {
+        assert!(matches!(source("keys.json", None), Ok(Source::File(_))));
         assert!(matches!(
-            source("/etc/baton/jwks.json"),
+            source("/etc/baton/jwks.json", None),
             Ok(Source::File(_))
         ));
         assert!(matches!(
-            source("http://idp:8080/realms/x/protocol/openid-connect/certs"),
-            Ok(Source::Url(_))
+            source(
+                "http://idp:8080/realms/x/protocol/openid-connect/certs",
+                None
+            ),
+            Ok(Source::Url { tls: None, .. })
         ));
-        assert!(source("https://idp/certs").is_err());
-        assert!(source("ftp://idp/certs").is_err());
-        assert!(source("http://").is_err());
+        assert!(source("ftp://idp/certs", None).is_err());
+        assert!(source("http://", None).is_err());
+        assert!(source("https://", None).is_err());
+        // A CA file is for https only.
+        let ca = Path::new("ca.pem");
+        assert!(source("keys.json", Some(ca)).is_err());
+        assert!(source("http://idp/certs", Some(ca)).is_err());
     }
 
     #[test]
