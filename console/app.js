@@ -35,7 +35,9 @@ class Unauthorized extends Error {}
 
 /** Calls the API; answers parsed JSON (or null for 204). */
 async function api(method, path, body) {
-  const headers = {};
+  // Tells Baton a script asks: its 401 then carries no challenge, so the
+  // browser leaves the login to this page instead of showing its own dialog.
+  const headers = { "X-Requested-With": "XMLHttpRequest" };
   const login = sessionStorage.getItem(LOGIN_KEY);
   if (login) headers.Authorization = `Basic ${login}`;
   let payload;
@@ -113,7 +115,16 @@ const enc = encodeURIComponent;
 async function diagram(container, definitionId, { badges, highlight, onClick } = {}) {
   const xml = await get(`/process-definition/${enc(definitionId)}/xml`);
   const viewer = new BpmnJS({ container });
-  await viewer.importXML(xml.bpmn20Xml);
+  try {
+    await viewer.importXML(xml.bpmn20Xml);
+  } catch (e) {
+    // A model without a layout (no BPMNDiagram) has nothing to draw; the rest
+    // of the view still works.
+    viewer.destroy();
+    container.replaceChildren(
+      h("p", { class: "muted", style: "padding: 1rem" }, `No diagram to show: ${e.message}`));
+    return null;
+  }
   const canvas = viewer.get("canvas");
   canvas.zoom("fit-viewport");
   const overlays = viewer.get("overlays");

@@ -81,6 +81,7 @@ pub(crate) async fn authenticate(
     if matches!(s.auth, Authenticator::None) || is_open(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
+    let scripted = is_scripted(request.headers());
     let found = match authorization(request.headers()) {
         None => Ok(None),
         Some(value) => match &s.auth {
@@ -94,6 +95,7 @@ pub(crate) async fn authenticate(
             request.extensions_mut().insert::<Arc<Principal>>(principal);
             next.run(request).await
         }
+        Ok(None) if scripted => StatusCode::UNAUTHORIZED.into_response(),
         Ok(None) => challenge(&s.auth),
         Err(e) => {
             // Storage failed: not the client's fault, and not a 401 either, which
@@ -131,6 +133,16 @@ fn token<'a>(value: &'a HeaderValue, scheme: &str) -> Option<&'a str> {
     (given.eq_ignore_ascii_case(scheme) && !token.is_empty()).then_some(token)
 }
 
+/// Whether a page's script sent the request (`X-Requested-With:
+/// XMLHttpRequest`, as the console does): its 401 then carries no challenge, or
+/// the browser would answer it with its own login dialog instead of letting
+/// the page ask (the convention Spring Security follows too).
+fn is_scripted(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"XMLHttpRequest"))
+}
+
 /// The 401 of a request without valid credentials: empty, with the challenge of
 /// the scheme in force.
 fn challenge(auth: &Authenticator) -> Response {
@@ -158,6 +170,19 @@ mod tests {
         assert!(!is_open(&Method::GET, "/%65ngine"));
         assert!(!is_open(&Method::GET, "/version"));
         assert!(!is_open(&Method::GET, "/"));
+    }
+
+    #[test]
+    fn a_scripted_request_is_told_by_its_header() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_scripted(&headers));
+        headers.insert(
+            "x-requested-with",
+            HeaderValue::from_static("xmlhttprequest"),
+        );
+        assert!(is_scripted(&headers));
+        headers.insert("x-requested-with", HeaderValue::from_static("fetch"));
+        assert!(!is_scripted(&headers));
     }
 
     #[test]

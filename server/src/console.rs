@@ -94,7 +94,10 @@ async fn index(State(s): State<AppState>) -> Response {
     let page = INDEX.replace("{{BASE}}", &html_attribute(&base));
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         page,
@@ -107,7 +110,10 @@ async fn file(Path(path): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
         Some(a) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(a.content_type)),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(a.content_type),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
                 (
                     header::X_CONTENT_TYPE_OPTIONS,
