@@ -37,6 +37,7 @@ pub mod limits;
 mod list;
 mod query;
 mod runtime;
+mod stats;
 mod store;
 mod task;
 #[allow(dead_code)] // used by the job executor (events issue)
