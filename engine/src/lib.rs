@@ -36,6 +36,7 @@ pub mod identity;
 pub mod limits;
 mod list;
 mod query;
+mod resources;
 mod runtime;
 mod stats;
 mod store;

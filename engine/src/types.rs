@@ -1250,3 +1250,15 @@ pub struct ActivityStatistics {
     /// Its open incidents by type, by type name (empty unless asked for).
     pub incidents: Vec<IncidentCount>,
 }
+
+/// A file of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentResource {
+    /// Its id: derived from the deployment id and the name, so it is the same on
+    /// every read and across restarts.
+    pub id: String,
+    /// Its file name, as deployed.
+    pub name: String,
+    /// Its deployment.
+    pub deployment_id: String,
+}

@@ -589,3 +589,22 @@ impl From<&baton_engine::ActivityStatistics> for ActivityStatisticsDto {
         }
     }
 }
+
+/// `DeploymentResourceDto`: a file of a deployment.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeploymentResourceDto {
+    id: String,
+    name: String,
+    deployment_id: String,
+}
+
+impl From<&baton_engine::DeploymentResource> for DeploymentResourceDto {
+    fn from(r: &baton_engine::DeploymentResource) -> Self {
+        DeploymentResourceDto {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            deployment_id: r.deployment_id.clone(),
+        }
+    }
+}

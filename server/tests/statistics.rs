@@ -1,5 +1,6 @@
-//! What the console reads: process-definition and activity statistics and the
-//! activity-instance tree with its incidents, in Camunda's shapes (the key sets below are those Camunda 7.24's OpenAPI document
+//! What the console reads: process-definition and activity statistics, the
+//! activity-instance tree with its incidents, and a deployment's resources, in
+//! Camunda's shapes (the key sets below are those Camunda 7.24's OpenAPI document
 //! lists), after a known run: tokens waiting at several activities, a failed
 //! external task and a timer job out of retries.
 
@@ -68,6 +69,9 @@ const ACTIVITY_INSTANCE_KEYS: &[&str] = &[
 
 /// `ActivityInstanceIncidentDto`.
 const ACTIVITY_INSTANCE_INCIDENT_KEYS: &[&str] = &["activityId", "id"];
+
+/// `DeploymentResourceDto`.
+const RESOURCE_KEYS: &[&str] = &["deploymentId", "id", "name"];
 
 const DEFINITION_CLASS: &str =
     "org.camunda.bpm.engine.rest.dto.repository.ProcessDefinitionStatisticsResultDto";
@@ -422,7 +426,7 @@ async fn activity_statistics_count_where_tokens_wait_jobs_failed_and_incidents_a
 }
 
 #[tokio::test]
-async fn unknown_definitions_are_404() {
+async fn unknown_definitions_and_deployments_are_404() {
     let s = server().await;
     s.deploy_model("instant", &instant_model("instant")).await;
     let (status, body) = s.get("/process-definition/nope/statistics").await;
@@ -443,6 +447,34 @@ async fn unknown_definitions_are_404() {
     assert_eq!(
         body["message"],
         "No matching process definition with key: instant and tenant-id: acme"
+    );
+
+    let (status, body) = s.get("/deployment/nope/resources").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["type"], "InvalidRequestException");
+    assert_eq!(
+        body["message"],
+        "Deployment resources for deployment id 'nope' do not exist."
+    );
+    let (status, body) = s.get("/deployment/nope/resources/r").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = s.get("/deployment/nope/resources/r/data").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body["message"],
+        "Deployment resource 'r' for deployment id 'nope' does not exist."
+    );
+    let (_, deployments) = s.get("/deployment").await;
+    let deployment = deployments[0]["id"].as_str().unwrap();
+    let (status, body) = s
+        .get(&format!("/deployment/{deployment}/resources/r"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body["message"],
+        format!(
+            "Deployment resource with resource id 'r' for deployment id '{deployment}' does not exist."
+        )
     );
     s.shutdown().await;
 }
@@ -539,6 +571,110 @@ async fn the_activity_instance_tree_names_its_incidents() {
         .get(&format!("/process-instance/{passing}/activity-instances"))
         .await;
     check_tree(&other, &passing, &v1);
+    s.shutdown().await;
+}
+
+/// Deploys `files` (name, bytes) as one deployment, answering its id.
+async fn deploy_bytes(s: &Server, files: &[(&str, &[u8])]) -> String {
+    let mut form = reqwest::multipart::Form::new().text("deployment-name", "files");
+    for (name, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name((*name).to_owned());
+        form = form.part((*name).to_owned(), part);
+    }
+    let res = s
+        .http
+        .post(format!("{}/deployment/create", s.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(res).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_deployments_resources_are_listed_and_answered_as_deployed() {
+    let s = server().await;
+    let bpmn = instant_model("instant");
+    let form = br#"{"id": "invoice", "type": "default", "components": []}"#;
+    let binary: Vec<u8> = (0..=255u8).collect();
+    let files: [(&str, &[u8]); 4] = [
+        ("instant.bpmn", bpmn.as_bytes()),
+        ("forms/invoice.form", form),
+        ("notes.txt", b"plain words\n"),
+        ("blob.bin", &binary),
+    ];
+    let deployment = deploy_bytes(&s, &files).await;
+
+    let (status, list) = s.get(&format!("/deployment/{deployment}/resources")).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap();
+    let names: Vec<&str> = list.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "blob.bin",
+            "forms/invoice.form",
+            "instant.bpmn",
+            "notes.txt"
+        ]
+    );
+    for r in list {
+        has_keys(r, RESOURCE_KEYS);
+        assert_eq!(r["deploymentId"], deployment.as_str());
+    }
+    // The ids are stable: the same on the next read.
+    let (_, again) = s.get(&format!("/deployment/{deployment}/resources")).await;
+    assert_eq!(again.as_array().unwrap(), list);
+
+    for (name, bytes) in files {
+        let r = list.iter().find(|r| r["name"] == name).unwrap();
+        let id = r["id"].as_str().unwrap();
+        let (status, one) = s
+            .get(&format!("/deployment/{deployment}/resources/{id}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{one}");
+        assert_eq!(&one, r);
+
+        let res = s
+            .http
+            .get(format!(
+                "{}/deployment/{deployment}/resources/{id}/data",
+                s.url
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let header = |h: &str| res.headers()[h].to_str().unwrap().to_owned();
+        let expected_type = match name {
+            "instant.bpmn" => "application/xml",
+            "notes.txt" => "text/plain",
+            _ => "application/octet-stream",
+        };
+        assert_eq!(header("content-type"), expected_type, "{name}");
+        let file = name.rsplit('/').next().unwrap();
+        assert_eq!(
+            header("content-disposition"),
+            format!("attachment; filename={file}")
+        );
+        assert_eq!(res.bytes().await.unwrap().as_ref(), bytes, "{name}");
+    }
+
+    // Another deployment of the same file gets another id.
+    let other = deploy_bytes(&s, &[("notes.txt", b"other words\n")]).await;
+    let (_, others) = s.get(&format!("/deployment/{other}/resources")).await;
+    let first_notes = list.iter().find(|r| r["name"] == "notes.txt").unwrap();
+    assert_ne!(others[0]["id"], first_notes["id"]);
+    // And a resource of one deployment is not found under another.
+    let (status, _) = s
+        .get(&format!(
+            "/deployment/{other}/resources/{}/data",
+            first_notes["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     s.shutdown().await;
 }
 
@@ -703,5 +839,25 @@ async fn statistics_hold_only_what_the_user_may_read() {
         rows,
         json!([{"@class": ACTIVITY_CLASS, "id": "task0", "instances": 1, "failedJobs": 0, "incidents": []}])
     );
+
+    // Resources need READ on the deployment.
+    let (_, deployments) = get_as(&s, "admin", "/deployment").await;
+    let deployment = deployments[0]["id"].as_str().unwrap();
+    let (status, body) = get_as(&s, "mary", &format!("/deployment/{deployment}/resources")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, list) = get_as(&s, "admin", &format!("/deployment/{deployment}/resources")).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let resource = list[0]["id"].as_str().unwrap();
+    let res = s
+        .http
+        .get(format!(
+            "{}/deployment/{deployment}/resources/{resource}/data",
+            s.url
+        ))
+        .basic_auth("mary", Some("pw"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     s.shutdown().await;
 }
