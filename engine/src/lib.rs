@@ -36,7 +36,9 @@ pub mod identity;
 pub mod limits;
 mod list;
 mod query;
+mod resources;
 mod runtime;
+mod stats;
 mod store;
 mod task;
 #[allow(dead_code)] // used by the job executor (events issue)

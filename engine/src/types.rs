@@ -1184,3 +1184,81 @@ impl Activity {
         }
     }
 }
+
+/// Which incidents a statistics query counts ([`StatisticsQuery::incidents`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IncidentsWanted {
+    /// None: every row's incident list stays empty.
+    #[default]
+    None,
+    /// Every incident, by type.
+    All,
+    /// Only incidents of this type.
+    OfType(String),
+    /// Only root incidents (an incident that no other caused). Baton raises no
+    /// cascading incidents, so these are all of them.
+    Root,
+}
+
+/// What a process-definition or activity statistics query counts beside the
+/// running instances.
+#[derive(Debug, Clone, Default)]
+pub struct StatisticsQuery {
+    /// What the asking user may see (see [`crate::authz::Scope`]); `None` for
+    /// everything. Per definition it keeps the definitions the user may read and
+    /// counts what lies in their tenants; per activity it counts only the
+    /// instances, jobs and incidents the user may read.
+    pub scope: Option<crate::authz::Scope>,
+    /// Count the jobs without retries left (`failedJobs`).
+    pub failed_jobs: bool,
+    /// Which incidents to count, by type.
+    pub incidents: IncidentsWanted,
+}
+
+/// How many open incidents of one type a statistics row counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentCount {
+    /// The incident type (`failedJob`, `failedExternalTask`, ...).
+    pub incident_type: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// One process definition version with what runs of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefinitionStatistics {
+    /// The definition.
+    pub definition: ProcessDefinition,
+    /// Its running process instances.
+    pub instances: u64,
+    /// Its jobs without retries left (0 unless asked for).
+    pub failed_jobs: u64,
+    /// Its open incidents by type, by type name (empty unless asked for).
+    pub incidents: Vec<IncidentCount>,
+}
+
+/// One activity of a process definition where something is: a token waiting, a
+/// job without retries left or an open incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityStatistics {
+    /// The activity's element id.
+    pub activity_id: String,
+    /// The activity instances waiting there, over all running instances.
+    pub instances: u64,
+    /// Its jobs without retries left (0 unless asked for).
+    pub failed_jobs: u64,
+    /// Its open incidents by type, by type name (empty unless asked for).
+    pub incidents: Vec<IncidentCount>,
+}
+
+/// A file of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentResource {
+    /// Its id: derived from the deployment id and the name, so it is the same on
+    /// every read and across restarts.
+    pub id: String,
+    /// Its file name, as deployed.
+    pub name: String,
+    /// Its deployment.
+    pub deployment_id: String,
+}

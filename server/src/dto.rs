@@ -519,3 +519,92 @@ impl From<u64> for CountDto {
         }
     }
 }
+
+/// `IncidentStatisticsResultDto`: how many open incidents of one type.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct IncidentStatisticsDto {
+    incident_type: String,
+    incident_count: u64,
+}
+
+impl From<&baton_engine::IncidentCount> for IncidentStatisticsDto {
+    fn from(n: &baton_engine::IncidentCount) -> Self {
+        IncidentStatisticsDto {
+            incident_type: n.incident_type.clone(),
+            incident_count: n.count,
+        }
+    }
+}
+
+/// `ProcessDefinitionStatisticsResultDto`: one definition version with its running
+/// instances, failed jobs and incidents. Camunda's statistics DTOs carry their
+/// Java class in `@class` (Jackson's `@JsonTypeInfo`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DefinitionStatisticsDto {
+    #[serde(rename = "@class")]
+    class: &'static str,
+    id: String,
+    instances: u64,
+    failed_jobs: u64,
+    definition: DefinitionDto,
+    incidents: Vec<IncidentStatisticsDto>,
+}
+
+impl From<&baton_engine::DefinitionStatistics> for DefinitionStatisticsDto {
+    fn from(s: &baton_engine::DefinitionStatistics) -> Self {
+        DefinitionStatisticsDto {
+            class: "org.camunda.bpm.engine.rest.dto.repository.ProcessDefinitionStatisticsResultDto",
+            id: s.definition.id.clone(),
+            instances: s.instances,
+            failed_jobs: s.failed_jobs,
+            definition: (&s.definition).into(),
+            incidents: s.incidents.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// `ActivityStatisticsResultDto`: one activity with the tokens waiting there, its
+/// failed jobs and incidents.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ActivityStatisticsDto {
+    #[serde(rename = "@class")]
+    class: &'static str,
+    id: String,
+    instances: u64,
+    failed_jobs: u64,
+    incidents: Vec<IncidentStatisticsDto>,
+}
+
+impl From<&baton_engine::ActivityStatistics> for ActivityStatisticsDto {
+    fn from(s: &baton_engine::ActivityStatistics) -> Self {
+        ActivityStatisticsDto {
+            class: "org.camunda.bpm.engine.rest.dto.repository.ActivityStatisticsResultDto",
+            id: s.activity_id.clone(),
+            instances: s.instances,
+            failed_jobs: s.failed_jobs,
+            incidents: s.incidents.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// `DeploymentResourceDto`: a file of a deployment.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeploymentResourceDto {
+    id: String,
+    name: String,
+    deployment_id: String,
+}
+
+impl From<&baton_engine::DeploymentResource> for DeploymentResourceDto {
+    fn from(r: &baton_engine::DeploymentResource) -> Self {
+        DeploymentResourceDto {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            deployment_id: r.deployment_id.clone(),
+        }
+    }
+}

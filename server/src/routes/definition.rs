@@ -6,14 +6,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use baton_engine::{
-    DefinitionQuery, DefinitionRef, DefinitionSort, ProcessDefinition, Sort, StartInstance,
+    DefinitionQuery, DefinitionRef, DefinitionSort, IncidentsWanted, ProcessDefinition, Sort,
+    StartInstance, StatisticsQuery,
 };
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 use super::known;
 use crate::AppState;
-use crate::dto::{CountDto, DefinitionDto, InstanceDto};
+use crate::dto::{
+    ActivityStatisticsDto, CountDto, DefinitionDto, DefinitionStatisticsDto, InstanceDto,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::guard::{Op, Who};
 use crate::json::{Body, JsonOk};
@@ -26,14 +29,23 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/process-definition", get(list))
         .route("/process-definition/count", get(count))
+        .route("/process-definition/statistics", get(statistics))
         .route("/process-definition/{id}", get(by_id))
         .route("/process-definition/{id}/xml", get(xml_by_id))
         .route("/process-definition/{id}/diagram", get(diagram))
         .route("/process-definition/{id}/start", post(start_by_id))
+        .route(
+            "/process-definition/{id}/statistics",
+            get(activity_statistics_by_id),
+        )
         .route("/process-definition/key/{key}", get(by_key))
         .route("/process-definition/key/{key}/xml", get(xml_by_key))
         .route("/process-definition/key/{key}/diagram", get(diagram_by_key))
         .route("/process-definition/key/{key}/start", post(start_by_key))
+        .route(
+            "/process-definition/key/{key}/statistics",
+            get(activity_statistics_by_key),
+        )
         .route(
             "/process-definition/key/{key}/tenant-id/{tenant}",
             get(by_key_tenant),
@@ -45,6 +57,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/process-definition/key/{key}/tenant-id/{tenant}/start",
             post(start_by_key_tenant),
+        )
+        .route(
+            "/process-definition/key/{key}/tenant-id/{tenant}/statistics",
+            get(activity_statistics_by_key_tenant),
         )
 }
 
@@ -420,4 +436,130 @@ async fn start_by_key_tenant(
         tenant_id: Some(tenant),
     };
     start(&who, &s, &headers, definition, req).await
+}
+
+/// What the statistics parameters ask to count. Camunda's resource methods take
+/// them as JAX-RS parameters (`Boolean.valueOf`, so anything but `true` is false)
+/// and refuse two incident parameters given together, whatever their values;
+/// `rootIncidents` (`root`) is a parameter of the definition list only.
+fn statistics_query(p: &Params, root: bool) -> ApiResult<StatisticsQuery> {
+    let incidents = p.str("incidents").is_some();
+    let for_type = p.str("incidentsForType");
+    let root_incidents = root && p.str("rootIncidents").is_some();
+    let conflict = match (incidents, for_type.is_some(), root_incidents) {
+        (true, true, _) => Some(("includeIncidents", "includeIncidentsForType")),
+        (true, _, true) => Some(("includeIncidents", "includeRootIncidents")),
+        (_, true, true) => Some(("includeRootIncidents", "includeIncidentsForType")),
+        _ => None,
+    };
+    if let Some((a, b)) = conflict {
+        return Err(ApiError::invalid(format!(
+            "Only one of the query parameter {a} or {b} can be set."
+        )));
+    }
+    let wanted = if p.jaxrs_flag("incidents", false) {
+        IncidentsWanted::All
+    } else if let Some(t) = for_type {
+        IncidentsWanted::OfType(t)
+    } else if root && p.jaxrs_flag("rootIncidents", false) {
+        IncidentsWanted::Root
+    } else {
+        IncidentsWanted::None
+    };
+    Ok(StatisticsQuery {
+        failed_jobs: p.jaxrs_flag("failedJobs", false),
+        incidents: wanted,
+        scope: None,
+    })
+}
+
+/// `GET /process-definition/statistics`: every definition version the caller may
+/// read, with its running instances (and failed jobs and incidents, as asked),
+/// counted in their tenants.
+async fn statistics(
+    who: Who,
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<DefinitionStatisticsDto>>> {
+    let q = StatisticsQuery {
+        scope: who.scope(&s).await?,
+        ..statistics_query(&p, true)?
+    };
+    p.refuse_unsupported(
+        "GET /process-definition/statistics",
+        known::DEFINITION_STATISTICS,
+    )?;
+    let rows = s.engine.definition_statistics(q).await?;
+    Ok(JsonOk(rows.iter().map(Into::into).collect()))
+}
+
+/// The activity statistics of definition `id`, for a caller who may read it:
+/// only the instances, jobs and incidents they may read count.
+async fn activity_statistics(
+    who: &Who,
+    s: &AppState,
+    id: &str,
+    q: StatisticsQuery,
+) -> ApiResult<JsonOk<Vec<ActivityStatisticsDto>>> {
+    let q = StatisticsQuery {
+        scope: who.scope(s).await?,
+        ..q
+    };
+    let rows = s
+        .engine
+        .activity_statistics(id, q)
+        .await
+        .map_err(|e| no_matching_definition(e, id))?;
+    Ok(JsonOk(rows.iter().map(Into::into).collect()))
+}
+
+/// The statistics query of a per-definition statistics request, its
+/// parameters checked.
+fn activity_statistics_query(p: &Params) -> ApiResult<StatisticsQuery> {
+    let q = statistics_query(p, false)?;
+    p.refuse_unsupported(
+        "GET /process-definition/{id}/statistics",
+        known::ACTIVITY_STATISTICS,
+    )?;
+    Ok(q)
+}
+
+/// `GET /process-definition/{id}/statistics`. Camunda answers an unknown id with
+/// an empty list (or, with authorization on, a 500); Baton answers it as
+/// `GET /process-definition/{id}` does, 404.
+async fn activity_statistics_by_id(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<ActivityStatisticsDto>>> {
+    let q = activity_statistics_query(&p)?;
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
+    activity_statistics(&who, &s, &id, q).await
+}
+
+/// `GET /process-definition/key/{key}/statistics`: of the latest version without
+/// a tenant.
+async fn activity_statistics_by_key(
+    who: Who,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<ActivityStatisticsDto>>> {
+    let d = readable(&who, &s, &key, None).await?;
+    let q = activity_statistics_query(&p)?;
+    activity_statistics(&who, &s, &d.id, q).await
+}
+
+/// `GET /process-definition/key/{key}/tenant-id/{tenant}/statistics`.
+async fn activity_statistics_by_key_tenant(
+    who: Who,
+    State(s): State<AppState>,
+    Path((key, tenant)): Path<(String, String)>,
+    p: Params,
+) -> ApiResult<JsonOk<Vec<ActivityStatisticsDto>>> {
+    let d = readable(&who, &s, &key, Some(&tenant)).await?;
+    let q = activity_statistics_query(&p)?;
+    activity_statistics(&who, &s, &d.id, q).await
 }

@@ -537,3 +537,14 @@ pub(crate) const TENANT: &[&str] = &[
     "sortOrder",
     "userMember",
 ];
+
+/// `GET /process-definition/statistics`.
+pub(crate) const DEFINITION_STATISTICS: &[&str] = &[
+    "failedJobs",
+    "incidents",
+    "incidentsForType",
+    "rootIncidents",
+];
+
+/// `GET /process-definition/{id}/statistics` (also by key, and by key and tenant).
+pub(crate) const ACTIVITY_STATISTICS: &[&str] = &["failedJobs", "incidents", "incidentsForType"];
