@@ -1,0 +1,268 @@
+//! The web console in a real headless browser.
+//!
+//! Starts `baton serve --auth basic` as its own process with a fresh database,
+//! prepares a process with running instances, an incident and a user task
+//! through the REST API, then runs `tests/console/drive.mjs` (playwright-core
+//! driving Debian's chromium, both installed by `tests/console/setup.sh` on
+//! first use) to log in, look, edit, retry, upload and claim, and checks through
+//! the REST API that every action happened. Screenshots of each view land in
+//! `target/console-screenshots/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const ADMIN: (&str, &str) = ("admin", "console-secret");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/`, next to the profile directory holding the `baton` binary.
+fn target() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_baton"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("the baton binary lives in target/<profile>/")
+        .to_path_buf()
+}
+
+const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="console_order" name="Console order" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:serviceTask id="charge" name="Charge" camunda:type="external" camunda:topic="charge" />
+    <bpmn:userTask id="approve" name="Approve" camunda:candidateGroups="clerks" />
+    <bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="charge" />
+    <bpmn:sequenceFlow id="f2" sourceRef="charge" targetRef="approve" />
+    <bpmn:sequenceFlow id="f3" sourceRef="approve" targetRef="e" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="dia">
+    <bpmndi:BPMNPlane id="plane" bpmnElement="console_order">
+      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="charge_di" bpmnElement="charge"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="350" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="510" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="450" y="118" /><di:waypoint x="510" y="118" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"#;
+
+/// A request to Baton as the admin.
+struct Rest {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Rest {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.url))
+            .basic_auth(ADMIN.0, Some(ADMIN.1));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = res.status();
+        let text = res.text().await.expect("a body");
+        assert!(
+            status.is_success(),
+            "{method} {path} answered {status}: {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
+    let setup = std::process::Command::new("bash")
+        .arg(root().join("tests/console/setup.sh"))
+        .arg(target().join("e2e-console"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("tests/console/setup.sh runs");
+    assert!(
+        setup.status.success(),
+        "tests/console/setup.sh failed:\n{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let chromium = String::from_utf8_lossy(&setup.stdout)
+        .lines()
+        .last()
+        .expect("the chromium path")
+        .trim()
+        .to_owned();
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).expect("a models folder");
+    std::fs::write(models.join("console_order.bpmn"), MODEL).expect("the model");
+    let mut baton = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["serve", "--port", "0", "--auth", "basic", "--db"])
+        .arg(dir.path().join("baton.db"))
+        .arg("--admin-user")
+        .arg(format!("{}:{}", ADMIN.0, ADMIN.1))
+        .arg("--deploy")
+        .arg(&models)
+        .env_remove("BATON_BASE_PATH")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("baton serve starts");
+    let mut lines = BufReader::new(baton.stdout.take().expect("stdout")).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("baton prints its address")
+        .expect("a line")
+        .expect("a line");
+    let url = line
+        .strip_prefix("Baton listening on ")
+        .expect("the address line")
+        .to_owned();
+    let app = url.replace("/engine-rest", "/app");
+    let rest = Rest {
+        http: reqwest::Client::new(),
+        url,
+    };
+
+    // The admin is a clerk too, so the group's task is theirs to claim.
+    rest.post("/group/create", json!({"id": "clerks", "name": "Clerks"}))
+        .await;
+    rest.put("/group/clerks/members/admin", json!({})).await;
+    // Two instances: one at the task (its charge done), one failed at charge.
+    let start = |amount: i64| {
+        let rest = &rest;
+        async move {
+            rest.post(
+                "/process-definition/key/console_order/start",
+                json!({"variables": {"amount": {"value": amount, "type": "Integer"}}}),
+            )
+            .await["id"]
+                .as_str()
+                .expect("an id")
+                .to_owned()
+        }
+    };
+    let done = start(10).await;
+    let failed = start(99).await;
+    let tasks = rest
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 2, "topics": [{"topicName": "charge", "lockDuration": 60000}]}),
+        )
+        .await;
+    for t in tasks.as_array().expect("tasks") {
+        let id = t["id"].as_str().expect("a task id");
+        if t["processInstanceId"] == done.as_str() {
+            rest.post(
+                &format!("/external-task/{id}/complete"),
+                json!({"workerId": "w"}),
+            )
+            .await;
+        } else {
+            rest.post(
+                &format!("/external-task/{id}/failure"),
+                json!({"workerId": "w", "errorMessage": "card declined", "retries": 0}),
+            )
+            .await;
+        }
+    }
+    let upload = dir.path().join("uploaded.bpmn");
+    std::fs::write(&upload, MODEL.replace("console_order", "uploaded_order")).expect("a file");
+    let shots = target().join("console-screenshots");
+    std::fs::create_dir_all(&shots).expect("a screenshot folder");
+
+    let output = tokio::time::timeout(
+        Duration::from_secs(120),
+        Command::new("node")
+            .arg(root().join("tests/console/drive.mjs"))
+            .env("BATON_APP", &app)
+            .env("BATON_USER", ADMIN.0)
+            .env("BATON_PASSWORD", ADMIN.1)
+            .env(
+                "BATON_NODE_MODULES",
+                target().join("e2e-console/node/node_modules"),
+            )
+            .env("BATON_CHROMIUM", &chromium)
+            .env("BATON_SCREENSHOTS", &shots)
+            .env("BATON_INSTANCE", &failed)
+            .env("BATON_UPLOAD", &upload)
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .expect("the browser script finishes within two minutes")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "drive.mjs failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_str(
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RESULT "))
+            .expect("a RESULT line"),
+    )
+    .expect("RESULT is JSON");
+
+    // What the person saw.
+    let row = result["processRow"].as_array().expect("the process row");
+    assert_eq!(row[0], "Console order", "{result}");
+    assert_eq!(row[4], "2", "two running: {result}");
+    assert_eq!(row[5], "1", "one incident: {result}");
+    assert_eq!(result["watermarkVisible"], true, "{result}");
+    assert!(
+        !result["badges"].as_array().expect("badges").is_empty(),
+        "{result}"
+    );
+
+    // What they did, through the API.
+    let amount = rest
+        .get(&format!("/process-instance/{failed}/variables/amount"))
+        .await;
+    assert_eq!(amount["value"], 42, "the edited variable: {amount}");
+    let charge = rest
+        .get(&format!("/external-task?processInstanceId={failed}"))
+        .await;
+    assert_eq!(charge[0]["retries"], 1, "the retried incident: {charge}");
+    let uploaded = rest.get("/process-definition?key=uploaded_order").await;
+    assert_eq!(uploaded.as_array().map(Vec::len), Some(1), "the upload");
+    let task = rest.get(&format!("/task?processInstanceId={done}")).await;
+    assert_eq!(task[0]["assignee"], ADMIN.0, "the claimed task: {task}");
+    println!(
+        "console first paint: {} ms",
+        result["timings"]["processesFirstPaintMs"]
+    );
+    let _ = baton.start_kill();
+}
