@@ -1585,10 +1585,7 @@ fn operation(e: &Endpoint) -> Json {
     for name in e.query {
         parameters.push(json!({"name": name, "in": "query", "schema": {"type": "string"}}));
     }
-    let error = json!({
-        "description": "Camunda's error body",
-        "content": content(reference("ExceptionDto")),
-    });
+    let error = json!({"$ref": "#/components/responses/Error"});
     let mut responses = Map::new();
     let ok = |schema: Json| json!({"description": "Success", "content": content(schema)});
     match e.out {
@@ -1631,7 +1628,7 @@ fn operation(e: &Endpoint) -> Json {
     }
     responses.insert(
         "401".into(),
-        json!({"description": "Credentials missing or wrong (with --auth on)"}),
+        json!({"$ref": "#/components/responses/Unauthorized"}),
     );
     let mut op = json!({
         "operationId": operation_id(e),
@@ -1671,33 +1668,75 @@ fn operation_id(e: &Endpoint) -> String {
     id
 }
 
-/// The OpenAPI 3 document of [`ENDPOINTS`], served at `base`.
-pub(crate) fn document(base: &str) -> Json {
-    let mut paths = Map::new();
-    for e in ENDPOINTS {
-        let item = paths
-            .entry(e.path.to_owned())
-            .or_insert_with(|| Json::Object(Map::new()));
-        if let Json::Object(item) = item {
-            item.insert(e.method.to_owned(), operation(e));
-        }
+/// The OpenAPI 3 document of [`ENDPOINTS`], served at `base`, as JSON text.
+///
+/// Each operation is built and written on its own, so that building the
+/// document never holds the whole tree: as one `serde_json::Value` it took
+/// megabytes of small maps for a document of about 200 KB.
+pub(crate) fn document(base: &str) -> Vec<u8> {
+    fn write(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+        // Writing to a `Vec` fails only when out of memory.
+        let _ = serde_json::to_writer(&mut *out, value);
     }
-    let mut schemas = Map::new();
-    for (name, _) in SCHEMAS {
-        schemas.insert((*name).to_owned(), schema(name));
-    }
-    json!({
-        "openapi": "3.0.3",
-        "info": {
+    let mut out = Vec::with_capacity(256 * 1024);
+    out.extend_from_slice(br#"{"openapi":"3.0.3","info":"#);
+    write(
+        &mut out,
+        &json!({
             "title": "Baton REST API",
             "description": "The part of the Camunda 7 REST API that Baton serves, with Baton's own additions under /baton.",
             "version": env!("CARGO_PKG_VERSION"),
             "license": {"name": "MIT OR Apache-2.0"},
-        },
-        "servers": [{"url": if base.is_empty() { "/" } else { base }}],
-        "paths": paths,
-        "components": {"schemas": schemas},
-    })
+        }),
+    );
+    out.extend_from_slice(br#","servers":"#);
+    write(
+        &mut out,
+        &json!([{"url": if base.is_empty() { "/" } else { base }}]),
+    );
+    out.extend_from_slice(br#","paths":{"#);
+    let mut paths: std::collections::BTreeMap<&str, Vec<&Endpoint>> = Default::default();
+    for e in ENDPOINTS {
+        paths.entry(e.path).or_default().push(e);
+    }
+    for (i, (path, endpoints)) in paths.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(&mut out, path);
+        out.extend_from_slice(b":{");
+        for (j, e) in endpoints.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            write(&mut out, &e.method);
+            out.push(b':');
+            write(&mut out, &operation(e));
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(br#"},"components":"#);
+    let mut schemas = Map::new();
+    for (name, _) in SCHEMAS {
+        schemas.insert((*name).to_owned(), schema(name));
+    }
+    write(
+        &mut out,
+        &json!({
+            "schemas": schemas,
+            "responses": {
+                "Error": {
+                    "description": "Camunda's error body",
+                    "content": content(reference("ExceptionDto")),
+                },
+                "Unauthorized": {
+                    "description": "Credentials missing or wrong (with --auth on); no body",
+                },
+            },
+        }),
+    );
+    out.push(b'}');
+    out
 }
 
 #[cfg(test)]
@@ -1739,5 +1778,23 @@ mod tests {
         for e in ENDPOINTS {
             assert!(seen.insert(operation_id(e)), "{}", operation_id(e));
         }
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_json_with_every_endpoint() {
+        let doc: Json = serde_json::from_slice(&document("/engine-rest")).expect("JSON");
+        assert_eq!(doc["servers"][0]["url"], "/engine-rest");
+        let operations: usize = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .values()
+            .map(|item| item.as_object().expect("an item").len())
+            .sum();
+        assert_eq!(operations, ENDPOINTS.len());
     }
 }

@@ -3,6 +3,8 @@
 //! (`GET /openapi.json`). The Prometheus scrape and the health probes live at the
 //! server's root, outside the base path (`crate::root`).
 
+use std::sync::{Arc, OnceLock};
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -20,13 +22,18 @@ use crate::json::JsonOk;
 use crate::params::Params;
 
 pub(super) fn routes(base: &str) -> Router<AppState> {
-    let document =
-        Bytes::from(serde_json::to_vec(&super::openapi::document(base)).unwrap_or_default());
+    // Built on the first request for it: most servers are never asked.
+    let base: Arc<str> = base.into();
+    let document: Arc<OnceLock<Bytes>> = Arc::default();
     Router::new().route("/metrics/{name}/sum", get(sum)).route(
         "/openapi.json",
         get(move || {
             let document = document.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], document) }
+            let base = base.clone();
+            async move {
+                let bytes = document.get_or_init(|| Bytes::from(super::openapi::document(&base)));
+                ([(header::CONTENT_TYPE, "application/json")], bytes.clone())
+            }
         }),
     )
 }
