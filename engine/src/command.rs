@@ -829,6 +829,7 @@ impl<'c, 's> Ctx<'c, 's> {
                 variables,
             });
         }
+        self.activity.tasks_fetched += locked.len() as u64;
         Ok(locked)
     }
 
@@ -892,6 +893,7 @@ impl<'c, 's> Ctx<'c, 's> {
         self.waiting_exec(&task)?;
         self.delete_read_task(&task)?;
         self.set_task_variables(&task.instance, &task.exec, variables, Vec::new())?;
+        self.activity.bpmn_errors += 1;
         self.step(&task.instance, |run| {
             run.throw_error(&task.exec, code, message)
         })
@@ -930,6 +932,7 @@ impl<'c, 's> Ctx<'c, 's> {
             )?;
         }
         self.manage_incident(&task, f.retries, f.error_message.as_deref())?;
+        self.activity.tasks_failed += 1;
         self.tasks_changed = true;
         Ok(())
     }
@@ -1044,6 +1047,11 @@ impl<'c, 's> Ctx<'c, 's> {
     }
 
     fn history(&mut self, id: &str, event: HistoryEvent) -> Result<()> {
+        match event {
+            HistoryEvent::ActivityStart { .. } => self.activity.activities_started += 1,
+            HistoryEvent::ActivityEnd { .. } => self.activity.activities_ended += 1,
+            _ => {}
+        }
         if !self.shared.history {
             return Ok(());
         }
@@ -1155,6 +1163,9 @@ impl<'c, 's> Ctx<'c, 's> {
             self.write_instance(&inst)?;
             if inst.is_new {
                 self.activity.instances_started += 1;
+                if inst.super_ref.is_none() {
+                    self.activity.root_instances_started += 1;
+                }
             }
             if inst.ended.is_some() {
                 self.activity.instances_ended += 1;

@@ -770,8 +770,14 @@ impl Ctx<'_, '_> {
             }
         };
         match failure {
-            None => self.after_firing(&job),
-            Some(message) => self.job_failed(&job, &message),
+            None => {
+                self.activity.jobs_fired += 1;
+                self.after_firing(&job)
+            }
+            Some(message) => {
+                self.activity.jobs_failed += 1;
+                self.job_failed(&job, &message)
+            }
         }
     }
 

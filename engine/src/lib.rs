@@ -21,6 +21,7 @@
 pub mod authz;
 pub mod clock;
 mod command;
+mod counters;
 pub mod date;
 mod deploy;
 pub mod error;
@@ -142,8 +143,8 @@ pub(crate) struct Shared {
     pub(crate) job_events: watch::Sender<u64>,
     /// The last history sequence number given out (used by the writer only).
     pub(crate) hist_seq: std::sync::atomic::AtomicI64,
-    /// What the committed commands did since the engine opened.
-    pub(crate) activity: std::sync::Mutex<Activity>,
+    /// What the committed commands did since the engine opened, and when.
+    pub(crate) activity: counters::Counters,
     /// Bumped after every committed change to users, groups, memberships, tenants
     /// or authorizations (see [`Engine::identity_generation`]).
     pub(crate) identity_generation: std::sync::atomic::AtomicU64,
@@ -229,7 +230,7 @@ impl Engine {
             task_events,
             job_events,
             hist_seq: std::sync::atomic::AtomicI64::new(0),
-            activity: std::sync::Mutex::new(Activity::default()),
+            activity: counters::Counters::default(),
             identity_generation: std::sync::atomic::AtomicU64::new(0),
             grant_cache: authz::GrantCache::default(),
         });
@@ -249,8 +250,7 @@ impl Engine {
             },
             Box::new(move |changed: store::Changed| {
                 if changed.activity != Activity::default() {
-                    let mut activity = notify.activity.lock().unwrap_or_else(|p| p.into_inner());
-                    *activity = activity.plus(changed.activity);
+                    notify.activity.add(notify.clock.now(), changed.activity);
                 }
                 if changed.tasks {
                     notify.task_events.send_modify(|v| *v = v.wrapping_add(1));
@@ -288,14 +288,81 @@ impl Engine {
     }
 
     /// What the engine did since it opened (instances started and ended, tasks
-    /// completed, incidents raised), counting only what committed.
+    /// completed, incidents raised, ...), counting only what committed. Read from
+    /// atomics: it never waits for the writer.
     pub fn activity(&self) -> Activity {
-        *self
-            .inner
-            .shared
-            .activity
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.inner.shared.activity.total()
+    }
+
+    /// What the engine did, as [`Engine::activity`] counts it, in the commits from
+    /// `start` (inclusive) to `end` (exclusive), in milliseconds of the engine's
+    /// clock, each `None` for no bound. Counts are kept by the minute of their
+    /// commit for two days and by the hour before that, and a minute or hour
+    /// counts when it begins in the window; they live in memory, from the
+    /// engine's opening on.
+    pub fn activity_between(&self, start: Option<i64>, end: Option<i64>) -> Activity {
+        self.inner.shared.activity.between(start, end)
+    }
+
+    /// The writer's group commits since the engine opened: commands per group and
+    /// seconds per group, as histograms.
+    pub fn commits(&self) -> Commits {
+        self.inner.store.commits()
+    }
+
+    /// Whether the engine still works: `Ok` while its database file is the one it
+    /// opened, the error that stopped it otherwise (as [`Engine::failed`] answers).
+    /// It looks at the file now, so a replaced file is noticed at once.
+    ///
+    /// # Errors
+    ///
+    /// The error that stopped the engine.
+    pub fn check(&self) -> Result<()> {
+        self.inner.store.check()
+    }
+
+    /// What waits in the database now: jobs due, open incidents by type.
+    ///
+    /// # Errors
+    ///
+    /// Only storage errors.
+    pub async fn backlog(&self) -> Result<Backlog> {
+        let now = self.now();
+        self.inner
+            .store
+            .read(move |c| {
+                let jobs_due: i64 = c
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM job WHERE retries > 0 AND suspended = 0 AND due <= ?1",
+                    )?
+                    .query_row([now], |r| r.get(0))?;
+                let incidents_open = c
+                    .prepare_cached("SELECT type, COUNT(*) FROM incident GROUP BY type ORDER BY type")?
+                    .query_map([], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(Backlog {
+                    jobs_due: jobs_due.unsigned_abs(),
+                    incidents_open,
+                })
+            })
+            .await
+    }
+
+    /// The schema version of the database (the number of migrations applied),
+    /// read from the database itself: an answer shows that it is open and
+    /// answering.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the database cannot be read, or the error that
+    /// stopped the engine.
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.inner
+            .store
+            .read(|c| Ok(c.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .await
     }
 
     /// The engine's clock reading, in milliseconds since the epoch.

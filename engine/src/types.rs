@@ -1148,40 +1148,107 @@ pub enum JobSort {
 }
 
 /// What the engine has done since it opened, counted at each commit (so a command
-/// that failed counts for nothing): for a periodic summary in a log, say.
+/// that failed counts for nothing): for a periodic summary in a log, and for the
+/// server's metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Activity {
-    /// Process instances started.
+    /// Process instances started (called ones included).
     pub instances_started: u64,
+    /// Process instances started that no other instance called (Camunda's
+    /// `root-process-instance-start`).
+    pub root_instances_started: u64,
     /// Process instances that ended (completed, or cancelled from outside or inside).
     pub instances_ended: u64,
+    /// Activity instances started: every flow node entered, a multi-instance
+    /// body too (Camunda's `activity-instance-start`).
+    pub activities_started: u64,
+    /// Activity instances that ended, completed or cancelled (Camunda's
+    /// `activity-instance-end`).
+    pub activities_ended: u64,
+    /// External tasks locked by `fetchAndLock` (or an in-process handler's fetch).
+    pub tasks_fetched: u64,
     /// External tasks completed by workers.
     pub tasks_completed: u64,
+    /// External task failures reported by workers.
+    pub tasks_failed: u64,
+    /// BPMN errors thrown by external task workers.
+    pub bpmn_errors: u64,
+    /// Jobs (timers) that fired and whose step succeeded (Camunda's `job-successful`).
+    pub jobs_fired: u64,
+    /// Job runs whose step failed, each costing a retry (Camunda's `job-failed`).
+    pub jobs_failed: u64,
     /// Incidents raised.
     pub incidents: u64,
 }
 
 impl Activity {
+    /// How many counts an [`Activity`] holds.
+    pub(crate) const LEN: usize = 12;
+
+    /// The counts in field order.
+    pub(crate) fn to_array(self) -> [u64; Activity::LEN] {
+        [
+            self.instances_started,
+            self.root_instances_started,
+            self.instances_ended,
+            self.activities_started,
+            self.activities_ended,
+            self.tasks_fetched,
+            self.tasks_completed,
+            self.tasks_failed,
+            self.bpmn_errors,
+            self.jobs_fired,
+            self.jobs_failed,
+            self.incidents,
+        ]
+    }
+
+    /// The counts of [`Activity::to_array`] back.
+    pub(crate) fn from_array(a: [u64; Activity::LEN]) -> Activity {
+        let [
+            instances_started,
+            root_instances_started,
+            instances_ended,
+            activities_started,
+            activities_ended,
+            tasks_fetched,
+            tasks_completed,
+            tasks_failed,
+            bpmn_errors,
+            jobs_fired,
+            jobs_failed,
+            incidents,
+        ] = a;
+        Activity {
+            instances_started,
+            root_instances_started,
+            instances_ended,
+            activities_started,
+            activities_ended,
+            tasks_fetched,
+            tasks_completed,
+            tasks_failed,
+            bpmn_errors,
+            jobs_fired,
+            jobs_failed,
+            incidents,
+        }
+    }
+
+    /// Each count of both, joined by `f`.
+    fn zip(self, other: Activity, f: impl Fn(u64, u64) -> u64) -> Activity {
+        let (a, b) = (self.to_array(), other.to_array());
+        Activity::from_array(std::array::from_fn(|i| f(a[i], b[i])))
+    }
+
     /// Both counts together.
     pub fn plus(self, other: Activity) -> Activity {
-        Activity {
-            instances_started: self.instances_started + other.instances_started,
-            instances_ended: self.instances_ended + other.instances_ended,
-            tasks_completed: self.tasks_completed + other.tasks_completed,
-            incidents: self.incidents + other.incidents,
-        }
+        self.zip(other, u64::saturating_add)
     }
 
     /// What happened between `earlier` and this count.
     pub fn since(self, earlier: Activity) -> Activity {
-        Activity {
-            instances_started: self
-                .instances_started
-                .saturating_sub(earlier.instances_started),
-            instances_ended: self.instances_ended.saturating_sub(earlier.instances_ended),
-            tasks_completed: self.tasks_completed.saturating_sub(earlier.tasks_completed),
-            incidents: self.incidents.saturating_sub(earlier.incidents),
-        }
+        self.zip(earlier, u64::saturating_sub)
     }
 }
 
@@ -1261,4 +1328,38 @@ pub struct DeploymentResource {
     pub name: String,
     /// Its deployment.
     pub deployment_id: String,
+}
+
+/// A histogram's reading: how many observations fell at or below each bound
+/// (cumulative, as Prometheus counts them), how many there were and their sum.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Histogram {
+    /// Each upper bound with the observations at or below it, in increasing order
+    /// of bound; the observations above the last bound are `count` less the last.
+    pub buckets: Vec<(f64, u64)>,
+    /// How many observations.
+    pub count: u64,
+    /// Their sum.
+    pub sum: f64,
+}
+
+/// The writer's group commits since the engine opened: how many commands each
+/// committed group held, and how long each took from its `BEGIN` to its
+/// `COMMIT`'s return (with durable commits, the `fsync` included).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Commits {
+    /// Commands per committed group.
+    pub size: Histogram,
+    /// Seconds per committed group.
+    pub seconds: Histogram,
+}
+
+/// What waits in the database now, for gauges: read with one query each.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Jobs due now that have retries left and are not suspended (the job
+    /// executor fires them as soon as it can).
+    pub jobs_due: u64,
+    /// Open incidents, by type (`failedExternalTask`, `failedJob`, ...), sorted.
+    pub incidents_open: Vec<(String, u64)>,
 }

@@ -25,7 +25,9 @@ mod error;
 mod guard;
 mod json;
 mod lenient;
+mod metrics;
 mod params;
+mod root;
 mod routes;
 mod task_dto;
 mod vars;
@@ -129,6 +131,10 @@ pub(crate) struct Api {
     pub(crate) engine: Engine,
     /// Permits for waiting long polls.
     pub(crate) polls: Arc<Semaphore>,
+    /// How many permits `polls` started with.
+    pub(crate) max_parked_polls: usize,
+    /// HTTP requests by route, method and status class.
+    pub(crate) http: metrics::Http,
     /// Turns true when the server shuts down: waiting long polls answer at once.
     pub(crate) shutdown: watch::Receiver<bool>,
     pub(crate) base_path: Arc<str>,
@@ -141,11 +147,14 @@ pub(crate) struct Api {
 /// The API as a router, for embedding in an application's own axum server.
 /// `shutdown` answers waiting long polls when it turns true.
 pub fn router(engine: Engine, options: &Options, shutdown: watch::Receiver<bool>) -> axum::Router {
+    let base_path = options.base_path.trim_end_matches('/');
     let state = Arc::new(Api {
         engine,
         polls: Arc::new(Semaphore::new(options.max_parked_polls)),
+        max_parked_polls: options.max_parked_polls,
+        http: metrics::Http::new(routes::templates(base_path)),
         shutdown,
-        base_path: options.base_path.trim_end_matches('/').into(),
+        base_path: base_path.into(),
         manual_clock: options.manual_clock.clone(),
         auth: auth::Authenticator::new(&options.auth),
     });

@@ -12,6 +12,7 @@
 //! as a failed COMMIT does.
 
 pub(crate) mod cache;
+pub(crate) mod commits;
 pub(crate) mod guard;
 pub(crate) mod history;
 pub(crate) mod readers;
@@ -198,6 +199,8 @@ pub(crate) struct Store {
     checkpointer: Mutex<Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
     /// Whether the database file is still the one opened.
     guard: Arc<guard::Guard>,
+    /// The group commits' sizes and times.
+    commits: Arc<commits::Stats>,
 }
 
 impl Store {
@@ -225,9 +228,13 @@ impl Store {
         let guard = Arc::new(guard::Guard::new(path.as_deref())?);
         let (send, recv) = mpsc::channel::<Job>();
         let writer_guard = guard.clone();
+        let commits = Arc::new(commits::Stats::default());
+        let writer_commits = commits.clone();
         let writer = std::thread::Builder::new()
             .name("baton-writer".into())
-            .spawn(move || write_loop(&conn, &recv, &*on_commit, &writer_guard))
+            .spawn(move || {
+                write_loop(&conn, &recv, &*on_commit, &writer_guard, &writer_commits);
+            })
             .map_err(|e| Error::Internal(format!("cannot start the writer thread: {e}")))?;
         let checkpointer = match &path {
             Some(path) => Some(spawn_checkpointer(path, guard.clone())?),
@@ -241,7 +248,20 @@ impl Store {
                 .map(|p| readers::Readers::new(p, readers::bound())),
             checkpointer: Mutex::new(checkpointer),
             guard,
+            commits,
         })
+    }
+
+    /// The group commits' sizes and times so far.
+    pub(crate) fn commits(&self) -> crate::types::Commits {
+        self.commits.read()
+    }
+
+    /// `Ok` while the store works: its database file is the one it opened (an
+    /// in-memory database always is). The look is cheap (one `stat`) and, like
+    /// every other, stops the store for good when the file changed.
+    pub(crate) fn check(&self) -> Result<()> {
+        self.guard.check()
     }
 
     /// Waits until the store stops for good (its database file was replaced or
@@ -402,6 +422,7 @@ fn write_loop(
     jobs: &mpsc::Receiver<Job>,
     on_commit: &dyn Fn(Changed),
     guard: &guard::Guard,
+    commits: &commits::Stats,
 ) {
     // Nothing commits on the write connection but the writer's own COMMIT: should a
     // command run on after SQLite rolled its transaction back, its statements would
@@ -429,8 +450,13 @@ fn write_loop(
                 Err(_) => break,
             }
         }
+        let began = std::time::Instant::now();
         let outcome = run_group(&mut tx, &mut group, &committing, guard);
         let committed = outcome.commit.is_ok();
+        if committed {
+            let size = outcome.lost.iter().filter(|lost| !**lost).count();
+            commits.committed(size, began.elapsed());
+        }
         for (job, lost) in group.drain(..).zip(outcome.lost) {
             // A command that lost a transaction answers with its own error.
             job.finish(if lost { Ok(()) } else { outcome.commit.clone() });

@@ -14,6 +14,8 @@ mod instance;
 mod job;
 mod known;
 mod misc;
+mod openapi;
+mod ops;
 mod task;
 
 use axum::Router;
@@ -28,7 +30,6 @@ use crate::{AppState, Options};
 /// and the console (`/app`, outside the base path).
 pub(crate) fn router(state: AppState, options: &Options) -> Router {
     let base = state.base_path.to_string();
-    let console = crate::console::routes().with_state(state.clone());
     let api = Router::new()
         .merge(misc::routes())
         .merge(deployment::routes())
@@ -43,6 +44,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(authorization::routes())
         .merge(task::routes())
         .merge(history_task::routes())
+        .merge(ops::routes(&base))
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
@@ -54,14 +56,34 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
             state.clone(),
             crate::auth::authenticate,
         ))
-        .layer(axum::middleware::from_fn(log_request))
-        .with_state(state);
-    let app = if base.is_empty() {
-        api
+        .layer(axum::middleware::from_fn(log_request));
+    let root = crate::root::routes(&state).merge(crate::console::routes());
+    let all = if base.is_empty() {
+        api.merge(root)
     } else {
-        Router::new().nest(&base, api).fallback(unknown_path)
+        Router::new()
+            .merge(root)
+            .nest(&base, api)
+            .fallback(unknown_path)
     };
-    app.merge(console)
+    // Last, so that it wraps every route (nesting flattens the API's routes into
+    // this router, each under its whole template) and the fallbacks: each request
+    // is counted once, under the template it matched.
+    all.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::metrics::count,
+    ))
+    .with_state(state)
+}
+
+/// The route templates requests are counted under: every endpoint under the
+/// base path, and the routes at the root.
+pub(crate) fn templates(base: &str) -> Vec<String> {
+    openapi::ENDPOINTS
+        .iter()
+        .map(|e| format!("{base}{}", e.path))
+        .chain(["/metrics", "/health", "/ready"].map(str::to_owned))
+        .collect()
 }
 
 /// Logs each request at debug level (`RUST_LOG=baton_server=debug`), and client
