@@ -720,7 +720,13 @@ async fn the_documents_shapes_are_the_answers_shapes() {
             json!({"variables": {"n": {"value": 1, "type": "Integer"}}}),
         )
         .await;
-    check("ProcessInstanceDto", &inst);
+    check("ProcessInstanceWithVariablesDto", &inst);
+    let (_, listed) = s.get("/process-instance").await;
+    check("ProcessInstanceDto", &listed[0]);
+    let (_, engines) = s.get("/engine").await;
+    check("ProcessEngineDto", &engines[0]);
+    let (_, version) = s.get("/version").await;
+    check("VersionDto", &version);
     let id = inst["id"].as_str().unwrap().to_owned();
     let (_, one) = s.get(&format!("/process-instance/{id}/variables/n")).await;
     check("VariableValueDto", &one);
@@ -785,6 +791,15 @@ async fn the_documents_shapes_are_the_answers_shapes() {
         )
         .await;
     check("AuthorizationDto", &auth);
+    let (_, verified) = s
+        .post(
+            "/identity/verify",
+            json!({"username": "u1", "password": "pw"}),
+        )
+        .await;
+    check("AuthenticationResult", &verified);
+    let (_, memberships) = s.get("/identity/groups?userId=u1").await;
+    check("IdentityGroupMembershipsDto", &memberships);
     assert!(checked.len() >= 20, "{checked:?}");
     s.shutdown().await;
 }

@@ -80,6 +80,15 @@ const fn ep(
 }
 
 const NONE: &[&str] = &[];
+/// Query parameters of a list that are not filters: a count or a `POST` body
+/// takes none of them.
+const NOT_FILTERS: &[&str] = &[
+    "firstResult",
+    "maxResults",
+    "sortBy",
+    "sortOrder",
+    "deserializeValues",
+];
 const DESERIALIZE: &[&str] = &["deserializeValues"];
 const DESERIALIZE_ONE: &[&str] = &["deserializeValue"];
 const METRICS: &[&str] = &["startDate", "endDate"];
@@ -100,6 +109,8 @@ const CHECK: &[&str] = &[
     "resourceName",
     "resourceType",
     "resourceId",
+    "userId",
+    "groupIds",
 ];
 const DEPLOYED_FORM: &[&str] = &[];
 
@@ -115,7 +126,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "The engines this server runs (one, `default`)",
         NONE,
         Empty,
-        List(""),
+        List("ProcessEngineDto"),
     ),
     ep(
         "get",
@@ -123,7 +134,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "The Camunda REST API version this server speaks",
         NONE,
         Empty,
-        One(""),
+        One("VersionDto"),
     ),
     ep(
         "get",
@@ -289,7 +300,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Start an instance of a definition",
         NONE,
         Body(""),
-        One("ProcessInstanceDto"),
+        One("ProcessInstanceWithVariablesDto"),
     ),
     ep(
         "get",
@@ -321,7 +332,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Start an instance of a key's latest definition",
         NONE,
         Body(""),
-        One("ProcessInstanceDto"),
+        One("ProcessInstanceWithVariablesDto"),
     ),
     ep(
         "get",
@@ -345,7 +356,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Start an instance of a tenant's latest definition of a key",
         NONE,
         Body(""),
-        One("ProcessInstanceDto"),
+        One("ProcessInstanceWithVariablesDto"),
     ),
     // Start forms, under each way of naming a definition.
     ep(
@@ -601,7 +612,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Evaluate conditional start events",
         NONE,
         Body(""),
-        List(""),
+        List("ProcessInstanceDto"),
     ),
     // External tasks.
     ep(
@@ -1400,7 +1411,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Check a user's password",
         NONE,
         Body(""),
-        One(""),
+        One("AuthenticationResult"),
     ),
     ep(
         "get",
@@ -1408,7 +1419,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "A user's groups and the members of those groups",
         &["userId"],
         Empty,
-        One(""),
+        One("IdentityGroupMembershipsDto"),
     ),
     // Authorizations.
     ep(
@@ -1441,7 +1452,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Whether the caller has a permission",
         CHECK,
         Empty,
-        One(""),
+        One("AuthorizationCheckResultDto"),
     ),
     ep(
         "get",
@@ -1498,8 +1509,23 @@ const SCHEMAS: &[(&str, &str)] = &[
     ),
     (
         "ProcessInstanceDto",
+        "links:[LinkDto] id:s definitionId:s definitionKey:s businessKey:s? caseInstanceId:s? ended:b suspended:b tenantId:s?",
+    ),
+    (
+        "ProcessInstanceWithVariablesDto",
         "links:[LinkDto] id:s definitionId:s definitionKey:s businessKey:s? caseInstanceId:s? ended:b suspended:b tenantId:s? variables:{VariableValueDto}?",
     ),
+    ("ProcessEngineDto", "name:s"),
+    ("VersionDto", "version:s"),
+    (
+        "AuthorizationCheckResultDto",
+        "permissionName:s resourceName:s resourceId:s? authorized:b",
+    ),
+    (
+        "AuthenticationResult",
+        "authenticatedUser:s? authenticated:b tenants:[s]? groups:[s]?",
+    ),
+    ("IdentityGroupMembershipsDto", "groups:[o] groupUsers:[o]"),
     (
         "ActivityInstanceDto",
         "id:s parentActivityInstanceId:s? activityId:s activityType:s processInstanceId:s processDefinitionId:s childActivityInstances:[ActivityInstanceDto] childTransitionInstances:[o] executionIds:[s] activityName:s? name:s? incidentIds:[s] incidents:[o]",
@@ -1643,7 +1669,18 @@ fn operation(e: &Endpoint) -> Json {
             }));
         }
     }
-    for name in e.query {
+    // A count takes the list's filters, but no paging or sorting; a `POST` list
+    // or count takes its filters in the body, and only paging in the query.
+    let filters = || e.query.iter().copied().filter(|q| !NOT_FILTERS.contains(q));
+    let in_body =
+        e.method == "post" && matches!(e.out, Out::List(_) | Out::Count) && !e.query.is_empty();
+    let query: Vec<&str> = match (in_body, e.out) {
+        (true, Out::Count) => Vec::new(),
+        (true, _) => vec!["firstResult", "maxResults"],
+        (false, Out::Count) => filters().collect(),
+        (false, _) => e.query.to_vec(),
+    };
+    for name in query {
         parameters.push(json!({"name": name, "in": "query", "schema": {"type": "string"}}));
     }
     let error = json!({"$ref": "#/components/responses/Error"});
@@ -1699,6 +1736,14 @@ fn operation(e: &Endpoint) -> Json {
     });
     let body = match e.body {
         In::None => None,
+        In::Json(_) if in_body => {
+            let mut props: Map<String, Json> =
+                filters().map(|f| (f.to_owned(), json!({}))).collect();
+            if matches!(e.out, Out::List(_)) {
+                props.insert("sorting".into(), json!({"type": "array", "items": {}}));
+            }
+            Some(content(json!({"type": "object", "properties": props})))
+        }
         In::Json(name) => Some(content(reference(name))),
         In::Multipart => Some(json!({"multipart/form-data": {"schema": {"type": "object"}}})),
     };
