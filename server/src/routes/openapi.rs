@@ -61,6 +61,7 @@ pub(crate) struct Endpoint {
     pub(crate) out: Out,
 }
 
+/// One line of [`ENDPOINTS`].
 const fn ep(
     method: &'static str,
     path: &'static str,

@@ -21,6 +21,7 @@ use crate::guard::Who;
 use crate::json::JsonOk;
 use crate::params::Params;
 
+/// `/metrics/{name}/sum`, and `/openapi.json` describing the API at `base`.
 pub(super) fn routes(base: &str) -> Router<AppState> {
     // Built on the first request for it: most servers are never asked.
     let base: Arc<str> = base.into();
