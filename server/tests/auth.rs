@@ -10,7 +10,7 @@ use std::path::Path;
 
 use baton_engine::User;
 use baton_server::{Auth, Options};
-use common::{Server, server_with};
+use common::{Server, base_loop, closing_paren, first_string, server_with};
 use reqwest::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, RequestBuilder, StatusCode};
 
@@ -424,47 +424,6 @@ fn endpoints() -> Vec<(Method, String)> {
         }
     }
     found
-}
-
-/// The string literals of the file's `for base in [..]` array.
-fn base_loop(text: &str) -> Vec<String> {
-    let Some(at) = text.find("for base in [") else {
-        return Vec::new();
-    };
-    let list = &text[at + "for base in [".len()..];
-    let list = &list[..list.find(']').unwrap()];
-    list.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Where the parenthesis opened just before `text` closes.
-fn closing_paren(text: &str) -> Option<usize> {
-    let mut depth = 1;
-    let mut in_string = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '"' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The first string literal of `text`, and what follows it.
-fn first_string(text: &str) -> Option<(&str, &str)> {
-    let open = text.find('"')?;
-    let close = open + 1 + text[open + 1..].find('"')?;
-    Some((&text[open + 1..close], &text[close + 1..]))
 }
 
 /// The methods of a method router such as `get(a).post(b)`.

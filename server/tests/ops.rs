@@ -529,44 +529,6 @@ fn registered() -> BTreeSet<(String, String)> {
     found
 }
 
-fn base_loop(text: &str) -> Vec<String> {
-    let Some(at) = text.find("for base in [") else {
-        return Vec::new();
-    };
-    let list = &text[at + "for base in [".len()..];
-    let list = &list[..list.find(']').unwrap()];
-    list.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
-}
-
-fn closing_paren(text: &str) -> Option<usize> {
-    let mut depth = 1;
-    let mut in_string = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            '"' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-fn first_string(text: &str) -> Option<(&str, &str)> {
-    let open = text.find('"')?;
-    let close = open + 1 + text[open + 1..].find('"')?;
-    Some((&text[open + 1..close], &text[close + 1..]))
-}
-
 fn methods(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for name in ["get", "post", "put", "delete", "patch", "options"] {

@@ -399,3 +399,47 @@ pub fn is_camunda_date(text: &str) -> bool {
         && (b[23] == b'+' || b[23] == b'-')
         && b[24..].iter().all(u8::is_ascii_digit)
 }
+
+// Reading the router's registrations from `server/src/routes/*.rs`, for the tests
+// that walk every endpoint (auth.rs, ops.rs).
+
+/// The string literals of the file's `for base in [..]` array.
+pub fn base_loop(text: &str) -> Vec<String> {
+    let Some(at) = text.find("for base in [") else {
+        return Vec::new();
+    };
+    let list = &text[at + "for base in [".len()..];
+    let list = &list[..list.find(']').unwrap()];
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Where the parenthesis opened just before `text` closes.
+pub fn closing_paren(text: &str) -> Option<usize> {
+    let mut depth = 1;
+    let mut in_string = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' if !in_string => depth += 1,
+            ')' if !in_string => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first string literal of `text`, and what follows it.
+pub fn first_string(text: &str) -> Option<(&str, &str)> {
+    let open = text.find('"')?;
+    let close = open + 1 + text[open + 1..].find('"')?;
+    Some((&text[open + 1..close], &text[close + 1..]))
+}
