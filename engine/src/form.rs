@@ -1079,5 +1079,8 @@ pub(crate) fn parse_date(text: &str, parts: &[Part], now: i64) -> Option<i64> {
     }
 }
 
+mod html;
+pub use html::render as render_html;
+
 #[cfg(test)]
 mod tests;

@@ -352,6 +352,29 @@ impl Engine {
         )?)
     }
 
+    /// The generated start form as HTML
+    /// (`GET /process-definition/{id}/rendered-form`), as [`form::render_html`]
+    /// writes it, its defaults evaluated with no variables: `None` when the
+    /// start event has no form fields.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::start_form`], and [`Error::Invalid`] when a default does not
+    /// evaluate or convert.
+    pub async fn rendered_start_form(&self, definition_id: &str) -> Result<Option<String>> {
+        let graph = self.form_graph(definition_id).await?;
+        let start = start_of(&graph)?;
+        let scope = NewInstance {
+            now: self.now(),
+            business_key: None,
+        };
+        Ok(form::render_html(
+            &start.form_data,
+            start.form_business_key.as_deref(),
+            &ExprScope(&scope),
+        )?)
+    }
+
     /// The deployed form of a definition's start event
     /// (`GET /process-definition/{id}/deployed-start-form`), as
     /// [`Engine::deployed_form`] finds it.

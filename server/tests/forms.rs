@@ -95,6 +95,22 @@ async fn a_generated_start_form_answers_its_key_and_typed_defaults() {
         );
     }
 
+    let (status, content_type, html) =
+        raw(&s, &format!("/process-definition/{id}/rendered-form")).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/xhtml+xml")
+    );
+    for part in [
+        r#"<input class="form-control" name="orderRef" cam-business-key required type="text" />"#,
+        r#"cam-variable-name="customer" required minlength="2" maxlength="10" type="text""#,
+        r#"cam-variable-name="amount" min="1" max="1000" type="text" value="42""#,
+        r#"cam-variable-name="note" readonly type="text""#,
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    let (_, _, by_key) = raw(&s, "/process-definition/key/order/rendered-form").await;
+    assert_eq!(by_key, html);
     let (status, vars) = s.get("/process-definition/key/order/form-variables").await;
     assert_eq!(status, StatusCode::OK, "{vars}");
     assert_eq!(
@@ -470,6 +486,20 @@ async fn deployed_start_forms_answer_camundas_errors_and_embedded_forms() {
     assert_eq!(content_type, "application/xhtml+xml");
     assert_eq!(text, "<form role=\"form\"></form>");
     let (status, body) = s.get("/process-definition/nope/deployed-start-form").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // No generated fields, no rendered form; no definition, a 404 too.
+    let (status, body) = s
+        .get("/process-definition/key/embedded/rendered-form")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("No matching rendered start form for process definition with the id"),
+        "{body}"
+    );
+    let (status, body) = s.get("/process-definition/nope/rendered-form").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 

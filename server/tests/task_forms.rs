@@ -126,6 +126,26 @@ async fn a_modeler_model_with_forms_a_reminder_and_delegation_runs_through_rest(
         form["key"],
         format!("embedded:engine://engine/:engine/task/{id}/rendered-form")
     );
+    // The generated form as HTML, in Camunda's markup (what the key points at).
+    let response = s
+        .http
+        .get(format!("{}/task/{id}/rendered-form", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/xhtml+xml");
+    let html = response.text().await.unwrap();
+    for part in [
+        r#"<form name="generatedForm" role="form">"#,
+        r#"<label for="amount">Amount</label>"#,
+        r#"name="amount" cam-variable-type="Long" cam-variable-name="amount" required max="10000" type="text""#,
+        r#"<option value="M">Medium</option>"#,
+        r#"cam-variable-name="approved" type="checkbox""#,
+        r#"datepicker-popup="dd/MM/yyyy""#,
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
     let (status, fields) = s.get(&format!("/task/{id}/form-variables")).await;
     assert_eq!(status, StatusCode::OK, "{fields}");
     assert_eq!(

@@ -524,3 +524,82 @@ fn errors_carry_the_prefix_of_the_task_or_the_definition() {
         "Cannot instantiate process definition p:1:u: x"
     );
 }
+
+#[test]
+fn the_rendered_form_is_camundas_markup_with_every_constraint_and_default() {
+    let (fields, business_key) = fields(
+        r#"<camunda:formData businessKey="ref">
+             <camunda:formField id="ref" label="Reference" type="string" />
+             <camunda:formField id="amount" label="Amount &lt;EUR&gt;" type="long" defaultValue="${40 + 2}">
+               <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="min" config="1" /></camunda:validation>
+             </camunda:formField>
+             <camunda:formField id="ok" type="boolean" />
+             <camunda:formField id="due" type="date" datePattern="yyyy-MM-dd" />
+             <camunda:formField id="size" label="Size" type="enum"><camunda:value id="s" name="Small &amp; &quot;cheap&quot;" /><camunda:value id="l" name="Large" /></camunda:formField>
+           </camunda:formData>
+           <camunda:formProperty id="legacy" name="Old" type="string" required="true" writable="false" />
+           <camunda:formProperty id="hidden" readable="false" />"#,
+    );
+    let html = render_html(
+        &fields,
+        business_key.as_deref(),
+        &ExprScope(&Vars::default()),
+    )
+    .unwrap()
+    .expect("a form");
+    assert!(
+        html.starts_with("<form name=\"generatedForm\" role=\"form\">"),
+        "{html}"
+    );
+    // The business-key field has no variable name.
+    assert!(
+        html.contains(r#"<input class="form-control" name="ref" cam-business-key type="text" />"#),
+        "{html}"
+    );
+    // Constraints become attributes; the default is evaluated; labels escaped.
+    assert!(
+        html.contains(r#"<label for="amount">Amount &lt;EUR&gt;</label>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<input class="form-control" name="amount" cam-variable-type="Long" cam-variable-name="amount" required min="1" type="text" value="42" />"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"cam-variable-name="ok" type="checkbox""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"cam-variable-type="String" cam-variable-name="due" type="text" datepicker-popup="yyyy-MM-dd""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="s">Small &amp; "cheap"</option>"#),
+        "{html}"
+    );
+    assert!(html.contains("Only a long value is allowed"), "{html}");
+    // A legacy property: required, read-only when not writable; an unreadable one is not shown.
+    assert!(
+        html.contains(r#"<label for="legacy">Old</label>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"cam-variable-name="legacy" required readonly"#),
+        "{html}"
+    );
+    assert!(!html.contains("hidden"), "{html}");
+    // Nothing to show: no form.
+    let none = render_html(&[], None, &ExprScope(&Vars::default())).unwrap();
+    assert_eq!(none, None);
+}
+
+#[test]
+fn a_failing_default_fails_the_rendered_form() {
+    let (fields, _) = fields(
+        r#"<camunda:formData><camunda:formField id="n" type="long" defaultValue="${missing}" /></camunda:formData>"#,
+    );
+    let err = render_html(&fields, None, &ExprScope(&Vars::default())).unwrap_err();
+    assert!(err.0.contains("missing"), "{err:?}");
+}

@@ -141,6 +141,23 @@ impl Engine {
         Ok(out)
     }
 
+    /// Task `id`'s generated form as HTML (`GET /task/{id}/rendered-form`), as
+    /// [`form::render_html`] writes it: `None` when the task has no form fields.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unknown task; [`Error::Invalid`] when a default
+    /// does not evaluate or convert.
+    pub async fn rendered_task_form(&self, id: &str) -> Result<Option<String>> {
+        let (key, graph, seen) = self.form_context(id).await?;
+        let user = user_task(&graph, &key)?;
+        Ok(form::render_html(
+            &user.form_fields,
+            user.form_business_key.as_deref(),
+            &ExprScope(&seen),
+        )?)
+    }
+
     /// Task `id`'s deployed form (`GET /task/{id}/deployed-form`), as
     /// [`Engine::deployed_form`] finds it.
     ///

@@ -44,7 +44,8 @@ pub(super) fn routes() -> Router<AppState> {
             .route(
                 &format!("{base}/deployed-start-form"),
                 get(deployed_start_form),
-            );
+            )
+            .route(&format!("{base}/rendered-form"), get(rendered_start_form));
     }
     router
 }
@@ -277,6 +278,45 @@ async fn deployed_start_form(
     who.may(&s, Target::Definition(&id), Op::ReadDefinition)
         .await?;
     deployed_form_response(s.engine.deployed_start_form(&id).await)
+}
+
+/// `GET …/rendered-form`: the start event's generated form (`camunda:formData`)
+/// as HTML in Camunda's markup, or Camunda's 404 when it has no form fields.
+async fn rendered_start_form(
+    who: Who,
+    State(s): State<AppState>,
+    path: Named,
+) -> ApiResult<Response> {
+    let id = definition_id(&s, path).await?;
+    who.may(&s, Target::Definition(&id), Op::ReadDefinition)
+        .await?;
+    let html = s
+        .engine
+        .rendered_start_form(&id)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(m) => ApiError::not_found(m),
+            Error::Invalid(m) => ApiError::invalid(m),
+            other => other.into(),
+        })?;
+    rendered_form_response(html, || {
+        format!("No matching rendered start form for process definition with the id {id} found.")
+    })
+}
+
+/// A rendered form as `application/xhtml+xml`, as Camunda answers it, or a 404
+/// with `missing`'s message when there is none.
+pub(crate) fn rendered_form_response(
+    html: Option<String>,
+    missing: impl FnOnce() -> String,
+) -> ApiResult<Response> {
+    let html = html.ok_or_else(|| ApiError::not_found(missing()))?;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xhtml+xml")],
+        html,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

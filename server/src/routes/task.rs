@@ -20,7 +20,7 @@ use baton_engine::{DelegationState, Error, IdentityLink, TaskQuery, TaskSort, Ta
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::form::{FormDto, deployed_form_response, form_variables_out};
+use super::form::{FormDto, deployed_form_response, form_variables_out, rendered_form_response};
 use super::instance::Modifications;
 use super::{filters, known};
 use crate::AppState;
@@ -53,6 +53,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/task/{id}/form-variables", get(form_variables))
         .route("/task/{id}/submit-form", post(submit_form))
         .route("/task/{id}/deployed-form", get(deployed_form))
+        .route("/task/{id}/rendered-form", get(rendered_form))
         .route(
             "/task/{id}/identity-links",
             get(identity_links).post(add_identity_link),
@@ -1014,6 +1015,24 @@ async fn deployed_form(
 ) -> ApiResult<Response> {
     who.may(&s, Target::Task(&id), Op::ReadTask).await?;
     deployed_form_response(s.engine.deployed_task_form(&id).await)
+}
+
+/// `GET /task/{id}/rendered-form`: the task's generated form (`camunda:formData`)
+/// as HTML in Camunda's markup, or Camunda's 404 when it has no form fields.
+async fn rendered_form(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    who.may(&s, Target::Task(&id), Op::ReadTask).await?;
+    let html = s
+        .engine
+        .rendered_task_form(&id)
+        .await
+        .map_err(|e| mapped(e, || ApiError::not_found(no_task(&id)), ApiError::invalid))?;
+    rendered_form_response(html, || {
+        format!("No matching rendered form for task with the id {id} found.")
+    })
 }
 
 // ---------------------------------------------------------------------------
