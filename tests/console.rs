@@ -59,6 +59,66 @@ const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>"#;
 
+/// A review with forms of every kind: a generated start form (with the
+/// business-key field), a generated task form, and a Camunda Form on the last
+/// task, which is the admin's.
+const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="r" targetNamespace="t">
+  <bpmn:process id="console_review" name="Console review" isExecutable="true">
+    <bpmn:startEvent id="s">
+      <bpmn:extensionElements>
+        <camunda:formData businessKey="ref">
+          <camunda:formField id="ref" label="Reference" type="string">
+            <camunda:validation><camunda:constraint name="required" /></camunda:validation>
+          </camunda:formField>
+          <camunda:formField id="amount" label="Amount" type="long">
+            <camunda:validation><camunda:constraint name="required" /><camunda:constraint name="max" config="10000" /></camunda:validation>
+          </camunda:formField>
+          <camunda:formField id="express" label="Express" type="boolean" />
+        </camunda:formData>
+      </bpmn:extensionElements>
+    </bpmn:startEvent>
+    <bpmn:userTask id="review" name="Review" camunda:candidateGroups="clerks">
+      <bpmn:extensionElements>
+        <camunda:formData>
+          <camunda:formField id="decision" label="Decision" type="enum">
+            <camunda:value id="approve" name="Approve" />
+            <camunda:value id="reject" name="Reject" />
+          </camunda:formField>
+          <camunda:formField id="comment" label="Comment" type="string">
+            <camunda:validation><camunda:constraint name="required" /></camunda:validation>
+          </camunda:formField>
+        </camunda:formData>
+      </bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:userTask id="archive" name="Archive" camunda:assignee="admin" camunda:formRef="archive_form" camunda:formRefBinding="latest" />
+    <bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review" />
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="archive" />
+    <bpmn:sequenceFlow id="f3" sourceRef="archive" targetRef="e" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="rdia">
+    <bpmndi:BPMNPlane id="rplane" bpmnElement="console_review">
+      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="review_di" bpmnElement="review"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="archive_di" bpmnElement="archive"><dc:Bounds x="350" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="510" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="450" y="118" /><di:waypoint x="510" y="118" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"#;
+
+/// The Camunda Form of the review's last task.
+const ARCHIVE_FORM: &str = r#"{"id": "archive_form", "type": "default", "schemaVersion": 16,
+  "components": [{"id": "Field_shelf", "type": "textfield", "key": "shelf", "label": "Shelf",
+                  "validate": {"required": true}}]}"#;
+
 /// A request to Baton as the admin.
 struct Rest {
     http: reqwest::Client,
@@ -97,6 +157,31 @@ impl Rest {
 
     async fn put(&self, path: &str, body: Value) -> Value {
         self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// Deploys `files` (name, content) in one deployment.
+    async fn deploy(&self, files: &[(&str, &str)]) {
+        let mut form = reqwest::multipart::Form::new().text("deployment-name", "console test");
+        for (name, content) in files {
+            form = form.part(
+                (*name).to_owned(),
+                reqwest::multipart::Part::text((*content).to_owned()).file_name((*name).to_owned()),
+            );
+        }
+        let res = self
+            .http
+            .post(format!("{}/deployment/create", self.url))
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .multipart(form)
+            .send()
+            .await
+            .expect("a deployment answer");
+        let status = res.status();
+        assert!(
+            status.is_success(),
+            "deploy: {status} {}",
+            res.text().await.unwrap_or_default()
+        );
     }
 }
 
@@ -174,10 +259,16 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     };
     let done = start(10).await;
     let failed = start(99).await;
+    let failed_too = start(98).await;
+    rest.deploy(&[
+        ("console_review.bpmn", REVIEW),
+        ("archive.form", ARCHIVE_FORM),
+    ])
+    .await;
     let tasks = rest
         .post(
             "/external-task/fetchAndLock",
-            json!({"workerId": "w", "maxTasks": 2, "topics": [{"topicName": "charge", "lockDuration": 60000}]}),
+            json!({"workerId": "w", "maxTasks": 3, "topics": [{"topicName": "charge", "lockDuration": 60000}]}),
         )
         .await;
     for t in tasks.as_array().expect("tasks") {
@@ -239,8 +330,8 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     // What the person saw.
     let row = result["processRow"].as_array().expect("the process row");
     assert_eq!(row[0], "Console order", "{result}");
-    assert_eq!(row[4], "2", "two running: {result}");
-    assert_eq!(row[5], "1", "one incident: {result}");
+    assert_eq!(row[4], "3", "three running: {result}");
+    assert_eq!(row[5], "2", "two incidents: {result}");
     assert_eq!(result["watermarkVisible"], true, "{result}");
     assert!(
         !result["badges"].as_array().expect("badges").is_empty(),
@@ -252,14 +343,68 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
         .get(&format!("/process-instance/{failed}/variables/amount"))
         .await;
     assert_eq!(amount["value"], 42, "the edited variable: {amount}");
-    let charge = rest
-        .get(&format!("/external-task?processInstanceId={failed}"))
+    for instance in [&failed, &failed_too] {
+        let charge = rest
+            .get(&format!("/external-task?processInstanceId={instance}"))
+            .await;
+        assert_eq!(charge[0]["retries"], 1, "the retried incident: {charge}");
+    }
+    assert_eq!(rest.get("/incident/count").await["count"], 0);
+    assert_eq!(result["validationShown"], true, "{result}");
+    assert_eq!(
+        result["found"],
+        json!([failed]),
+        "the variable search: {result}"
+    );
+
+    // The review went through its three forms: the start form...
+    let review = result["reviewInstance"]
+        .as_str()
+        .expect("the started review");
+    let started = rest
+        .get(&format!("/history/process-instance/{review}"))
         .await;
-    assert_eq!(charge[0]["retries"], 1, "the retried incident: {charge}");
+    assert_eq!(started["businessKey"], "REV-1", "{started}");
+    assert_eq!(started["state"], "COMPLETED", "{started}");
+    let vars = rest
+        .get(&format!(
+            "/history/variable-instance?processInstanceId={review}&sortBy=variableName&sortOrder=asc"
+        ))
+        .await;
+    let seen: Vec<(String, String, Value)> = vars
+        .as_array()
+        .expect("variables")
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap_or_default().to_owned(),
+                v["type"].as_str().unwrap_or_default().to_owned(),
+                v["value"].clone(),
+            )
+        })
+        .collect();
+    let want = |name: &str, ty: &str, value: Value| (name.to_owned(), ty.to_owned(), value);
+    assert_eq!(
+        seen,
+        vec![
+            // ...the review's generated task form, then the archive's Camunda Form.
+            want("amount", "Long", json!(250)),
+            want("comment", "String", json!("looks right")),
+            want("decision", "String", json!("approve")),
+            want("express", "Boolean", json!(true)),
+            want("shelf", "String", json!("B-7")),
+        ],
+        "{vars}"
+    );
+    assert!(
+        result["durationRows"].as_u64().unwrap_or(0) >= 2,
+        "the duration picture: {result}"
+    );
     let uploaded = rest.get("/process-definition?key=uploaded_order").await;
     assert_eq!(uploaded.as_array().map(Vec::len), Some(1), "the upload");
     let task = rest.get(&format!("/task?processInstanceId={done}")).await;
-    assert_eq!(task[0]["assignee"], ADMIN.0, "the claimed task: {task}");
+    assert_eq!(task[0]["owner"], ADMIN.0, "the claimed task: {task}");
+    assert_eq!(task[0]["assignee"], "bob", "the delegated task: {task}");
     println!(
         "console first paint: {} ms",
         result["timings"]["processesFirstPaintMs"]

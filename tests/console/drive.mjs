@@ -1,6 +1,9 @@
 // Drives Baton's console in headless Chromium (playwright-core), as a person
 // would: log in, find the process, look at its diagram and badges, open an
-// instance, edit a variable, retry an incident, upload a model, claim a task.
+// instance, edit a variable, retry an incident, upload a model, claim and
+// delegate a task, start a process through its start form, fill and submit a
+// generated task form and a Camunda Form, look at the history's durations,
+// search instances by a variable, retry the incidents left at once.
 // tests/console.rs prepares the data, runs this script, and checks through
 // the REST API that every action happened.
 //
@@ -52,7 +55,7 @@ try {
   await page.screenshot({ path: join(shots, "processes.png") });
 
   // The process view: diagram, badges, the bpmn.io watermark.
-  await row.locator("a").click();
+  await row.locator("a").first().click();
   await page.locator("#diagram svg").first().waitFor();
   await page.locator("#diagram .badge").first().waitFor();
   result.badges = await page.locator("#diagram .badge").allInnerTexts();
@@ -93,10 +96,71 @@ try {
   await page.locator("#task-list button", { hasText: "Unclaim" }).first().waitFor();
   await page.screenshot({ path: join(shots, "tasks.png") });
 
-  // Incidents: none left open after the retry.
+  // Delegate the claimed task to bob.
+  await page.locator("#task-list a", { hasText: "Approve" }).first().click();
+  await page.locator("#delegate-user").fill("bob");
+  await page.click("#delegate");
+  await page.locator("main", { hasText: "Assignee: bob" }).waitFor();
+
+  // Start a review from the processes view, through its generated start form:
+  // an empty form is refused in the page, a filled one starts the instance.
+  await page.goto(`${APP}#/processes`);
+  await page.locator("main table tr", { hasText: "console_review" }).locator("a", { hasText: "Start" }).click();
+  await page.getByLabel("Reference").waitFor();
+  await page.click("#submit-start");
+  await page.locator("#start-form .fjs-form-field-error").first().waitFor();
+  result.validationShown = true;
+  await page.screenshot({ path: join(shots, "start-form.png") });
+  await page.getByLabel("Reference").fill("REV-1");
+  await page.getByLabel("Amount").fill("250");
+  await page.getByLabel("Express").check();
+  await page.click("#submit-start");
+  await page.waitForURL(/#\/instance\//);
+  result.reviewInstance = decodeURIComponent(page.url().split("#/instance/")[1]);
+
+  // The review task's generated form: claim, fill, submit.
+  await page.goto(`${APP}#/tasks`);
+  await page.selectOption("#task-filter", "groups");
+  await page.locator("#task-list a", { hasText: "Review" }).first().click();
+  await page.click("#claim");
+  await page.getByLabel("Comment").waitFor();
+  await page.getByLabel("Approve").check();
+  await page.getByLabel("Comment").fill("looks right");
+  await page.screenshot({ path: join(shots, "task-form.png") });
+  await page.click("#submit-task");
+  await page.waitForURL(/#\/tasks$/);
+
+  // The archive task's Camunda Form (form-js, deployed beside the model).
+  await page.selectOption("#task-filter", "mine");
+  await page.locator("#task-list a", { hasText: "Archive" }).first().click();
+  await page.getByLabel("Shelf").fill("B-7");
+  await page.click("#submit-task");
+  await page.waitForURL(/#\/tasks$/);
+
+  // History: the finished review and how long its activities took.
+  await page.goto(`${APP}#/history`);
+  await page.selectOption("#history-process", "console_review");
+  await page.locator("#duration-chart .duration-row").first().waitFor();
+  result.durationRows = await page.locator("#duration-chart .duration-row").count();
+  await page.screenshot({ path: join(shots, "history.png") });
+  await page.locator("#history-list a").first().click();
+  await page.locator("main h1", { hasText: "completed" }).waitFor();
+  await page.screenshot({ path: join(shots, "finished-instance.png") });
+
+  // Search running instances by a variable.
+  await page.goto(`${APP}#/instances`);
+  await page.fill("#search-variable", "amount = 42");
+  await page.click("#search");
+  await page.waitForFunction(() => document.querySelectorAll("#instance-search tr").length === 2);
+  result.found = await page.locator("#instance-search td.mono a").allInnerTexts();
+  await page.screenshot({ path: join(shots, "instances.png") });
+
+  // Incidents: the other one is left; retry everything shown.
   await page.goto(`${APP}#/incidents`);
-  await page.locator("#incident-list").waitFor();
+  await page.locator("#incident-list td", { hasText: "card declined" }).first().waitFor();
   await page.screenshot({ path: join(shots, "incidents.png") });
+  await page.click("#retry-shown");
+  await page.locator("#incident-list", { hasText: "No open incidents." }).waitFor();
 } catch (e) {
   await page.screenshot({ path: join(shots, "failure.png") }).catch(() => {});
   fail(`${e.stack ?? e}\npage errors: ${errors.join("\n")}`);
