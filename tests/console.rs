@@ -1,11 +1,13 @@
 //! The web console in a real headless browser.
 //!
 //! Starts `baton serve --auth basic` as its own process with a fresh database,
-//! prepares a process with running instances, an incident and a user task
-//! through the REST API, then runs `tests/console/drive.mjs` (playwright-core
-//! driving Debian's chromium, both installed by `tests/console/setup.sh` on
-//! first use) to log in, look, edit, retry, upload and claim, and checks through
-//! the REST API that every action happened. Screenshots of each view land in
+//! prepares processes with running instances, incidents, user tasks, forms of
+//! every kind and a call activity through the REST API, then runs
+//! `tests/console/drive.mjs` (playwright-core driving Debian's chromium, both
+//! installed by `tests/console/setup.sh` on first use) to log in, look, edit,
+//! retry, upload, claim, delegate, start through a start form, fill and submit
+//! task forms, read the history and search, and checks through the REST API that
+//! every action happened. Screenshots of each view land in
 //! `target/console-screenshots/`.
 
 use std::path::{Path, PathBuf};
@@ -114,6 +116,30 @@ const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>"#;
 
+/// A process that calls `console_order`.
+const PARENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="p" targetNamespace="t">
+  <bpmn:process id="console_parent" name="Console parent" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    <bpmn:callActivity id="call" name="Order" calledElement="console_order" />
+    <bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="e" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="pdia">
+    <bpmndi:BPMNPlane id="pplane" bpmnElement="console_parent">
+      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="call_di" bpmnElement="call"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="350" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>"#;
+
 /// The Camunda Form of the review's last task.
 const ARCHIVE_FORM: &str = r#"{"id": "archive_form", "type": "default", "schemaVersion": 16,
   "components": [{"id": "Field_shelf", "type": "textfield", "key": "shelf", "label": "Shelf",
@@ -209,6 +235,7 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     let models = dir.path().join("models");
     std::fs::create_dir(&models).expect("a models folder");
     std::fs::write(models.join("console_order.bpmn"), MODEL).expect("the model");
+    std::fs::write(models.join("console_parent.bpmn"), PARENT).expect("the caller");
     let mut baton = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--port", "0", "--auth", "basic", "--db"])
         .arg(dir.path().join("baton.db"))
@@ -351,6 +378,20 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     }
     assert_eq!(rest.get("/incident/count").await["count"], 0);
     assert_eq!(result["validationShown"], true, "{result}");
+    assert!(
+        result["liveBadges"]
+            .as_array()
+            .is_some_and(|b| b.contains(&json!("3"))),
+        "the badge counted the new instance: {result}"
+    );
+    let parent = result["parentInstance"].as_str().expect("the parent");
+    let called = rest
+        .get(&format!("/process-instance?superProcessInstance={parent}"))
+        .await;
+    assert_eq!(
+        called[0]["id"], result["calledInstance"],
+        "the called instance it linked to: {result}"
+    );
     assert_eq!(
         result["found"],
         json!([failed]),

@@ -20,6 +20,19 @@ const { chromium } = await import(
 );
 
 const APP = process.env.BATON_APP;
+const API = APP.replace(/\/app$/, "/engine-rest");
+
+/** A REST call as the console's user, for what happens outside the page. */
+async function rest(method, path, body) {
+  const auth = Buffer.from(`${process.env.BATON_USER}:${process.env.BATON_PASSWORD}`).toString("base64");
+  const res = await fetch(API + path, {
+    method,
+    headers: { Authorization: `Basic ${auth}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) fail(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
 const shots = process.env.BATON_SCREENSHOTS;
 const result = { timings: {} };
 
@@ -62,6 +75,20 @@ try {
   const mark = page.locator("#diagram .bjs-powered-by");
   result.watermarkVisible = await mark.isVisible();
   await page.screenshot({ path: join(shots, "process.png") });
+
+  // Live: an instance started elsewhere shows on the open diagram, no reload.
+  await rest("POST", "/process-definition/key/console_order/start", {});
+  await page.locator("#diagram .badge:not(.incident)", { hasText: "3" }).waitFor();
+  result.liveBadges = await page.locator("#diagram .badge").allInnerTexts();
+
+  // Called and calling instances link to each other.
+  const parent = await rest("POST", "/process-definition/key/console_parent/start", {});
+  result.parentInstance = parent.id;
+  await page.goto(`${APP}#/instance/${parent.id}`);
+  await page.locator("#relations a").first().click();
+  await page.waitForURL((url) => !url.hash.includes(parent.id));
+  result.calledInstance = decodeURIComponent(page.url().split("#/instance/")[1]);
+  await page.locator("#relations a", { hasText: parent.id }).waitFor();
 
   // The instance: edit a variable, retry its incident.
   await page.goto(`${APP}#/instance/${process.env.BATON_INSTANCE}`);
