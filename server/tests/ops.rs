@@ -720,6 +720,17 @@ async fn the_documents_shapes_are_the_answers_shapes() {
     check("MetricsResultDto", &sum);
     let (_, err) = s.get("/process-instance/nope").await;
     check("ExceptionDto", &err);
+    let (_, stats) = s
+        .get("/process-definition/statistics?failedJobs=true&incidents=true")
+        .await;
+    check("ProcessDefinitionStatisticsResultDto", &stats[0]);
+    check("IncidentStatisticsResultDto", &stats[0]["incidents"][0]);
+    let (_, per_activity) = s
+        .get("/process-definition/key/work/statistics?incidents=true")
+        .await;
+    check("ActivityStatisticsResultDto", &per_activity[0]);
+    let (_, resources) = s.get(&format!("/deployment/{deployment}/resources")).await;
+    check("DeploymentResourceDto", &resources[0]);
     s.deploy_model("timed", &timer_model()).await;
     s.start("timed", json!({})).await;
     let (_, jobs) = s.get("/job").await;

@@ -200,7 +200,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "A deployment's resources",
         NONE,
         Empty,
-        List(""),
+        List("DeploymentResourceDto"),
     ),
     ep(
         "get",
@@ -208,7 +208,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "One resource of a deployment",
         NONE,
         Empty,
-        One(""),
+        One("DeploymentResourceDto"),
     ),
     ep(
         "get",
@@ -229,7 +229,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
             "rootIncidents",
         ],
         Empty,
-        List(""),
+        List("ProcessDefinitionStatisticsResultDto"),
     ),
     ep(
         "get",
@@ -237,7 +237,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Per activity of a definition: tokens waiting, failed jobs, incidents",
         &["failedJobs", "incidents", "incidentsForType"],
         Empty,
-        List(""),
+        List("ActivityStatisticsResultDto"),
     ),
     ep(
         "get",
@@ -245,7 +245,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Per activity of the latest definition of a key",
         &["failedJobs", "incidents", "incidentsForType"],
         Empty,
-        List(""),
+        List("ActivityStatisticsResultDto"),
     ),
     ep(
         "get",
@@ -253,7 +253,7 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
         "Per activity of the latest definition of a key in a tenant",
         &["failedJobs", "incidents", "incidentsForType"],
         Empty,
-        List(""),
+        List("ActivityStatisticsResultDto"),
     ),
     ep(
         "get",
@@ -1519,6 +1519,20 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
 /// name, and a trailing `?` allows null.
 const SCHEMAS: &[(&str, &str)] = &[
     ("ExceptionDto", "type:s message:s code:i?"),
+    ("DeploymentResourceDto", "id:s name:s deploymentId:s"),
+    (
+        "IncidentStatisticsResultDto",
+        "incidentType:s incidentCount:i",
+    ),
+    (
+        "ActivityStatisticsResultDto",
+        "@class:s id:s instances:i failedJobs:i incidents:[IncidentStatisticsResultDto]",
+    ),
+    (
+        "ProcessDefinitionStatisticsResultDto",
+        "@class:s id:s instances:i failedJobs:i incidents:[IncidentStatisticsResultDto] \
+         definition:ProcessDefinitionDto",
+    ),
     ("CountResultDto", "count:i"),
     ("MetricsResultDto", "result:i"),
     ("LinkDto", "method:s href:s rel:s"),
