@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::Shared;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::runtime::state::{Var, Vars};
+use crate::runtime::state::{Ids, Var, Vars};
 use crate::runtime::{
     Binding, ChildSpec, Effect, EndState, Exec, HistoryEvent, Instance, Run, TaskSpec, VarState,
     Wait,
@@ -241,6 +241,7 @@ impl<'c, 's> Ctx<'c, 's> {
             rev,
             var_writes: 0,
             conditions_seen: 0,
+            ids: Ids::default(),
         };
         self.instances.insert(id.to_owned(), inst);
         self.order.push(id.to_owned());
@@ -340,6 +341,7 @@ impl<'c, 's> Ctx<'c, 's> {
             rev: 0,
             var_writes: 0,
             conditions_seen: 0,
+            ids: Ids::default(),
         };
         for (name, value) in variables {
             inst.put(&id, &name, value);

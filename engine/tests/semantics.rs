@@ -391,6 +391,41 @@ async fn inclusive_gateway_forks_on_true_conditions_and_joins_them() {
 }
 
 #[tokio::test]
+async fn an_inclusive_join_reached_by_two_flows_of_one_split_fires_once() {
+    // Found by the interpreter's property test: both conditional flows of the
+    // split go straight to the join, inside a parallel branch. The join must take
+    // both tokens at once; it fired once per token, and the parallel join after it
+    // then kept a token for ever.
+    let (engine, _dir) = engine();
+    let body = [
+        start_ev("start"),
+        gw("parallel", "fork", None),
+        gw("inclusive", "split", None),
+        gw("inclusive", "merge", None),
+        gw("parallel", "join", None),
+        ext("after", "after"),
+        end_ev("end"),
+        flow("f0", "start", "fork"),
+        flow("f1", "fork", "split"),
+        flow("f2", "fork", "join"),
+        cond("c1", "split", "merge", "${true}"),
+        cond("c2", "split", "merge", "${true}"),
+        flow("f3", "merge", "join"),
+        flow("f4", "join", "after"),
+        flow("f5", "after", "end"),
+    ]
+    .concat();
+    deploy_one(&engine, "twice", &body).await;
+    let id = start(&engine, "twice", &[]).await;
+    assert_eq!(open_tasks(&engine, &id).await, ["after"]);
+    complete_at(&engine, &id, "after", vec![], vec![]).await;
+    assert_eq!(state(&engine, &id).await, "COMPLETED");
+    let t = trail(&engine, &id).await;
+    assert_eq!(t.iter().filter(|a| *a == "merge").count(), 2, "{t:?}");
+    assert_eq!(t.iter().filter(|a| *a == "after").count(), 1, "{t:?}");
+}
+
+#[tokio::test]
 async fn inclusive_join_waits_for_a_pending_branch() {
     let (engine, _dir) = engine();
     // fork -> slow task -> join; fork -> join directly (arrives at once).

@@ -253,3 +253,6 @@ pub(crate) enum HistoryEvent {
         reason: Option<String>,
     },
 }
+
+#[cfg(test)]
+mod tests;

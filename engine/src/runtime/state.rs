@@ -253,6 +253,36 @@ pub(crate) struct Instance {
     pub var_writes: u64,
     /// `var_writes` when conditional events were last evaluated.
     pub conditions_seen: u64,
+    /// Where the ids of what it creates come from.
+    pub ids: Ids,
+}
+
+/// Where the ids of what an instance creates (executions, tasks, incidents,
+/// variables, called instances) come from: the engine's time-ordered UUIDs, or,
+/// in tests of the interpreter alone, a plain sequence, so that a run is a
+/// function of its inputs.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Ids {
+    /// The engine's UUIDv7 generator.
+    #[default]
+    Engine,
+    /// `id1`, `id2`, ... shared by the clones of one instance.
+    #[cfg(test)]
+    Sequence(std::sync::Arc<std::sync::atomic::AtomicU64>),
+}
+
+impl Ids {
+    /// A new id.
+    pub(crate) fn next(&self) -> String {
+        match self {
+            Ids::Engine => crate::new_id(),
+            #[cfg(test)]
+            Ids::Sequence(n) => format!(
+                "id{}",
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+            ),
+        }
+    }
 }
 
 /// How an instance ended.
@@ -409,7 +439,7 @@ impl Instance {
             return;
         }
         self.vars.push(Var {
-            id: crate::new_id(),
+            id: self.ids.next(),
             scope: scope.to_owned(),
             name: name.to_owned(),
             value,
