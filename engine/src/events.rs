@@ -33,7 +33,7 @@ const DEFAULT_JOB_RETRIES: i64 = 3;
 /// The columns of a job row, in [`JobRow`]'s order.
 const JOB_COLUMNS: &str = "id, due, timer_kind, timer_text, fired, instance_id, execution_id, \
      activity_id, definition_id, definition_key, tenant_id, retries, retry_cycle, exception, \
-     incident_id, priority, suspended, create_time";
+     incident_id, priority, suspended, create_time, kind";
 
 /// A job as stored.
 #[derive(Debug, Clone)]
@@ -56,6 +56,8 @@ pub(crate) struct JobRow {
     pub priority: i64,
     pub suspended: bool,
     pub create_time: i64,
+    /// `timer`, or `async` for an asynchronous continuation.
+    pub kind: String,
 }
 
 impl JobRow {
@@ -79,6 +81,7 @@ impl JobRow {
             priority: r.get(15)?,
             suspended: r.get(16)?,
             create_time: r.get(17)?,
+            kind: r.get(18)?,
         })
     }
 
@@ -166,12 +169,30 @@ impl Ctx<'_, '_> {
                     tenant.as_deref(),
                 )
             }
+            CatcherKind::Async { after, retry_cycle } => self.insert_job(&NewJob {
+                kind: "async",
+                due: self.now,
+                timer_kind: if *after {
+                    "async-after"
+                } else {
+                    "async-before"
+                },
+                timer_text: "",
+                instance: Some(instance),
+                exec: Some(&catcher.exec),
+                activity: &catcher.activity_id,
+                definition_id: &def_id,
+                definition_key: &def_key,
+                tenant: tenant.as_deref(),
+                retry_cycle: retry_cycle.as_deref(),
+            }),
             CatcherKind::Timer {
                 kind,
                 text,
                 due,
                 retry_cycle,
             } => self.insert_job(&NewJob {
+                kind: "timer",
                 due: *due,
                 timer_kind: kind,
                 timer_text: text,
@@ -247,7 +268,7 @@ impl Ctx<'_, '_> {
                 "INSERT INTO job (id, kind, due, timer_kind, timer_text, fired, instance_id, \
                  execution_id, activity_id, definition_id, definition_key, tenant_id, retries, \
                  retry_cycle, create_time) \
-                 VALUES (?1, 'timer', ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 VALUES (?1, ?14, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 crate::new_id(),
@@ -262,7 +283,8 @@ impl Ctx<'_, '_> {
                 j.tenant,
                 retries,
                 j.retry_cycle,
-                self.now
+                self.now,
+                j.kind
             ])?;
         // Wakes the job executor.
         self.jobs_changed = true;
@@ -362,6 +384,7 @@ impl Ctx<'_, '_> {
                         .first(self.now)
                         .ok_or_else(|| bad("it never falls due".into()))?;
                     self.insert_job(&NewJob {
+                        kind: "timer",
                         due,
                         timer_kind: kind,
                         timer_text: value.trim(),
@@ -809,7 +832,12 @@ impl Ctx<'_, '_> {
         }
         let before = inst.clone();
         let mut fx = Vec::new();
-        Run::new(&mut inst, &mut fx, self.now).fire(exec, &job.activity_id, Vec::new(), Vec::new());
+        let run = Run::new(&mut inst, &mut fx, self.now);
+        if job.kind == "async" {
+            run.continue_async(exec);
+        } else {
+            run.fire(exec, &job.activity_id, Vec::new(), Vec::new());
+        }
         let failed = fx.iter().find_map(|f| match f {
             Effect::Incident(spec) if spec.kind == "failedJob" => Some(spec.message.clone()),
             _ => None,
@@ -1253,6 +1281,8 @@ struct Subscription {
 
 /// A job to insert.
 struct NewJob<'a> {
+    /// `timer`, or `async` for an asynchronous continuation.
+    kind: &'a str,
     due: i64,
     timer_kind: &'a str,
     timer_text: &'a str,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::filter::{self, VariableFilter};
 use crate::graph::Graph;
 use crate::list;
-use crate::runtime::{Exec, ExecKind, activity_type};
+use crate::runtime::{Exec, ExecKind, Wait, activity_type};
 use crate::store::rows::{
     self, DEFINITION_COLUMNS, HI_ACTIVITY_COLUMNS, HI_INSTANCE_COLUMNS, INCIDENT_COLUMNS,
     TASK_COLUMNS,
@@ -1219,10 +1219,36 @@ impl Engine {
             incidents: &[Incident],
         ) -> ActivityInstance {
             let id = e.activity_instance_id();
-            let children = execs
-                .iter()
-                .filter(|c| c.parent.as_deref() == Some(e.id.as_str()))
+            let parked = |c: &Exec| matches!(c.wait, Wait::Async { .. });
+            let mine = || {
+                execs
+                    .iter()
+                    .filter(|c| c.parent.as_deref() == Some(e.id.as_str()))
+            };
+            let children = mine()
+                .filter(|c| !parked(c))
                 .map(|c| build(execs, c, Some(id.clone()), graph, incidents))
+                .collect();
+            // An execution parked at an asynchronous continuation is not an activity
+            // instance (yet, or any more), but a transition instance, as in Camunda.
+            let transitions = mine()
+                .filter(|c| parked(c))
+                .map(|c| {
+                    let node = graph.node_id(&c.activity).map(|n| graph.process.node(n));
+                    TransitionInstance {
+                        id: c.id.clone(),
+                        parent_id: id.clone(),
+                        activity_id: c.activity.clone(),
+                        activity_type: node.map_or("unknown", activity_type).to_owned(),
+                        activity_name: node.and_then(|n| n.name.clone()),
+                        execution_id: c.id.clone(),
+                        incident_ids: incidents
+                            .iter()
+                            .filter(|i| i.execution_id == c.id)
+                            .map(|i| i.id.clone())
+                            .collect(),
+                    }
+                })
                 .collect();
             let node = graph.node_id(&e.activity).map(|n| graph.process.node(n));
             let (activity_id, activity_type, activity_name) = match e.kind {
@@ -1254,6 +1280,7 @@ impl Engine {
                     .map(|i| i.id.clone())
                     .collect(),
                 children,
+                transitions,
                 id,
             }
         }

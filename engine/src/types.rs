@@ -175,6 +175,29 @@ pub struct ActivityInstance {
     pub incident_ids: Vec<String>,
     /// The activity instances inside it.
     pub children: Vec<ActivityInstance>,
+    /// The tokens inside it parked at an asynchronous continuation, before an
+    /// activity starts or after it ended.
+    pub transitions: Vec<TransitionInstance>,
+}
+
+/// A token between activities: parked at an asynchronous continuation
+/// (`camunda:asyncBefore` or `asyncAfter`), as Camunda's `TransitionInstance`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionInstance {
+    /// Its id (its execution's id, as in Camunda).
+    pub id: String,
+    /// The activity instance it is in.
+    pub parent_id: String,
+    /// The element it is parked at.
+    pub activity_id: String,
+    /// Camunda's activity type of that element.
+    pub activity_type: String,
+    /// That element's name.
+    pub activity_name: Option<String>,
+    /// Its execution.
+    pub execution_id: String,
+    /// The incidents of its job.
+    pub incident_ids: Vec<String>,
 }
 
 /// An external task.

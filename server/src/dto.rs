@@ -490,7 +490,28 @@ impl ActivityInstanceDto {
                 .iter()
                 .map(|c| ActivityInstanceDto::new(c, instance, definition_id))
                 .collect(),
-            child_transition_instances: Vec::new(),
+            child_transition_instances: node
+                .transitions
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "id": t.id,
+                        "parentActivityInstanceId": t.parent_id,
+                        "activityId": t.activity_id,
+                        "activityType": t.activity_type,
+                        "processInstanceId": instance,
+                        "processDefinitionId": definition_id,
+                        "executionId": t.execution_id,
+                        "targetActivityId": t.activity_id,
+                        "activityName": t.activity_name,
+                        "name": t.activity_name,
+                        "incidentIds": t.incident_ids,
+                        "incidents": t.incident_ids.iter()
+                            .map(|id| serde_json::json!({"id": id, "activityId": t.activity_id}))
+                            .collect::<Vec<_>>(),
+                    })
+                })
+                .collect(),
             execution_ids: node.execution_ids.clone(),
             activity_name: node.activity_name.clone(),
             name: node.activity_name.clone(),

@@ -12,6 +12,7 @@
 //! the instance's [`super::state::Ids`], so a run is a function of its inputs.
 
 mod activities;
+mod continuations;
 mod events;
 mod expressions;
 mod gateways;
@@ -393,6 +394,15 @@ impl<'a> Run<'a> {
         let Some(node) = self.node_of(exec) else {
             return;
         };
+        if self.parks_before(exec, node) {
+            return;
+        }
+        self.execute_now(exec, node);
+    }
+
+    /// Runs the activity of `exec` at `node` now, past any asynchronous
+    /// continuation before it.
+    fn execute_now(&mut self, exec: &str, node: NodeId) {
         self.history_start(exec);
         let is_activity = self
             .inst
@@ -478,8 +488,18 @@ impl<'a> Run<'a> {
             // Gateways choose their flows in `execute_inner`.
             return;
         }
+        if self.parks_after(exec, n) {
+            return;
+        }
+        self.take_flows(exec, n, true);
+    }
+
+    /// Leaves the activity of `exec` along the outgoing flows that hold, ending its
+    /// activity instance in history unless that happened already (`ended`: false
+    /// after an asynchronous continuation).
+    fn take_flows(&mut self, exec: &str, n: &Node, end_history: bool) {
         match self.select_flows(exec, n, activity_default(n), false) {
-            Ok(flows) => self.leave(exec, &flows),
+            Ok(flows) => self.leave_as(exec, &flows, end_history),
             Err(message) => self.fail(exec, message),
         }
     }
@@ -505,10 +525,18 @@ impl<'a> Run<'a> {
 
     /// Ends `exec` and sends tokens along `flows` in its scope.
     fn leave(&mut self, exec: &str, flows: &[FlowId]) {
+        self.leave_as(exec, flows, true);
+    }
+
+    /// [`Run::leave`], ending the activity instance in history only with
+    /// `end_history`.
+    fn leave_as(&mut self, exec: &str, flows: &[FlowId], end_history: bool) {
         let Some(scope) = self.inst.exec(exec).and_then(|e| e.parent.clone()) else {
             return;
         };
-        self.history_end(exec, false, false);
+        if end_history {
+            self.history_end(exec, false, false);
+        }
         self.remove_exec(exec);
         if flows.is_empty() {
             self.queue.push_back(Step::Consumed { scope });
@@ -627,7 +655,9 @@ impl<'a> Run<'a> {
             }),
             Wait::Child(child) => self.fx.push(Effect::CancelChild(child)),
             Wait::Failed(incident) => self.fx.push(Effect::DeleteIncident(incident)),
-            Wait::None | Wait::Join | Wait::ErrorPending | Wait::Event => {}
+            // An asynchronous continuation's job goes with the execution's other
+            // armed rows (`Effect::Disarm`).
+            Wait::None | Wait::Join | Wait::ErrorPending | Wait::Event | Wait::Async { .. } => {}
         }
         self.history_end(exec, true, false);
         self.remove_exec(exec);

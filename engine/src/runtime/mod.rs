@@ -87,6 +87,14 @@ pub(crate) struct Catcher {
 /// The kinds of [`Catcher`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum CatcherKind {
+    /// An asynchronous continuation: a job, due at once, that the job executor
+    /// runs in a transaction of its own.
+    Async {
+        /// After the activity (`camunda:asyncAfter`) rather than before it.
+        after: bool,
+        /// `camunda:failedJobRetryTimeCycle` of the element.
+        retry_cycle: Option<String>,
+    },
     /// A message, by name.
     Message(String),
     /// A signal, by name.

@@ -81,6 +81,13 @@ pub(crate) enum Wait {
     /// A message, signal, timer or condition: it is an intermediate catch event, a
     /// receive task or an event-based gateway, armed with what it waits for.
     Event,
+    /// Its asynchronous continuation's job: before its activity starts
+    /// (`camunda:asyncBefore`), or after it ended, before it leaves
+    /// (`camunda:asyncAfter`).
+    Async {
+        /// Whether it waits after its activity.
+        after: bool,
+    },
 }
 
 impl Wait {

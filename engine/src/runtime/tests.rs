@@ -332,7 +332,12 @@ fn a_timer_catch_event_arms_a_timer_due_after_its_duration_on_the_runs_clock() {
 enum Block {
     /// An external task (or a user task); with an error boundary event whose path
     /// rejoins the flow after it.
-    Task { user: bool, boundary: bool },
+    Task {
+        user: bool,
+        boundary: bool,
+        /// `camunda:asyncBefore` and `camunda:asyncAfter`.
+        asynchronous: (bool, bool),
+    },
     /// A multi-instance external task.
     Many { sequential: bool, cardinality: u8 },
     /// A timer to wait for.
@@ -349,7 +354,13 @@ enum Block {
 
 fn block() -> impl Strategy<Value = Block> {
     let leaf = prop_oneof![
-        (any::<bool>(), any::<bool>()).prop_map(|(user, boundary)| Block::Task { user, boundary }),
+        (any::<bool>(), any::<bool>(), any::<(bool, bool)>()).prop_map(
+            |(user, boundary, asynchronous)| Block::Task {
+                user,
+                boundary,
+                asynchronous
+            }
+        ),
         (any::<bool>(), 0u8..4).prop_map(|(sequential, cardinality)| Block::Many {
             sequential,
             cardinality
@@ -407,13 +418,18 @@ impl Writer {
     /// One block; its entry and exit elements.
     fn block(&mut self, b: &Block) -> (String, String) {
         match b {
-            Block::Task { user, boundary } => {
+            Block::Task {
+                user,
+                boundary,
+                asynchronous: (before, after),
+            } => {
                 let id = self.id("t");
+                let a = format!(r#"camunda:asyncBefore="{before}" camunda:asyncAfter="{after}""#);
                 if *user {
-                    self.xml.push_str(&format!(r#"<userTask id="{id}" />"#));
+                    self.xml.push_str(&format!(r#"<userTask id="{id}" {a} />"#));
                 } else {
                     self.xml.push_str(&format!(
-                        r#"<serviceTask id="{id}" camunda:type="external" camunda:topic="w" />"#
+                        r#"<serviceTask id="{id}" {a} camunda:type="external" camunda:topic="w" />"#
                     ));
                 }
                 if !boundary {
@@ -506,13 +522,14 @@ fn random_model(blocks: &[Block]) -> String {
 /// Something a worker or the clock can do next.
 #[derive(Debug, Clone)]
 enum Action {
+    Continue(String),
     Complete(String),
     Throw(String),
     Fire(String, String),
 }
 
 /// What can happen next: every task can be completed, a task with an error
-/// boundary event can throw, every timer can fire.
+/// boundary event can throw, every timer can fire, every continuation's job run.
 fn actions(inst: &Instance) -> Vec<Action> {
     let mut out = Vec::new();
     for e in &inst.execs {
@@ -531,6 +548,7 @@ fn actions(inst: &Instance) -> Vec<Action> {
                 }
             }
             Wait::Event => out.push(Action::Fire(e.id.clone(), e.activity.clone())),
+            Wait::Async { .. } => out.push(Action::Continue(e.id.clone())),
             _ => {}
         }
     }
@@ -591,6 +609,7 @@ proptest! {
             let mut fx = Vec::new();
             let run = Run::new(&mut inst, &mut fx, NOW);
             match &next[pick] {
+                Action::Continue(exec) => run.continue_async(exec),
                 Action::Complete(exec) => run.complete(exec),
                 Action::Throw(exec) => run.throw_error(exec, "E", None),
                 Action::Fire(exec, activity) => run.fire(exec, activity, Vec::new(), Vec::new()),

@@ -11,6 +11,20 @@ use crate::value::Value;
 impl Run<'_> {
     pub(super) fn mi_start(&mut self, scope: &str, node: NodeId, mi: &MultiInstance) {
         let body = self.new_exec(scope, node, ExecKind::MiBody);
+        if mi.async_before {
+            // `multiInstanceAsyncBefore`: the body itself waits for a job.
+            let n = self.node(node);
+            let (id, cycle) = (n.id.clone(), n.failed_job_retry_time_cycle.clone());
+            self.park(&body, &id, false, cycle);
+            return;
+        }
+        self.mi_begin(&body, node, mi);
+    }
+
+    /// Starts the body `body` of multi-instance `node`: history, boundary events,
+    /// its first instances.
+    pub(super) fn mi_begin(&mut self, body: &str, node: NodeId, mi: &MultiInstance) {
+        let body = body.to_owned();
         self.history_start(&body);
         let armed = self.arm_boundaries(&body, node);
         if let Err(message) = armed.and_then(|()| self.mi_start_inner(&body, node, mi)) {
@@ -171,6 +185,15 @@ impl Run<'_> {
         };
         let graph = self.inst.graph.clone();
         let n = graph.process.node(node);
+        if let Some(LoopCharacteristics::MultiInstance(mi)) = &n.loop_characteristics {
+            if mi.async_after {
+                // `multiInstanceAsyncAfter`: the body ended; a job leaves it.
+                self.disarm(body);
+                self.history_end(body, false, false);
+                self.park(body, &n.id, true, n.failed_job_retry_time_cycle.clone());
+                return;
+            }
+        }
         match self.select_flows(body, n, activity_default(n), false) {
             Ok(flows) => self.leave(body, &flows),
             Err(message) => self.fail(body, message),
