@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/job/{id}/retries", put(retries))
         .route("/job/{id}/duedate", put(due_date))
         .route("/job/{id}/execute", post(execute))
+        .route("/job/{id}/stacktrace", get(stacktrace))
         .route("/baton/clock", get(clock).post(move_clock))
 }
 
@@ -152,6 +153,37 @@ async fn one(
         .first()
         .ok_or_else(|| ApiError::not_found(format!("Job with id {id} does not exist")))?;
     Ok(JsonOk(job.into()))
+}
+
+/// `GET /job/{id}/stacktrace`: why the job last failed, as text. Baton runs no
+/// Java, so the "stack trace" is the failure's message; a job that never failed
+/// answers 204.
+async fn stacktrace(
+    who: Who,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    who.may(&s, Target::Job(&id), Op::ReadInstance).await?;
+    let q = JobQuery {
+        id: Some(id.clone()),
+        ..JobQuery::default()
+    };
+    let jobs = s.engine.jobs(q).await?;
+    let job = jobs
+        .first()
+        .ok_or_else(|| ApiError::not_found(format!("Job with id {id} does not exist")))?;
+    Ok(match &job.exception_message {
+        Some(message) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )],
+            message.clone(),
+        )
+            .into_response(),
+        None => axum::http::StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
 async fn retries(

@@ -821,6 +821,14 @@ pub(crate) const ENDPOINTS: &[Endpoint] = &[
     ),
     ep(
         "get",
+        "/job/{id}/stacktrace",
+        "Why the job last failed, as text (its message: Baton runs no Java)",
+        NONE,
+        Empty,
+        Bytes,
+    ),
+    ep(
+        "get",
         "/baton/clock",
         "The engine's clock (Baton's own)",
         NONE,
