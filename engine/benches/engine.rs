@@ -8,7 +8,8 @@
 //! the acknowledged completion of the instance's last task (which ends it).
 //! Instances per second are all instances over the wall time of the whole run.
 //!
-//! Optional arguments: a case name filter (`simple`, `fork`, `normal`, `nohistory`) and
+//! Optional arguments: a case name filter (`simple`, `fork`, `three`, `async`, `normal`,
+//! `nohistory`) and
 //! `--instances N` to scale every case.
 //!
 //! The single writer thread is the limit, so the last two columns say the most: how
@@ -51,6 +52,40 @@ fn flows(pairs: &[(&str, &str)]) -> String {
             format!(r#"<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}" />"#)
         })
         .collect()
+}
+
+/// start -> three tasks -> end, each task with `attributes`.
+fn three_tasks(key: &str, attributes: &str) -> String {
+    let task = |id: &str| {
+        format!(
+            r#"<bpmn:serviceTask id="{id}" {attributes} camunda:type="external" camunda:topic="step" />"#
+        )
+    };
+    format!(
+        r#"{HEAD}<bpmn:process id="{key}" isExecutable="true">
+<bpmn:startEvent id="start" />{}{}{}<bpmn:endEvent id="end" />{}
+</bpmn:process></bpmn:definitions>"#,
+        task("one"),
+        task("two"),
+        task("last"),
+        flows(&[
+            ("start", "one"),
+            ("one", "two"),
+            ("two", "last"),
+            ("last", "end")
+        ])
+    )
+}
+
+/// start -> three tasks -> end.
+fn three() -> String {
+    three_tasks("three", "")
+}
+
+/// start -> three tasks, each with an asynchronous continuation before it -> end:
+/// every task is created by a job, in a transaction of its own.
+fn three_async() -> String {
+    three_tasks("async", r#"camunda:asyncBefore="true""#)
 }
 
 /// start -> task -> end.
@@ -343,6 +378,22 @@ fn main() {
             durability: Durability::Full,
             history: true,
             instances: 3_000,
+        },
+        Case {
+            name: "three tasks, FULL",
+            key: "three",
+            xml: three,
+            durability: Durability::Full,
+            history: true,
+            instances: 6_000,
+        },
+        Case {
+            name: "three tasks, asyncBefore each",
+            key: "async",
+            xml: three_async,
+            durability: Durability::Full,
+            history: true,
+            instances: 6_000,
         },
         Case {
             name: "simple, synchronous=NORMAL",

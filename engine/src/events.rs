@@ -89,7 +89,15 @@ impl JobRow {
     pub(crate) fn to_job(&self) -> Job {
         Job {
             id: self.id.clone(),
-            job_definition_id: job_definition_id(&self.definition_id, &self.activity_id),
+            job_definition_id: job_definition_id(
+                &self.definition_id,
+                &job_definition_key(
+                    &self.activity_id,
+                    &self.kind,
+                    &self.timer_kind,
+                    &self.timer_text,
+                ),
+            ),
             due_date: self.due,
             process_instance_id: self.instance_id.clone(),
             execution_id: self.execution_id.clone(),
@@ -120,6 +128,31 @@ pub(crate) fn job_definition_id(definition_id: &str, activity_id: &str) -> Strin
         format!("{definition_id}\n{activity_id}").as_bytes(),
     )
     .to_string()
+}
+
+/// What tells the job definitions of one element apart (see [`job_definition_id`]):
+/// the element for its timer and for its `asyncBefore`; `#multiInstanceBody` after
+/// it for a multi-instance body's continuation, and `$after` for an `asyncAfter`.
+pub(crate) fn job_definition_key(
+    activity: &str,
+    kind: &str,
+    timer_kind: &str,
+    timer_text: &str,
+) -> String {
+    if kind != "async" {
+        return activity.to_owned();
+    }
+    let body = if timer_text == "multiInstanceBody" {
+        "#multiInstanceBody"
+    } else {
+        ""
+    };
+    let after = if timer_kind == "async-after" {
+        "$after"
+    } else {
+        ""
+    };
+    format!("{activity}{body}{after}")
 }
 
 /// Retries and the wait between them, from `camunda:failedJobRetryTimeCycle`
@@ -169,7 +202,11 @@ impl Ctx<'_, '_> {
                     tenant.as_deref(),
                 )
             }
-            CatcherKind::Async { after, retry_cycle } => self.insert_job(&NewJob {
+            CatcherKind::Async {
+                after,
+                body,
+                retry_cycle,
+            } => self.insert_job(&NewJob {
                 kind: "async",
                 due: self.now,
                 timer_kind: if *after {
@@ -177,7 +214,7 @@ impl Ctx<'_, '_> {
                 } else {
                     "async-before"
                 },
-                timer_text: "",
+                timer_text: if *body { "multiInstanceBody" } else { "" },
                 instance: Some(instance),
                 exec: Some(&catcher.exec),
                 activity: &catcher.activity_id,

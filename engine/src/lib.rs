@@ -34,6 +34,7 @@ mod graph;
 mod handlers;
 mod id;
 pub mod identity;
+pub mod job_definitions;
 pub mod limits;
 mod list;
 mod query;

@@ -525,17 +525,30 @@ pub(crate) fn job_filter(c: &Connection, q: &JobQuery, now: i64) -> Result<Filte
         f.raw("exception IS NOT NULL");
     }
     if let Some(wanted) = &q.job_definition_id {
-        let pairs: Vec<(String, String)> = c
-            .prepare_cached("SELECT DISTINCT definition_id, activity_id FROM job")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        type Kinds = (String, String, String, String, String);
+        let kinds: Vec<Kinds> = c
+            .prepare_cached(
+                "SELECT DISTINCT definition_id, activity_id, kind, \
+                 CASE kind WHEN 'async' THEN timer_kind ELSE '' END, \
+                 CASE kind WHEN 'async' THEN timer_text ELSE '' END FROM job",
+            )?
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
-        match pairs
-            .into_iter()
-            .find(|(d, a)| crate::events::job_definition_id(d, a) == *wanted)
-        {
-            Some((d, a)) => {
+        let found = kinds.into_iter().find(|(d, a, k, tk, tt)| {
+            crate::events::job_definition_id(d, &crate::events::job_definition_key(a, k, tk, tt))
+                == *wanted
+        });
+        match found {
+            Some((d, a, k, tk, tt)) => {
                 f.raw_arg("definition_id = ?", d);
                 f.raw_arg("activity_id = ?", a);
+                f.raw_arg("kind = ?", k.clone());
+                if k == "async" {
+                    f.raw_arg("timer_kind = ?", tk);
+                    f.raw_arg("timer_text = ?", tt);
+                }
             }
             None => f.raw("0"),
         }

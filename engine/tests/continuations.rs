@@ -62,6 +62,18 @@ async fn parked(engine: &Engine, instance: &str) -> Vec<String> {
     out
 }
 
+/// The id of the job definition of `activity` with `configuration`.
+async fn job_definition(engine: &Engine, activity: &str, configuration: &str) -> String {
+    engine
+        .job_definitions(baton_engine::DefinitionQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.activity_id == activity && d.job_configuration == configuration)
+        .unwrap()
+        .id
+}
+
 fn model(key: &str, attributes: &str, task: &str) -> String {
     model_with(key, attributes, task, "")
 }
@@ -107,6 +119,10 @@ fn async_before_parks_the_token_until_its_job_runs() {
         assert_eq!(pending[0].activity_id, "work");
         assert_eq!(pending[0].retries, 3);
         assert_eq!(pending[0].due_date, T0);
+        assert_eq!(
+            pending[0].job_definition_id,
+            job_definition(&engine, "work", "async-before").await
+        );
         assert_eq!(parked(&engine, &id).await, ["work"]);
         assert_eq!(trail(&engine, &id).await, ["start"], "work has not started");
 
@@ -139,7 +155,13 @@ fn async_after_ends_the_activity_then_leaves_in_a_job_of_its_own() {
         let acts = engine.historic_activities(&id).await.unwrap();
         let w = acts.iter().find(|a| a.activity_id == "work").unwrap();
         assert!(w.end_time.is_some(), "{w:?}");
-        assert_eq!(jobs(&engine, &id).await.len(), 1);
+        let pending = jobs(&engine, &id).await;
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            pending[0].job_definition_id,
+            job_definition(&engine, "work", "async-after").await,
+            "the job names its job definition"
+        );
 
         assert_eq!(engine.run_due_jobs().await.unwrap(), 1);
         assert_eq!(open_tasks(&engine, &id).await, ["next"]);

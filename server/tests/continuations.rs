@@ -96,3 +96,113 @@ async fn a_failing_continuation_shows_its_failure_and_runs_again_with_new_retrie
     let (st, _) = s.get(&format!("/job/{job}/stacktrace")).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "the job is done");
 }
+
+const DEFINED: &str = r#"
+  <bpmn:startEvent id="start" />
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+  <bpmn:serviceTask id="work" camunda:asyncBefore="true" camunda:asyncAfter="true" camunda:type="external" camunda:topic="work" />
+  <bpmn:boundaryEvent id="late" attachedToRef="work" cancelActivity="false">
+    <bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+  </bpmn:boundaryEvent>
+  <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="each" />
+  <bpmn:serviceTask id="each" camunda:type="external" camunda:topic="each">
+    <bpmn:multiInstanceLoopCharacteristics camunda:asyncBefore="true"><bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>
+  </bpmn:serviceTask>
+  <bpmn:sequenceFlow id="f3" sourceRef="each" targetRef="end" />
+  <bpmn:endEvent id="end" />"#;
+
+#[tokio::test]
+async fn job_definitions_name_every_timer_and_continuation_and_jobs_name_theirs() {
+    let s = server_manual().await;
+    let definition = s.deploy_model("defined", &model("defined", DEFINED)).await;
+    let (st, defs) = s
+        .get("/job-definition?sortBy=activityId&sortOrder=asc")
+        .await;
+    assert_eq!(st, StatusCode::OK, "{defs}");
+    let seen: Vec<(String, String, String)> = defs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["processDefinitionId"], definition.as_str());
+            assert_eq!(d["processDefinitionKey"], "defined");
+            assert_eq!(d["suspended"], false);
+            (
+                d["activityId"].as_str().unwrap().to_owned(),
+                d["jobType"].as_str().unwrap().to_owned(),
+                d["jobConfiguration"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want = |a: &str, t: &str, c: &str| (a.to_owned(), t.to_owned(), c.to_owned());
+    assert_eq!(
+        seen,
+        [
+            want(
+                "each#multiInstanceBody",
+                "async-continuation",
+                "async-before"
+            ),
+            want("late", "timer-transition", "DURATION: PT1H"),
+            want("work", "async-continuation", "async-before"),
+            want("work", "async-continuation", "async-after"),
+        ]
+    );
+    let id_of = |activity: &str, configuration: &str| {
+        defs.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["activityId"] == activity && d["jobConfiguration"] == configuration)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (_, n) = s
+        .get("/job-definition/count?jobType=async-continuation&activityIdIn=work")
+        .await;
+    assert_eq!(n["count"], 2);
+    let before = id_of("work", "async-before");
+    let (st, one) = s.get(&format!("/job-definition/{before}")).await;
+    assert_eq!(
+        (st, one["activityId"].as_str()),
+        (StatusCode::OK, Some("work"))
+    );
+    let (st, _) = s.get("/job-definition/nope").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // A job names its job definition: the one before `work`, then the one after.
+    let id = s.start("defined", json!({})).await;
+    let tasks = until(&s, &format!("/external-task?processInstanceId={id}"), |t| {
+        t[0]["activityId"] == "work"
+    })
+    .await;
+    let (_, timer) = s
+        .get(&format!("/job?processInstanceId={id}&activityId=late"))
+        .await;
+    assert_eq!(
+        timer[0]["jobDefinitionId"],
+        id_of("late", "DURATION: PT1H").as_str()
+    );
+    let task = tasks[0]["id"].as_str().unwrap();
+    let (_, locked) = s
+        .post(
+            "/external-task/fetchAndLock",
+            json!({"workerId": "w", "maxTasks": 1, "topics": [{"topicName": "work", "lockDuration": 1000}]}),
+        )
+        .await;
+    assert_eq!(locked[0]["id"], task);
+    let (st, _) = s
+        .post(
+            &format!("/external-task/{task}/complete"),
+            json!({"workerId": "w"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    until(
+        &s,
+        &format!("/external-task?processInstanceId={id}&activityId=each"),
+        |t| t.as_array().is_some_and(|a| a.len() == 2),
+    )
+    .await;
+}

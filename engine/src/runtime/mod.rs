@@ -92,6 +92,9 @@ pub(crate) enum CatcherKind {
     Async {
         /// After the activity (`camunda:asyncAfter`) rather than before it.
         after: bool,
+        /// For a multi-instance body (`multiInstanceAsyncBefore`/`After`) rather
+        /// than the activity.
+        body: bool,
         /// `camunda:failedJobRetryTimeCycle` of the element.
         retry_cycle: Option<String>,
     },

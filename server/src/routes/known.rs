@@ -548,3 +548,23 @@ pub(crate) const DEFINITION_STATISTICS: &[&str] = &[
 
 /// `GET /process-definition/{id}/statistics` (also by key, and by key and tenant).
 pub(crate) const ACTIVITY_STATISTICS: &[&str] = &["failedJobs", "incidents", "incidentsForType"];
+
+/// The query parameters Camunda documents for `GET /job-definition`.
+pub(crate) const JOB_DEFINITION: &[&str] = &[
+    "activityIdIn",
+    "active",
+    "firstResult",
+    "includeJobDefinitionsWithoutTenantId",
+    "jobConfiguration",
+    "jobDefinitionId",
+    "jobType",
+    "maxResults",
+    "processDefinitionId",
+    "processDefinitionKey",
+    "sortBy",
+    "sortOrder",
+    "suspended",
+    "tenantIdIn",
+    "withOverridingJobPriority",
+    "withoutTenantId",
+];

@@ -12,6 +12,7 @@ mod history_task;
 mod identity;
 mod instance;
 mod job;
+mod job_definition;
 mod known;
 mod misc;
 mod openapi;
@@ -40,6 +41,7 @@ pub(crate) fn router(state: AppState, options: &Options) -> Router {
         .merge(instance::routes())
         .merge(history::routes())
         .merge(job::routes())
+        .merge(job_definition::routes())
         .merge(identity::routes())
         .merge(authorization::routes())
         .merge(task::routes())

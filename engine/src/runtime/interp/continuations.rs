@@ -82,9 +82,18 @@ impl Run<'_> {
         after: bool,
         retry_cycle: Option<String>,
     ) {
+        let body = self
+            .inst
+            .exec(exec)
+            .is_some_and(|e| e.kind == ExecKind::MiBody);
         if let Some(e) = self.inst.exec_mut(exec) {
             e.wait = Wait::Async { after };
         }
-        self.arm(exec, activity_id, CatcherKind::Async { after, retry_cycle });
+        let kind = CatcherKind::Async {
+            after,
+            body,
+            retry_cycle,
+        };
+        self.arm(exec, activity_id, kind);
     }
 }
