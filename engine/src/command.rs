@@ -377,6 +377,11 @@ impl<'c, 's> Ctx<'c, 's> {
             }) => Some(reason.clone()),
             _ => None,
         });
+        // Escalations that leave a called instance are taken to its callers once
+        // the rows of what the thrower went on to do exist (so that an interrupting
+        // catch, which cancels this instance, removes them), and before its end
+        // resumes the caller (so that the calling activity can still catch them).
+        let mut escalations = Vec::new();
         for effect in fx {
             match effect {
                 Effect::History(event) => self.history(id, event)?,
@@ -423,7 +428,13 @@ impl<'c, 's> Ctx<'c, 's> {
                     code,
                     message,
                 } => self.propagate_error(id, &exec, &code, message.as_deref())?,
-                Effect::Ended => self.resume_parent(id)?,
+                Effect::UncaughtEscalation { code } => escalations.push(code),
+                Effect::Ended => {
+                    for code in std::mem::take(&mut escalations) {
+                        self.propagate_escalation(id, &code)?;
+                    }
+                    self.resume_parent(id)?;
+                }
                 Effect::Arm(catcher) => self.arm(id, &catcher)?,
                 Effect::Disarm(exec) => self.disarm(&exec)?,
                 Effect::Broadcast { name } => self.broadcast(&crate::types::SignalThrow {
@@ -431,6 +442,31 @@ impl<'c, 's> Ctx<'c, 's> {
                     ..crate::types::SignalThrow::default()
                 })?,
             }
+        }
+        for code in escalations {
+            self.propagate_escalation(id, &code)?;
+        }
+        Ok(())
+    }
+
+    /// Takes an escalation no one caught in called instance `child` to the
+    /// calling activities, innermost first: a boundary event on the call activity,
+    /// else what encloses it, as Camunda's `EscalationHandler` looks for it. Uncaught
+    /// everywhere, nothing happens (the thrower went on).
+    fn propagate_escalation(&mut self, child: &str, code: &str) -> Result<()> {
+        let mut cur = self.inst(child)?.super_ref.clone();
+        while let Some((parent, call_exec)) = cur {
+            let found = {
+                let inst = self.inst(&parent)?;
+                if inst.exec(&call_exec).is_none() {
+                    return Ok(()); // the call activity is gone meanwhile
+                }
+                crate::runtime::find_task_escalation_catch(inst, &call_exec, code)
+            };
+            if let Some(found) = found {
+                return self.step(&parent, |run| run.throw_escalation(found, code));
+            }
+            cur = self.inst(&parent)?.super_ref.clone();
         }
         Ok(())
     }

@@ -946,3 +946,80 @@ async fn a_signal_with_a_tenant_reaches_only_that_tenant() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(s.state(&instances[1]).await, "ACTIVE");
 }
+
+#[tokio::test]
+async fn an_escalation_from_a_called_instance_reaches_the_call_activitys_boundary_events() {
+    let s = server_manual().await;
+    let decls = r#"<bpmn:escalation id="Esc_Late" escalationCode="LATE" /><bpmn:escalation id="Esc_Stop" escalationCode="STOP" />"#;
+    // The child says it is late, goes on to its work, and may give up.
+    let child = format!(
+        r#"<bpmn:startEvent id="start" />
+        <bpmn:intermediateThrowEvent id="late"><bpmn:escalationEventDefinition escalationRef="Esc_Late" /></bpmn:intermediateThrowEvent>
+        <bpmn:serviceTask id="childWork" camunda:type="external" camunda:topic="childWork" />
+        <bpmn:endEvent id="giveUp"><bpmn:escalationEventDefinition escalationRef="Esc_Stop" /></bpmn:endEvent>
+        {}{}{}"#,
+        flow("c1", "start", "late"),
+        flow("c2", "late", "childWork"),
+        flow("c3", "childWork", "giveUp"),
+    );
+    s.deploy_model("escChild", &model_with("escChild", decls, &child))
+        .await;
+    // The caller hears "late" beside the call (non-interrupting) and "stop" instead
+    // of it (interrupting).
+    let parent = format!(
+        r#"<bpmn:startEvent id="start" />
+        <bpmn:callActivity id="call" calledElement="escChild" />
+        <bpmn:boundaryEvent id="onLate" attachedToRef="call" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="Esc_Late" camunda:escalationCodeVariable="why" /></bpmn:boundaryEvent>
+        <bpmn:boundaryEvent id="onStop" attachedToRef="call"><bpmn:escalationEventDefinition escalationRef="Esc_Stop" /></bpmn:boundaryEvent>
+        <bpmn:serviceTask id="chase" camunda:type="external" camunda:topic="chase" />
+        <bpmn:endEvent id="end" /><bpmn:endEvent id="chased" /><bpmn:endEvent id="stopped" />
+        {}{}{}{}{}"#,
+        flow("f1", "start", "call"),
+        flow("f2", "call", "end"),
+        flow("f3", "onLate", "chase"),
+        flow("f4", "chase", "chased"),
+        flow("f5", "onStop", "stopped"),
+    );
+    s.deploy_model("escParent", &model_with("escParent", decls, &parent))
+        .await;
+    let inst = s.start("escParent", json!({})).await;
+    // Both go on: the caller chases, the child works.
+    let chase = s.fetch("w", "chase").await;
+    assert_eq!(chase.len(), 1, "the caller caught LATE");
+    assert_eq!(chase[0]["processInstanceId"], inst.as_str());
+    let work = s.fetch("w", "childWork").await;
+    assert_eq!(work.len(), 1, "the child went on");
+    let child_id = work[0]["processInstanceId"].as_str().unwrap().to_owned();
+    let (_, why) = s
+        .get(&format!("/process-instance/{inst}/variables/why"))
+        .await;
+    assert_eq!(why["value"], "LATE");
+
+    // The child gives up: STOP interrupts the call activity, ending the child.
+    let id = work[0]["id"].as_str().unwrap();
+    let (status, _) = s
+        .post(
+            &format!("/external-task/{id}/complete"),
+            json!({"workerId": "w"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let passed = s.passed(&inst).await;
+    assert!(passed.contains(&"stopped".to_owned()), "{passed:?}");
+    assert!(!passed.contains(&"end".to_owned()), "{passed:?}");
+    let (_, child) = s
+        .get(&format!("/history/process-instance/{child_id}"))
+        .await;
+    // As in Camunda, the child is terminated by its caller, not completed.
+    assert_eq!(child["state"], "INTERNALLY_TERMINATED", "{child}");
+    // The chase still runs; nothing of the child is left behind.
+    let (_, tasks) = s.get("/external-task").await;
+    let topics: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topicName"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["chase"], "{tasks}");
+    s.shutdown().await;
+}

@@ -55,6 +55,12 @@ pub(crate) enum Effect {
         /// The error message.
         message: Option<String>,
     },
+    /// An escalation found no catcher in this (called) instance; the calling
+    /// instances are searched next. The thrower has gone on already.
+    UncaughtEscalation {
+        /// The escalation code.
+        code: String,
+    },
     /// The instance ended (its calling instance, if any, resumes).
     Ended,
     /// Wait for a message, a signal or a timer on behalf of an execution.

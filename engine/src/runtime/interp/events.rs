@@ -401,6 +401,10 @@ impl Run<'_> {
             .and_then(|e| e.escalation_code.clone())
             .unwrap_or_default();
         let Some(found) = find_escalation_catch(self.inst, exec, &code) else {
+            if self.inst.super_ref.is_some() {
+                // The calling activity and what encloses it may catch it.
+                self.fx.push(Effect::UncaughtEscalation { code });
+            }
             return true;
         };
         self.escalate_to(found, code)
