@@ -242,6 +242,7 @@ impl<'c, 's> Ctx<'c, 's> {
             var_writes: 0,
             conditions_seen: 0,
             ids: Ids::default(),
+            var_events: Vec::new(),
         };
         self.instances.insert(id.to_owned(), inst);
         self.order.push(id.to_owned());
@@ -342,6 +343,7 @@ impl<'c, 's> Ctx<'c, 's> {
             var_writes: 0,
             conditions_seen: 0,
             ids: Ids::default(),
+            var_events: Vec::new(),
         };
         for (name, value) in variables {
             inst.put(&id, &name, value);
@@ -1423,6 +1425,7 @@ fn as_written(mut inst: Instance) -> Option<Instance> {
     // The next command counts its own variable writes.
     inst.var_writes = 0;
     inst.conditions_seen = 0;
+    inst.var_events.clear();
     Some(inst)
 }
 

@@ -262,6 +262,10 @@ pub(crate) struct Instance {
     pub conditions_seen: u64,
     /// Where the ids of what it creates come from.
     pub ids: Ids,
+    /// The variable changes since conditional events were last evaluated: each
+    /// name with `create`, `update` or `delete`, for `camunda:variableName` and
+    /// `camunda:variableEvents`.
+    pub var_events: Vec<(String, &'static str)>,
 }
 
 /// Where the ids of what an instance creates (executions, tasks, incidents,
@@ -435,6 +439,8 @@ impl Instance {
         self.var_writes += 1;
         if let Some(i) = self.vars.position(scope, name) {
             let var = &mut self.vars.list[i];
+            let event = if var.live() { "update" } else { "create" };
+            self.var_events.push((name.to_owned(), event));
             var.value = value;
             var.state = match var.state {
                 VarState::Clean | VarState::Updated => VarState::Updated,
@@ -445,6 +451,7 @@ impl Instance {
             var.gone = false;
             return;
         }
+        self.var_events.push((name.to_owned(), "create"));
         self.vars.push(Var {
             id: self.ids.next(),
             scope: scope.to_owned(),
@@ -460,6 +467,7 @@ impl Instance {
         self.var_writes += 1;
         match self.var_index(scope, name) {
             Some(i) => {
+                self.var_events.push((name.to_owned(), "delete"));
                 let var = &mut self.vars.list[i];
                 var.state = if var.state == VarState::New {
                     VarState::Dropped

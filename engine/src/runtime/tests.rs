@@ -52,6 +52,7 @@ fn instance(graph: Arc<Graph>, variables: &[(&str, Value)]) -> Instance {
         var_writes: 0,
         conditions_seen: 0,
         ids: Ids::Sequence(Arc::new(AtomicU64::new(0))),
+        var_events: Vec::new(),
     };
     for (name, value) in variables {
         inst.put("pi", name, value.clone());
@@ -322,6 +323,67 @@ fn a_timer_catch_event_arms_a_timer_due_after_its_duration_on_the_runs_clock() {
     Run::new(&mut inst, &mut fx, NOW).fire(&exec, "wait", Vec::new(), Vec::new());
     assert_eq!(started(&fx), ["end"]);
     assert_eq!(inst.ended, Some(EndState::Completed));
+}
+
+/// A task with an interrupting conditional boundary event `attributes` and
+/// `condition`, leaving to `escaped`.
+fn guarded(attributes: &str, condition: &str) -> Arc<Graph> {
+    graph(&format!(
+        r#"<startEvent id="start" />
+           <sequenceFlow id="f0" sourceRef="start" targetRef="work" />
+           <serviceTask id="work" camunda:type="external" camunda:topic="work" />
+           <boundaryEvent id="when" attachedToRef="work">
+             <conditionalEventDefinition {attributes}><condition>{condition}</condition></conditionalEventDefinition>
+           </boundaryEvent>
+           <sequenceFlow id="f1" sourceRef="when" targetRef="escaped" />
+           <serviceTask id="escaped" camunda:type="external" camunda:topic="escaped" />"#
+    ))
+}
+
+/// Sets `name` to `value` as the variables API does; the effects.
+fn set(inst: &mut Instance, name: &str, value: Value) -> Vec<Effect> {
+    inst.set_variable("pi", name, value);
+    let mut fx = Vec::new();
+    Run::new(inst, &mut fx, NOW).variables_changed();
+    fx
+}
+
+#[test]
+fn a_conditional_event_with_a_variable_name_listens_to_that_variable_only() {
+    let mut inst = instance(
+        guarded(r#"camunda:variableName="go""#, "${flag}"),
+        &[("flag", Value::Boolean(false))],
+    );
+    start(&mut inst);
+    // The condition would hold now, but `flag` is not the variable it listens to.
+    assert!(tasks(&set(&mut inst, "flag", Value::Boolean(true))).is_empty());
+    let fx = set(&mut inst, "go", Value::Integer(1));
+    assert_eq!(tasks(&fx)[0].topic, "escaped", "{fx:?}");
+}
+
+#[test]
+fn a_conditional_event_with_variable_events_listens_to_those_changes_only() {
+    let mut inst = instance(
+        guarded(r#"camunda:variableEvents="update""#, "${x > 5}"),
+        &[],
+    );
+    start(&mut inst);
+    // Created, not updated: nothing, though the condition holds.
+    assert!(tasks(&set(&mut inst, "x", Value::Integer(10))).is_empty());
+    let fx = set(&mut inst, "x", Value::Integer(11));
+    assert_eq!(tasks(&fx)[0].topic, "escaped", "{fx:?}");
+
+    // Without either, any change counts, and the condition is evaluated when the
+    // task starts.
+    let mut inst = instance(guarded("", "${x > 5}"), &[("x", Value::Integer(9))]);
+    let fx = start(&mut inst);
+    assert_eq!(
+        tasks(&fx)
+            .iter()
+            .map(|t| t.topic.as_str())
+            .collect::<Vec<_>>(),
+        ["work", "escaped"]
+    );
 }
 
 // ---------------------------------------------------------------------------

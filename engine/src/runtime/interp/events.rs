@@ -2,7 +2,9 @@
 //! when they fire, conditional events, and errors and escalations thrown and
 //! caught.
 
-use baton_bpmn::model::{EventDefinition, Implementation, Node, NodeId, NodeKind, Timer};
+use baton_bpmn::model::{
+    ConditionalEventDefinition, EventDefinition, Implementation, Node, NodeId, NodeKind, Timer,
+};
 
 use super::{Run, Step, StepResult, Stop, unsupported};
 use crate::expr;
@@ -271,7 +273,11 @@ impl Run<'_> {
         if !self.conditions_armed && self.inst.var_writes == self.inst.conditions_seen {
             return false;
         }
-        self.conditions_armed = false;
+        // Catchers armed since the last evaluation are evaluated whatever changed,
+        // as Camunda evaluates a condition when its scope starts; the others only
+        // for a change their `camunda:variableName` and `variableEvents` name.
+        let fresh = std::mem::take(&mut self.conditions_armed);
+        let events = std::mem::take(&mut self.inst.var_events);
         self.inst.conditions_seen = self.inst.var_writes;
         self.condition_rounds += 1;
         let owners: Vec<(String, Vec<String>)> = self
@@ -295,9 +301,13 @@ impl Run<'_> {
                 let Some(node) = graph.node_id(&activity_id).filter(|_| still) else {
                     continue;
                 };
-                let Some(condition) = condition_of(graph.process.node(node)) else {
+                let Some(def) = conditional_of(graph.process.node(node)) else {
                     continue;
                 };
+                if !fresh && !triggered_by(def, &events) {
+                    continue;
+                }
+                let condition = def.condition.as_str();
                 if self.condition_rounds > MAX_CONDITION_ROUNDS {
                     self.fail(
                         &owner,
@@ -636,7 +646,7 @@ fn find_catcher(
 
 /// The default flow of an activity.
 /// The condition of a conditional catch, boundary or start event.
-fn condition_of(n: &Node) -> Option<&str> {
+fn conditional_of(n: &Node) -> Option<&ConditionalEventDefinition> {
     let def = match &n.kind {
         NodeKind::IntermediateCatchEvent(def) => def,
         NodeKind::BoundaryEvent(b) => &b.event,
@@ -644,7 +654,19 @@ fn condition_of(n: &Node) -> Option<&str> {
         _ => return None,
     };
     match def {
-        EventDefinition::Conditional(c) => Some(c.condition.as_str()),
+        EventDefinition::Conditional(c) => Some(c),
         _ => None,
     }
+}
+
+/// Whether one of the variable changes `events` (name and `create`, `update` or
+/// `delete`) is one the conditional event listens to: of its
+/// `camunda:variableName` (any, without), of one of its `camunda:variableEvents`
+/// (any, without).
+fn triggered_by(def: &ConditionalEventDefinition, events: &[(String, &'static str)]) -> bool {
+    events.iter().any(|(name, kind)| {
+        def.variable_name.as_ref().is_none_or(|n| n == name)
+            && (def.variable_events.is_empty()
+                || def.variable_events.iter().any(|e| e.trim() == *kind))
+    })
 }
