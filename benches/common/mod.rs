@@ -41,7 +41,7 @@ pub(crate) async fn serve_with(
     models: &[(&str, &str)],
     args: &[&str],
 ) -> (tokio::process::Child, u32, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    let mut command = tokio::process::Command::new(binary());
     command
         .args(["serve", "--port", "0", "--db"])
         .arg(dir.join("bench.db"))
@@ -72,6 +72,13 @@ pub(crate) async fn serve_with(
         .trim()
         .to_owned();
     (child, pid, url)
+}
+
+/// The `baton` binary the benches start: the one Cargo built with them, or the one
+/// `BATON_BENCH_BINARY` names (to run the same driver against another build).
+pub(crate) fn binary() -> std::path::PathBuf {
+    std::env::var_os("BATON_BENCH_BINARY")
+        .map_or_else(|| env!("CARGO_BIN_EXE_baton").into(), Into::into)
 }
 
 /// `VmRSS` and `VmHWM` of a process, in KiB.

@@ -226,6 +226,7 @@ impl<'c, 's> Ctx<'c, 's> {
                 gone: false,
             });
         }
+        let waiting = crate::runtime::state::waiting(&execs);
         let inst = Instance {
             id: id.to_owned(),
             graph,
@@ -243,6 +244,7 @@ impl<'c, 's> Ctx<'c, 's> {
             conditions_seen: 0,
             ids: Ids::default(),
             var_events: Vec::new(),
+            waiting,
         };
         self.instances.insert(id.to_owned(), inst);
         self.order.push(id.to_owned());
@@ -344,6 +346,7 @@ impl<'c, 's> Ctx<'c, 's> {
             conditions_seen: 0,
             ids: Ids::default(),
             var_events: Vec::new(),
+            waiting: Vec::new(),
         };
         for (name, value) in variables {
             inst.put(&id, &name, value);
@@ -1197,10 +1200,10 @@ impl<'c, 's> Ctx<'c, 's> {
     pub(crate) fn flush(mut self) -> Result<crate::store::Changed> {
         let order = std::mem::take(&mut self.order);
         for id in order {
-            let Some(inst) = self.instances.remove(&id) else {
+            let Some(mut inst) = self.instances.remove(&id) else {
                 continue;
             };
-            self.write_instance(&inst)?;
+            self.write_instance(&mut inst)?;
             if inst.is_new {
                 self.activity.instances_started += 1;
                 if inst.super_ref.is_none() {
@@ -1221,7 +1224,8 @@ impl<'c, 's> Ctx<'c, 's> {
         })
     }
 
-    fn write_instance(&self, inst: &Instance) -> Result<()> {
+    fn write_instance(&self, inst: &mut Instance) -> Result<()> {
+        self.write_waiting(inst)?;
         let ended = inst.ended.is_some();
         if ended {
             if !inst.is_new {
@@ -1315,6 +1319,57 @@ impl<'c, 's> Ctx<'c, 's> {
                 self.write_variable_history(inst, var)?;
             }
         }
+        Ok(())
+    }
+
+    /// Brings the instance's `waiting_token` rows from where its tokens waited
+    /// when it was last written (`inst.waiting`) to where they wait now (nowhere
+    /// once it ended), changing only the activities whose count changed.
+    fn write_waiting(&self, inst: &mut Instance) -> Result<()> {
+        let now = if inst.ended.is_some() {
+            Vec::new()
+        } else {
+            crate::runtime::state::waiting(&inst.execs)
+        };
+        if now == inst.waiting {
+            return Ok(());
+        }
+        let definition = &inst.graph.id;
+        let find = |list: &[(String, u32)], activity: &str| {
+            list.binary_search_by(|(a, _)| a.as_str().cmp(activity))
+                .ok()
+                .and_then(|i| list.get(i))
+                .map(|(_, n)| *n)
+        };
+        for (activity, _) in &inst.waiting {
+            if find(&now, activity).is_none() {
+                self.stmts.execute(
+                    "DELETE FROM waiting_token \
+                     WHERE definition_id = ?1 AND activity_id = ?2 AND instance_id = ?3",
+                    params![definition, activity, inst.id],
+                )?;
+            }
+        }
+        for (activity, n) in &now {
+            match find(&inst.waiting, activity) {
+                Some(was) if was == *n => {}
+                Some(_) => {
+                    self.stmts.execute(
+                        "UPDATE waiting_token SET tokens = ?4 \
+                         WHERE definition_id = ?1 AND activity_id = ?2 AND instance_id = ?3",
+                        params![definition, activity, inst.id, n],
+                    )?;
+                }
+                None => {
+                    self.stmts.execute(
+                        "INSERT INTO waiting_token (definition_id, activity_id, instance_id, tokens) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![definition, activity, inst.id, n],
+                    )?;
+                }
+            }
+        }
+        inst.waiting = now;
         Ok(())
     }
 

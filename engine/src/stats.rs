@@ -5,9 +5,10 @@
 //!
 //! Everything is counted in SQL, one `GROUP BY` per kind of thing counted, in
 //! one read transaction so that the counts agree with each other; no instance
-//! is loaded. Where tokens wait is read from the running instances' execution
-//! trees (`process_instance.state`, with SQLite's `json_each`), the one place
-//! that knows every wait state, as the `activityIdIn` instance filter reads it.
+//! is loaded. Where tokens wait is read from `waiting_token` (migration 0013),
+//! which the writer keeps with every instance's row from its execution tree (see
+//! [`crate::runtime::state::waiting`] for which executions count): one range of
+//! its key per definition, rather than every instance's tree.
 //!
 //! Authorization follows Camunda's `Statistics.xml`: the definition list holds
 //! the definitions the user may read, and counts the instances, jobs and
@@ -17,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::Engine;
 use crate::authz::{Resource, Scope, perm};
@@ -27,16 +28,6 @@ use crate::store::rows::{self, DEFINITION_COLUMNS};
 use crate::types::{
     ActivityStatistics, DefinitionStatistics, IncidentCount, IncidentsWanted, StatisticsQuery,
 };
-
-/// An execution of an instance's tree (`exec`, a row of `json_each` over
-/// `process_instance.state`) that Camunda would count as an active activity
-/// instance (`IS_ACTIVE_`): a task, event, call activity or inner multi-instance
-/// execution that waits for something. Scopes (the instance itself, a
-/// subprocess, a multi-instance body) wait for their children and are not
-/// counted, and neither is a token waiting at a joining gateway, which Camunda
-/// makes inactive.
-const WAITING: &str = "json_extract(exec.value, '$.kind') IN ('Activity', 'MiInner') \
-     AND IFNULL(json_extract(exec.value, '$.wait'), 'Join') <> 'Join'";
 
 /// The definition key of an incident row, for the `READ_INSTANCE` check.
 const INCIDENT_KEY: &str =
@@ -185,36 +176,42 @@ impl Engine {
         let id = definition_id.to_owned();
         self.read(move |c| {
             let tx = c.unchecked_transaction()?;
-            let known: i64 = tx
-                .prepare_cached("SELECT COUNT(*) FROM process_definition WHERE id = ?1")?
-                .query_row([&id], |r| r.get(0))?;
-            if known == 0 {
+            let Some((key, tenant)) = tx
+                .prepare_cached("SELECT key, tenant_id FROM process_definition WHERE id = ?1")?
+                .query_row([&id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .optional()?
+            else {
                 return Err(Error::NotFound(format!(
                     "No matching definition with id {id}"
                 )));
-            }
+            };
             let mut rows: BTreeMap<String, ActivityStatistics> = BTreeMap::new();
 
+            // An instance has its definition's key and tenant, so only `READ` on
+            // the instance itself needs a condition per row.
             let mut f = Filter::default();
-            f.raw_arg("process_instance.definition_id = ?", id.clone());
-            f.raw(WAITING);
-            f.scope(
-                &q.scope,
-                &[
-                    (Resource::ProcessInstance, perm::READ, "process_instance.id"),
-                    (
-                        Resource::ProcessDefinition,
-                        perm::READ_INSTANCE,
-                        "process_instance.definition_key",
-                    ),
-                ],
-                Some("process_instance.tenant_id"),
-            );
+            f.raw_arg("definition_id = ?", id.clone());
+            if let Some(s) = &q.scope {
+                if !s.sees_tenant(tenant.as_deref()) {
+                    f.raw("0");
+                } else if !s.grants.allows(
+                    Resource::ProcessDefinition,
+                    perm::READ_INSTANCE,
+                    Some(&key),
+                ) {
+                    f.scope(
+                        &q.scope,
+                        &[(Resource::ProcessInstance, perm::READ, "instance_id")],
+                        None,
+                    );
+                }
+            }
             for (activity, n) in grouped(
                 &tx,
                 &f,
-                "SELECT json_extract(exec.value, '$.activity'), COUNT(*) \
-                 FROM process_instance, json_each(process_instance.state) exec",
+                "SELECT activity_id, SUM(tokens) FROM waiting_token",
             )? {
                 entry(&mut rows, activity).instances = n;
             }

@@ -705,18 +705,19 @@ async fn post_as(s: &Server, user: &str, path: &str, body: Value) -> (StatusCode
     .await
 }
 
-#[tokio::test]
-async fn statistics_hold_only_what_the_user_may_read() {
+/// A server with `--auth basic`, user `admin` in `camunda-admin` and the other
+/// `users` with no rights, each with password `pw`.
+async fn server_with_users(users: &[&str]) -> Server {
     let s = server_with(Options {
         auth: Auth::Basic,
         ..Options::default()
     })
     .await;
-    for user in ["admin", "mary"] {
+    for user in std::iter::once(&"admin").chain(users) {
         s.engine
             .create_user(
                 User {
-                    id: user.into(),
+                    id: (*user).into(),
                     ..User::default()
                 },
                 Some("pw"),
@@ -735,39 +736,68 @@ async fn statistics_hold_only_what_the_user_may_read() {
         .add_group_member(baton_engine::ADMIN_GROUP, "admin")
         .await
         .unwrap();
-    let tasks = |key: &str| tasks_model(key, &["work"]);
+    s
+}
+
+/// Deploys a one-task model `key` as `admin`; its definition id.
+async fn deploy_as_admin(s: &Server, key: &str) -> String {
+    let mut form = reqwest::multipart::Form::new().text("deployment-name", key.to_owned());
+    let part = reqwest::multipart::Part::bytes(tasks_model(key, &["work"]).into_bytes())
+        .file_name(format!("{key}.bpmn"));
+    form = form.part("file", part);
+    let res = s
+        .http
+        .post(format!("{}/deployment/create", s.url))
+        .basic_auth("admin", Some("pw"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(res).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["deployedProcessDefinitions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone()
+}
+
+/// Starts an instance of `key` as `admin`; its id.
+async fn start_as_admin(s: &Server, key: &str) -> String {
+    let (status, body) = post_as(
+        s,
+        "admin",
+        &format!("/process-definition/key/{key}/start"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Creates an authorization as `admin`: `kind` 1 grants, 2 revokes.
+async fn authorize(s: &Server, kind: u8, user: &str, resource: u8, id: &str) -> String {
+    let (status, body) = post_as(
+        s,
+        "admin",
+        "/authorization/create",
+        json!({"type": kind, "userId": user, "resourceType": resource, "resourceId": id,
+               "permissions": ["READ"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn statistics_hold_only_what_the_user_may_read() {
+    let s = server_with_users(&["mary"]).await;
     let mut ids = Vec::new();
     for key in ["visible", "hidden"] {
-        let mut form = reqwest::multipart::Form::new().text("deployment-name", key.to_owned());
-        let part = reqwest::multipart::Part::bytes(tasks(key).into_bytes())
-            .file_name(format!("{key}.bpmn"));
-        form = form.part("file", part);
-        let res = s
-            .http
-            .post(format!("{}/deployment/create", s.url))
-            .basic_auth("admin", Some("pw"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = read(res).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let id = body["deployedProcessDefinitions"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .next()
-            .unwrap()
-            .clone();
-        let (status, body) = post_as(
-            &s,
-            "admin",
-            &format!("/process-definition/key/{key}/start"),
-            json!({}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        ids.push(id);
+        ids.push(deploy_as_admin(&s, key).await);
+        start_as_admin(&s, key).await;
     }
     let (visible, hidden) = (&ids[0], &ids[1]);
 
@@ -783,16 +813,7 @@ async fn statistics_hold_only_what_the_user_may_read() {
     // READ on `visible`: its row only. Its instances count (as in Camunda, the
     // definition list counts what runs in the user's tenants), but per activity
     // only the instances she may read do, and those are none yet.
-    let (status, body) = post_as(
-        &s,
-        "admin",
-        "/authorization/create",
-        json!({"type": 1, "userId": "mary", "resourceType": 6, "resourceId": "visible",
-               "permissions": ["READ"]}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let grant = body["id"].as_str().unwrap().to_owned();
+    let grant = authorize(&s, 1, "mary", 6, "visible").await;
     let (_, rows) = get_as(&s, "mary", "/process-definition/statistics").await;
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
     assert_eq!(rows[0]["id"], visible.as_str());
@@ -859,5 +880,77 @@ async fn statistics_hold_only_what_the_user_may_read() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn activity_statistics_count_the_instances_the_user_may_read() {
+    let s = server_with_users(&["mary", "john"]).await;
+    let id = deploy_as_admin(&s, "orders").await;
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(start_as_admin(&s, "orders").await);
+    }
+    let path = format!("/process-definition/{id}/statistics");
+    let counted = |rows: &Value| -> u64 {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["instances"].as_u64().unwrap())
+            .sum()
+    };
+    let (_, rows) = get_as(&s, "admin", &path).await;
+    assert_eq!(counted(&rows), 3, "{rows}");
+
+    // READ on the definition alone: no instance counts.
+    for user in ["mary", "john"] {
+        authorize(&s, 1, user, 6, "orders").await;
+        let (status, rows) = get_as(&s, user, &path).await;
+        assert_eq!(status, StatusCode::OK, "{rows}");
+        assert_eq!(rows, json!([]));
+    }
+
+    // Mary may read the first instance: one token.
+    authorize(&s, 1, "mary", 8, &instances[0]).await;
+    let (_, rows) = get_as(&s, "mary", &path).await;
+    assert_eq!(
+        rows,
+        json!([{"@class": ACTIVITY_CLASS, "id": "task0", "instances": 1, "failedJobs": 0, "incidents": []}])
+    );
+
+    // John may read every instance but the first: two.
+    authorize(&s, 1, "john", 8, "*").await;
+    authorize(&s, 2, "john", 8, &instances[0]).await;
+    let (_, rows) = get_as(&s, "john", &path).await;
+    assert_eq!(counted(&rows), 2, "{rows}");
+
+    // An instance that ends stops counting.
+    let (status, tasks) = post_as(
+        &s,
+        "admin",
+        "/external-task/fetchAndLock",
+        json!({"workerId": "w", "maxTasks": 10,
+               "topics": [{"topicName": "work", "lockDuration": 60000}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tasks}");
+    let task = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["processInstanceId"] == instances[1].as_str())
+        .unwrap();
+    let (status, body) = post_as(
+        &s,
+        "admin",
+        &format!("/external-task/{}/complete", task["id"].as_str().unwrap()),
+        json!({"workerId": "w"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, rows) = get_as(&s, "john", &path).await;
+    assert_eq!(counted(&rows), 1, "{rows}");
+    let (_, rows) = get_as(&s, "admin", &path).await;
+    assert_eq!(counted(&rows), 2, "{rows}");
     s.shutdown().await;
 }

@@ -266,6 +266,10 @@ pub(crate) struct Instance {
     /// name with `create`, `update` or `delete`, for `camunda:variableName` and
     /// `camunda:variableEvents`.
     pub var_events: Vec<(String, &'static str)>,
+    /// Where its tokens waited when its row was last written, as [`waiting`]
+    /// reads them: the `waiting_token` rows stored for it (none for a new
+    /// instance), which writing it again brings up to date.
+    pub waiting: Vec<(String, u32)>,
 }
 
 /// Where the ids of what an instance creates (executions, tasks, incidents,
@@ -294,6 +298,31 @@ impl Ids {
             ),
         }
     }
+}
+
+/// Where the tokens of an execution tree wait, by activity id (sorted), with how
+/// many executions wait at each: the active activity instances Camunda's activity
+/// statistics count. An execution counts when it is one activity instance (kind
+/// `Activity`, or `MiInner` for one instance of a multi-instance activity) that
+/// waits for something other than a join (a task, an event, a called instance, a
+/// failed step, a pending error); scopes waiting for their children (the root, a
+/// subprocess, a multi-instance body) and tokens waiting at a joining gateway, which
+/// Camunda makes inactive, do not. Migration 0013 reads stored trees the same way.
+pub(crate) fn waiting(execs: &[Exec]) -> Vec<(String, u32)> {
+    let mut at: Vec<(String, u32)> = Vec::new();
+    for e in execs {
+        let counted = matches!(e.kind, ExecKind::Activity | ExecKind::MiInner)
+            && !matches!(e.wait, Wait::None | Wait::Join)
+            && !e.activity.is_empty();
+        if !counted {
+            continue;
+        }
+        match at.binary_search_by(|(a, _)| a.as_str().cmp(&e.activity)) {
+            Ok(i) => at[i].1 += 1,
+            Err(i) => at.insert(i, (e.activity.clone(), 1)),
+        }
+    }
+    at
 }
 
 /// How an instance ended.

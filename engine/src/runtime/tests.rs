@@ -53,6 +53,7 @@ fn instance(graph: Arc<Graph>, variables: &[(&str, Value)]) -> Instance {
         conditions_seen: 0,
         ids: Ids::Sequence(Arc::new(AtomicU64::new(0))),
         var_events: Vec::new(),
+        waiting: Vec::new(),
     };
     for (name, value) in variables {
         inst.put("pi", name, value.clone());

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0010_variable_values_as_given.sql"),
     include_str!("../../../migrations/0011_identity.sql"),
     include_str!("../../../migrations/0012_authorizations.sql"),
+    include_str!("../../../migrations/0013_waiting_tokens.sql"),
 ];
 
 /// WAL pages after which the writer itself copies them into the database file: a
@@ -798,6 +799,71 @@ mod tests {
             })
             .unwrap();
         assert_eq!(zip, "0042");
+    }
+
+    #[test]
+    fn where_running_instances_wait_is_read_from_their_trees() {
+        let conn = Connection::open_in_memory().unwrap();
+        for m in &MIGRATIONS[..12] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 12").unwrap();
+        // i1: a task, three inner instances of a multi-instance task under its
+        // body, a token at a join, a subprocess scope with a timer catch in it.
+        // i2: a failed step and a call activity waiting for its child.
+        let i1 = r#"[{"id":"i1","kind":"Root","var_scope":true},
+            {"id":"e1","parent":"i1","activity":"work","kind":"Activity","wait":{"ExternalTask":"t1"}},
+            {"id":"e2","parent":"i1","activity":"m#multiInstanceBody","kind":"MiBody"},
+            {"id":"e3","parent":"e2","activity":"m","kind":"MiInner","wait":{"UserTask":"u1"}},
+            {"id":"e4","parent":"e2","activity":"m","kind":"MiInner","wait":{"UserTask":"u2"}},
+            {"id":"e5","parent":"e2","activity":"m","kind":"MiInner","wait":{"UserTask":"u3"}},
+            {"id":"e6","parent":"i1","activity":"join","kind":"Activity","wait":"Join"},
+            {"id":"e7","parent":"i1","activity":"sub","kind":"Activity","var_scope":true},
+            {"id":"e8","parent":"e7","activity":"timer","kind":"Activity","wait":"Event"}]"#;
+        let i2 = r#"[{"id":"i2","kind":"Root"},
+            {"id":"f1","parent":"i2","activity":"gw","kind":"Activity","wait":{"Failed":"x"}},
+            {"id":"f2","parent":"i2","activity":"call","kind":"Activity","wait":{"Child":"c"}}]"#;
+        for (id, state) in [("i1", i1), ("i2", i2)] {
+            conn.execute(
+                "INSERT INTO process_instance (id, definition_id, definition_key, \
+                 root_instance_id, start_time, state, rev) VALUES (?1, 'd:1', 'd', ?1, 5, ?2, 1)",
+                [id, state],
+            )
+            .unwrap();
+        }
+        migrate(&conn).unwrap();
+        let rows: Vec<(String, String, String, i64)> = conn
+            .prepare(
+                "SELECT definition_id, activity_id, instance_id, tokens FROM waiting_token \
+                 ORDER BY instance_id, activity_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let expected: Vec<(String, String, String, i64)> = [
+            ("i1", "m", 3),
+            ("i1", "timer", 1),
+            ("i1", "work", 1),
+            ("i2", "call", 1),
+            ("i2", "gw", 1),
+        ]
+        .into_iter()
+        .map(|(i, a, n)| ("d:1".into(), a.into(), i.into(), n))
+        .collect();
+        assert_eq!(rows, expected);
+        // The writer reads the trees the same way.
+        for (id, state) in [("i1", i1), ("i2", i2)] {
+            let execs: Vec<crate::runtime::state::Exec> = serde_json::from_str(state).unwrap();
+            let from_writer: Vec<(String, String, String, i64)> =
+                crate::runtime::state::waiting(&execs)
+                    .into_iter()
+                    .map(|(a, n)| ("d:1".into(), a, id.into(), i64::from(n)))
+                    .collect();
+            let from_migration: Vec<_> = expected.iter().filter(|r| r.2 == id).cloned().collect();
+            assert_eq!(from_writer, from_migration, "{id}");
+        }
     }
 
     #[test]
