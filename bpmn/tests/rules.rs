@@ -1930,3 +1930,30 @@ fn an_element_with_too_many_attributes_is_refused_before_it_is_read() {
     );
     assert_eq!(codes(&xml), vec![Code::TooLarge]);
 }
+
+/// Issue 17: long real conditions are chains of one operator; the expression depth
+/// limit does not refuse them.
+#[test]
+fn a_long_condition_validates() {
+    let terms: Vec<String> = (0..500).map(|i| format!("code == {i}")).collect();
+    let xml = started(
+        "g",
+        &format!(
+            r#"<bpmn:exclusiveGateway id="g" default="other" />
+               <bpmn:sequenceFlow id="known" sourceRef="g" targetRef="end"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${{{}}}</bpmn:conditionExpression></bpmn:sequenceFlow>
+               <bpmn:sequenceFlow id="other" sourceRef="g" targetRef="end" />{END}"#,
+            terms.join(" || ")
+        ),
+    );
+    valid(&xml);
+    let deep = format!("${{{}code{}}}", "(".repeat(70), ")".repeat(70));
+    let xml = started(
+        "g",
+        &format!(
+            r#"<bpmn:exclusiveGateway id="g" default="other" />
+               <bpmn:sequenceFlow id="known" sourceRef="g" targetRef="end"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{deep}</bpmn:conditionExpression></bpmn:sequenceFlow>
+               <bpmn:sequenceFlow id="other" sourceRef="g" targetRef="end" />{END}"#
+        ),
+    );
+    assert!(codes(&xml).contains(&Code::InvalidExpression));
+}
