@@ -82,6 +82,8 @@ struct Collected<'a> {
     /// Flow node elements with the index of their parent node.
     nodes: Vec<(&'a Element, Option<NodeId>)>,
     flows: Vec<&'a Element>,
+    /// `association` artifacts of the process and its subprocesses.
+    associations: Vec<&'a Element>,
 }
 
 impl Builder {
@@ -271,6 +273,21 @@ impl Builder {
                             ),
                         );
                     }
+                    // Camunda's parseSignals refuses two signals of one name: a signal
+                    // is thrown and caught by name, so the two could not be told apart.
+                    if let Some(name) = signal.name.as_deref().filter(|n| !n.trim().is_empty())
+                        && let Some(first) = definitions
+                            .signals
+                            .iter()
+                            .find(|s| s.name.as_deref() == Some(name))
+                    {
+                        let message = format!(
+                            "signals '{}' and '{}' share the name '{name}'; signals are sent and \
+                             caught by name, so each needs a name of its own",
+                            first.id, signal.id
+                        );
+                        self.problem(Code::InvalidStructure, child, message);
+                    }
                     self.signals.insert(signal.id.clone(), signal.clone());
                     definitions.signals.push(signal);
                 }
@@ -406,6 +423,7 @@ impl Builder {
         let mut collected = Collected {
             nodes: Vec::new(),
             flows: Vec::new(),
+            associations: Vec::new(),
         };
         self.collect(element, None, &mut collected);
 
@@ -418,12 +436,16 @@ impl Builder {
 
         // Flows first, so that gateways can resolve their default flow.
         let mut flow_ids: HashMap<&str, FlowId> = HashMap::new();
+        // Which flows were written without an id (and got a made-up one).
+        let mut unnamed_flows: Vec<FlowId> = Vec::new();
         for element in &collected.flows {
             if let Some(flow) = self.sequence_flow(element, &node_ids, &process.id) {
-                if let Some(id) = element.attr("id") {
-                    flow_ids
-                        .entry(id)
-                        .or_insert(FlowId::from_index(process.flows.len()));
+                let index = FlowId::from_index(process.flows.len());
+                match element.attr("id") {
+                    Some(id) => {
+                        flow_ids.entry(id).or_insert(index);
+                    }
+                    None => unnamed_flows.push(index),
                 }
                 process.flows.push(flow);
             }
@@ -457,7 +479,77 @@ impl Builder {
                     .push(NodeId::from_index(index));
             }
         }
+        self.unnamed_flows_after_async(&process, &unnamed_flows);
+        self.compensation_associations(&process, &collected.associations, &node_ids);
         process
+    }
+
+    /// Camunda's `validateOutgoingFlows`: the job that continues after an
+    /// `asyncAfter` activity records the flow it is to take by id, so every
+    /// flow leaving such an activity needs one written in the model.
+    fn unnamed_flows_after_async(&mut self, process: &Process, unnamed: &[FlowId]) {
+        for &id in unnamed {
+            let flow = process.flow(id);
+            let source = process.node(flow.source);
+            if source.async_after {
+                self.problems.push(Problem::new(
+                    Code::MissingAttribute,
+                    flow.position,
+                    Some(&source.id),
+                    format!(
+                        "a sequence flow leaving {} '{}' has no id, but '{}' is \
+                         camunda:asyncAfter=\"true\": the job that continues after it names \
+                         the flow to take by its id; give the flow one",
+                        source.kind.element_name(),
+                        source.id,
+                        source.id
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Camunda's `parseAssociationOfCompensationBoundaryEvent`: the activity a
+    /// compensation boundary event is associated with is its compensation
+    /// handler, and must say so with `isForCompensation="true"`. (An association
+    /// with a text annotation or another artifact is none of this.)
+    fn compensation_associations(
+        &mut self,
+        process: &Process,
+        associations: &[&Element],
+        node_ids: &HashMap<&str, NodeId>,
+    ) {
+        for &association in associations {
+            let node = |attribute: &str| {
+                let id = association.attr(attribute)?;
+                lookup(node_ids, id).map(|&id| process.node(id))
+            };
+            let (Some(source), Some(target)) = (node("sourceRef"), node("targetRef")) else {
+                continue;
+            };
+            let is_compensation_catch = matches!(
+                &source.kind,
+                NodeKind::BoundaryEvent(BoundaryEvent {
+                    event: EventDefinition::Compensate(_),
+                    ..
+                })
+            );
+            if is_compensation_catch && !target.is_for_compensation {
+                self.problem_about(
+                    Code::InvalidStructure,
+                    association,
+                    Some(&source.id),
+                    format!(
+                        "compensation boundary event '{}' is associated with {} '{}', which \
+                         is not a compensation handler; mark it isForCompensation=\"true\" \
+                         (Camunda Modeler: 'For compensation')",
+                        source.id,
+                        target.kind.element_name(),
+                        target.id
+                    ),
+                );
+            }
+        }
     }
 
     /// `camunda:potentialStarter`: the same candidate starters as the attributes, in
@@ -530,6 +622,8 @@ impl Builder {
             if local == "sequenceFlow" {
                 child.mark_used();
                 out.flows.push(child);
+            } else if local == "association" {
+                out.associations.push(child);
             } else if is_flow_node(local) {
                 child.mark_used();
                 let index = NodeId::from_index(out.nodes.len());
@@ -1327,7 +1421,22 @@ impl Builder {
                 target.push(self.expression(element, attribute, &entry));
             }
         }
-        // BPMN's own resource assignments, as Camunda reads them.
+        // BPMN's own resource assignments, as Camunda reads them: one
+        // humanPerformer at most, and not beside camunda:assignee.
+        let performers: Vec<&Element> =
+            element.children_named(Ns::Bpmn, "humanPerformer").collect();
+        if performers.len() > 1 {
+            self.problem(
+                Code::InvalidStructure,
+                element,
+                format!(
+                    "{owner} has {} humanPerformer elements; a task has one assignee, so it \
+                     takes one humanPerformer at most",
+                    performers.len()
+                ),
+            );
+        }
+        let camunda_assignee = task.assignee.take();
         for (role, is_performer) in [("humanPerformer", true), ("potentialOwner", false)] {
             for assignment in element.children_named(Ns::Bpmn, role) {
                 let text = assignment
@@ -1363,6 +1472,21 @@ impl Builder {
                     }
                 }
             }
+        }
+        if let Some(assignee) = camunda_assignee {
+            if let Some(performer) = &task.assignee {
+                self.problem(
+                    Code::InvalidStructure,
+                    element,
+                    format!(
+                        "{owner} names its assignee twice: camunda:assignee=\"{}\" and the \
+                         humanPerformer '{}'; keep one",
+                        assignee.as_str(),
+                        performer.as_str()
+                    ),
+                );
+            }
+            task.assignee = Some(assignee);
         }
         if let Some(extensions) = element.child(Ns::Bpmn, "extensionElements") {
             (task.form_fields, task.form_business_key) = self.form_fields(extensions);

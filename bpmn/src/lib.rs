@@ -58,6 +58,11 @@ pub struct Limits {
     /// The deepest nesting of elements accepted. Default 100, far beyond any
     /// real model (a Modeler file is rarely 15 deep), far below a stack risk.
     pub max_depth: usize,
+    /// The most attributes one element may have. Default 10 000, the limit
+    /// Camunda's XML parser enforces (JAXP's `elementAttributeLimit`): far
+    /// beyond any real model, and an element with more is refused before its
+    /// attributes are read.
+    pub max_attributes: usize,
 }
 
 impl Default for Limits {
@@ -65,6 +70,7 @@ impl Default for Limits {
         Limits {
             max_bytes: 10 * 1024 * 1024,
             max_depth: 100,
+            max_attributes: 10_000,
         }
     }
 }

@@ -51,7 +51,7 @@ pub enum Code {
     MalformedXml,
     /// The document declares a DOCTYPE (and so possibly entities); refused outright.
     Doctype,
-    /// The document is larger than the configured limit.
+    /// The document, or one of its elements, is larger than the configured limit.
     TooLarge,
     /// Elements are nested deeper than the configured limit.
     TooDeep,

@@ -5,6 +5,8 @@
 //! the XML itself (references, duplicate ids, unknown elements) live in
 //! [`crate::build`], where the elements are at hand.
 
+mod catching;
+
 use std::collections::HashMap;
 
 use crate::model::*;
@@ -127,6 +129,7 @@ impl Checker<'_> {
             }
             self.node(node);
         }
+        self.catchers();
         for listener in &process.listeners {
             self.problems.push(listener_problem(
                 listener,

@@ -339,6 +339,18 @@ fn open(
             ),
         ));
     }
+    if start.attributes().take(limits.max_attributes + 1).count() > limits.max_attributes {
+        return Err(Problem::new(
+            Code::TooLarge,
+            lines.position(offset),
+            None,
+            format!(
+                "<{}> has more than {} attributes, over the limit",
+                String::from_utf8_lossy(start.name().as_ref()),
+                limits.max_attributes
+            ),
+        ));
+    }
     element(reader, ns, start, lines.position(offset))
         .map_err(|message| malformed(lines, offset, &message))
 }
@@ -532,6 +544,21 @@ mod tests {
             ..Limits::default()
         };
         assert_eq!(read(&deep, &limits).unwrap_err().code, Code::TooLarge);
+        let attributes = |n: usize| {
+            let attrs: String = (0..n).map(|i| format!(" a{i}='x'")).collect();
+            format!("<a{attrs}/>")
+        };
+        let limits = Limits {
+            max_attributes: 5,
+            ..Limits::default()
+        };
+        assert!(read(&attributes(5), &limits).is_ok());
+        let problem = read(&attributes(6), &limits).unwrap_err();
+        assert_eq!(problem.code, Code::TooLarge);
+        assert!(
+            problem.message.contains("more than 5 attributes"),
+            "{problem}"
+        );
     }
 
     #[test]

@@ -1361,3 +1361,599 @@ fn legacy_form_properties_keep_their_flags_and_refuse_expressions() {
         "{found:?}"
     );
 }
+
+/// Asserts that `xml` is refused with a problem of `code` on `element` whose
+/// message contains `says`.
+fn refused(xml: &str, code: Code, element: &str, says: &str) {
+    let error = baton_bpmn::parse(xml).expect_err(&format!("expected a refusal:\n{xml}"));
+    let found = error.problems().iter().any(|p| {
+        p.code == code && p.element_id.as_deref() == Some(element) && p.message.contains(says)
+    });
+    assert!(
+        found,
+        "no {code:?} on '{element}' saying '{says}' among {:#?}\nfor\n{xml}",
+        error.problems()
+    );
+}
+
+/// A booking task `book` with a compensation boundary event `undo` and its
+/// handler `unbook`, then `rest` (more elements in the same scope).
+fn compensated(rest: &str) -> String {
+    started(
+        "book",
+        &format!(
+            r#"<bpmn:serviceTask id="book" camunda:type="external" camunda:topic="book" />
+               <bpmn:boundaryEvent id="undo" attachedToRef="book"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+               <bpmn:serviceTask id="unbook" isForCompensation="true" camunda:type="external" camunda:topic="unbook" />
+               <bpmn:association id="a1" sourceRef="undo" targetRef="unbook" />
+               <bpmn:sequenceFlow id="f1" sourceRef="book" targetRef="end" />{END}{rest}"#
+        ),
+    )
+}
+
+/// Issue 17: compensation is structured as Camunda requires even though Baton
+/// does not run it yet; a model Camunda refuses is refused for its structure.
+#[test]
+fn compensation_structure_is_checked_as_camunda_checks_it() {
+    valid(&compensated(""));
+
+    // A handler is called by compensation, never entered or left by a token.
+    let xml =
+        compensated(r#"<bpmn:sequenceFlow id="into" sourceRef="start" targetRef="unbook" />"#);
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "into",
+        "incoming flow of compensation handler 'unbook'",
+    );
+    let xml = compensated(
+        r#"<bpmn:sequenceFlow id="out" sourceRef="unbook" targetRef="end2" /><bpmn:endEvent id="end2" />"#,
+    );
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "out",
+        "outgoing flow of compensation handler 'unbook'",
+    );
+
+    // The associated activity must be marked as a compensation handler.
+    let xml = compensated("").replace(r#" isForCompensation="true""#, "");
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "undo",
+        "is associated with serviceTask 'unbook', which is not a compensation handler",
+    );
+
+    // One compensation boundary event per activity.
+    let xml = compensated(
+        r#"<bpmn:boundaryEvent id="undo2" attachedToRef="book"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>"#,
+    );
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "undo2",
+        "two compensation boundary events, 'undo' and 'undo2'",
+    );
+
+    // A compensation event subprocess: inside an embedded subprocess, once per
+    // scope, and not beside a compensation boundary event of that subprocess.
+    let compensation_subprocess = |id: &str| {
+        format!(
+            r#"<bpmn:subProcess id="{id}" triggeredByEvent="true">
+                 <bpmn:startEvent id="{id}_start"><bpmn:compensateEventDefinition /></bpmn:startEvent>
+                 <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}_start" targetRef="{id}_end" />
+                 <bpmn:endEvent id="{id}_end" />
+               </bpmn:subProcess>"#
+        )
+    };
+    let in_subprocess = |inner: &str, outside: &str| {
+        started(
+            "sub",
+            &format!(
+                r#"<bpmn:subProcess id="sub">
+                     <bpmn:startEvent id="sub_start" /><bpmn:sequenceFlow id="s1" sourceRef="sub_start" targetRef="sub_end" /><bpmn:endEvent id="sub_end" />
+                     {inner}
+                   </bpmn:subProcess>
+                   <bpmn:sequenceFlow id="f1" sourceRef="sub" targetRef="end" />{END}{outside}"#
+            ),
+        )
+    };
+    valid(&in_subprocess(&compensation_subprocess("c1"), ""));
+    refused(
+        &started("end", &format!("{END}{}", compensation_subprocess("c1"))),
+        Code::InvalidStructure,
+        "c1",
+        "started by compensation at the level of the process",
+    );
+    refused(
+        &in_subprocess(
+            &format!(
+                "{}{}",
+                compensation_subprocess("c1"),
+                compensation_subprocess("c2")
+            ),
+            "",
+        ),
+        Code::InvalidStructure,
+        "c2",
+        "two event subprocesses started by compensation, 'c1' and 'c2'",
+    );
+    refused(
+        &in_subprocess(
+            &compensation_subprocess("c1"),
+            r#"<bpmn:boundaryEvent id="undo" attachedToRef="sub"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>"#,
+        ),
+        Code::InvalidStructure,
+        "c1",
+        "both the compensation boundary event 'undo' and the compensation event subprocess 'c1'",
+    );
+}
+
+/// A transaction `tx` with the cancel boundary events `boundaries`.
+fn transaction(boundaries: &str) -> String {
+    started(
+        "tx",
+        &format!(
+            r#"<bpmn:transaction id="tx">
+                 <bpmn:startEvent id="tx_start" /><bpmn:sequenceFlow id="t1" sourceRef="tx_start" targetRef="cancel" />
+                 <bpmn:endEvent id="cancel"><bpmn:cancelEventDefinition /></bpmn:endEvent>
+               </bpmn:transaction>
+               <bpmn:sequenceFlow id="f1" sourceRef="tx" targetRef="end" />{END}{boundaries}"#
+        ),
+    )
+}
+
+#[test]
+fn a_transaction_has_one_cancel_boundary_event() {
+    let cancel = |id: &str| {
+        format!(
+            r#"<bpmn:boundaryEvent id="{id}" attachedToRef="tx"><bpmn:cancelEventDefinition /></bpmn:boundaryEvent>
+               <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}" targetRef="end" />"#
+        )
+    };
+    valid(&transaction(&cancel("c1")));
+    refused(
+        &transaction(&format!("{}{}", cancel("c1"), cancel("c2"))),
+        Code::InvalidStructure,
+        "c2",
+        "transaction 'tx' has two cancel boundary events, 'c1' and 'c2'",
+    );
+}
+
+/// An escalation boundary event `id` on `host`, catching `escalation` (or
+/// every escalation when empty), leading to the end.
+fn escalation_boundary(id: &str, host: &str, escalation: &str) -> String {
+    let reference = if escalation.is_empty() {
+        String::new()
+    } else {
+        format!(r#" escalationRef="{escalation}""#)
+    };
+    format!(
+        r#"<bpmn:boundaryEvent id="{id}" attachedToRef="{host}"><bpmn:escalationEventDefinition{reference} /></bpmn:boundaryEvent>
+           <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}" targetRef="end" />"#
+    )
+}
+
+/// An event subprocess `id` started by `escalation` (every escalation when empty).
+fn escalation_subprocess(id: &str, escalation: &str) -> String {
+    let reference = if escalation.is_empty() {
+        String::new()
+    } else {
+        format!(r#" escalationRef="{escalation}""#)
+    };
+    format!(
+        r#"<bpmn:subProcess id="{id}" triggeredByEvent="true">
+             <bpmn:startEvent id="{id}_start" isInterrupting="false"><bpmn:escalationEventDefinition{reference} /></bpmn:startEvent>
+             <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}_start" targetRef="{id}_end" /><bpmn:endEvent id="{id}_end" />
+           </bpmn:subProcess>"#
+    )
+}
+
+/// The escalations `late` and `later`, and a process with the user task `work`
+/// inside the subprocess `sub` holding `inner`, with `outside` beside it.
+fn escalating(inner: &str, outside: &str) -> String {
+    definitions(&format!(
+        r#"<bpmn:escalation id="late" escalationCode="LATE" />
+           <bpmn:escalation id="late_again" escalationCode="LATE" />
+           <bpmn:escalation id="later" escalationCode="LATER" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="sub" />
+             <bpmn:subProcess id="sub">
+               <bpmn:startEvent id="sub_start" /><bpmn:sequenceFlow id="s1" sourceRef="sub_start" targetRef="work" />
+               <bpmn:userTask id="work" /><bpmn:sequenceFlow id="s2" sourceRef="work" targetRef="sub_end" />
+               <bpmn:endEvent id="sub_end" />
+               {inner}
+             </bpmn:subProcess>
+             <bpmn:sequenceFlow id="f1" sourceRef="sub" targetRef="end" />{END}
+             {outside}
+           </bpmn:process>"#
+    ))
+}
+
+#[test]
+fn escalations_are_caught_where_they_can_arise_and_once_per_scope() {
+    // Distinct codes, on a subprocess and in it, are fine; so is one catch-all.
+    valid(&escalating(
+        &format!(
+            "{}{}",
+            escalation_subprocess("e1", "late"),
+            escalation_subprocess("e2", "later")
+        ),
+        &format!(
+            "{}{}",
+            escalation_boundary("b1", "sub", "late"),
+            escalation_boundary("b2", "sub", "later")
+        ),
+    ));
+    valid(&escalating("", &escalation_boundary("b1", "sub", "")));
+
+    // Only a subprocess, a call activity or a user task can raise one.
+    let xml = started(
+        "t",
+        &format!(
+            r#"<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x" /><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}{}"#,
+            escalation_boundary("b", "t", "")
+        ),
+    );
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "b",
+        "attached to serviceTask 't', which cannot raise an escalation",
+    );
+    let xml = started(
+        "t",
+        &format!(
+            r#"<bpmn:userTask id="t" /><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}{}"#,
+            escalation_boundary("b", "t", "")
+        ),
+    );
+    valid(&xml);
+
+    // Boundary events on one activity.
+    let boundaries = |a: &str, b: &str| {
+        escalating(
+            "",
+            &format!(
+                "{}{}",
+                escalation_boundary("b1", "sub", a),
+                escalation_boundary("b2", "sub", b)
+            ),
+        )
+    };
+    refused(
+        &boundaries("late", "late_again"),
+        Code::InvalidStructure,
+        "b2",
+        "both catch the escalation code 'LATE'",
+    );
+    refused(
+        &boundaries("", ""),
+        Code::InvalidStructure,
+        "b2",
+        "both catch every escalation",
+    );
+    // Camunda also refuses a catch-all beside a catcher of a code; Baton lets
+    // the catcher of the code go first.
+    valid(&boundaries("", "late"));
+
+    // Event subprocesses in one scope.
+    let subprocesses = |a: &str, b: &str| {
+        escalating(
+            &format!(
+                "{}{}",
+                escalation_subprocess("e1", a),
+                escalation_subprocess("e2", b)
+            ),
+            "",
+        )
+    };
+    refused(
+        &subprocesses("late", "late"),
+        Code::InvalidStructure,
+        "e2",
+        "both catch the escalation code 'LATE'",
+    );
+    refused(
+        &subprocesses("", ""),
+        Code::InvalidStructure,
+        "e2",
+        "both catch every escalation",
+    );
+    valid(&subprocesses("later", ""));
+}
+
+#[test]
+fn a_message_or_signal_is_caught_one_way_per_scope() {
+    let declarations = r#"<bpmn:message id="paid" name="paid" /><bpmn:message id="paid_too" name="paid" />
+        <bpmn:message id="cancelled" name="cancelled" /><bpmn:signal id="stop" name="stop" />"#;
+    let with = |boundaries: &str, rest: &str| {
+        definitions(&format!(
+            r#"{declarations}<bpmn:process id="p" isExecutable="true">
+                 <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="wait" />
+                 <bpmn:userTask id="wait" /><bpmn:sequenceFlow id="f1" sourceRef="wait" targetRef="end" />{END}
+                 {boundaries}{rest}
+               </bpmn:process>"#
+        ))
+    };
+    let boundary = |id: &str, definition: &str| {
+        format!(
+            r#"<bpmn:boundaryEvent id="{id}" attachedToRef="wait">{definition}</bpmn:boundaryEvent>
+               <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}" targetRef="end" />"#
+        )
+    };
+    let message = |m: &str| format!(r#"<bpmn:messageEventDefinition messageRef="{m}" />"#);
+    let signal = r#"<bpmn:signalEventDefinition signalRef="stop" />"#;
+
+    valid(&with(
+        &format!(
+            "{}{}{}",
+            boundary("b1", &message("paid")),
+            boundary("b2", &message("cancelled")),
+            boundary("b3", signal)
+        ),
+        "",
+    ));
+    // Two messages of one name are one message.
+    refused(
+        &with(
+            &format!(
+                "{}{}",
+                boundary("b1", &message("paid")),
+                boundary("b2", &message("paid_too"))
+            ),
+            "",
+        ),
+        Code::InvalidStructure,
+        "b2",
+        "'b1' and 'b2' both wait for the message 'paid' on userTask 'wait'",
+    );
+    refused(
+        &with(
+            &format!("{}{}", boundary("b1", signal), boundary("b2", signal)),
+            "",
+        ),
+        Code::InvalidStructure,
+        "b2",
+        "both wait for the signal 'stop'",
+    );
+    // Event subprocesses of the process listen in the process's scope.
+    let subprocess = |id: &str, m: &str| {
+        format!(
+            r#"<bpmn:subProcess id="{id}" triggeredByEvent="true">
+                 <bpmn:startEvent id="{id}_start" isInterrupting="false">{}</bpmn:startEvent>
+                 <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}_start" targetRef="{id}_end" /><bpmn:endEvent id="{id}_end" />
+               </bpmn:subProcess>"#,
+            message(m)
+        )
+    };
+    valid(&with(
+        "",
+        &format!(
+            "{}{}",
+            subprocess("e1", "paid"),
+            subprocess("e2", "cancelled")
+        ),
+    ));
+    refused(
+        &with(
+            "",
+            &format!("{}{}", subprocess("e1", "paid"), subprocess("e2", "paid")),
+        ),
+        Code::InvalidStructure,
+        "e2_start",
+        "both wait for the message 'paid' on process 'p'",
+    );
+    // Intermediate catch events in sequence each listen on their own.
+    let xml = definitions(&format!(
+        r#"{declarations}<bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="w1" />
+             <bpmn:intermediateCatchEvent id="w1">{m}</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f1" sourceRef="w1" targetRef="w2" />
+             <bpmn:intermediateCatchEvent id="w2">{m}</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="w2" targetRef="end" />{END}
+           </bpmn:process>"#,
+        m = message("paid")
+    ));
+    valid(&xml);
+    // After one event-based gateway, they listen together.
+    let xml = definitions(&format!(
+        r#"{declarations}<bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="g" />
+             <bpmn:eventBasedGateway id="g" />
+             <bpmn:sequenceFlow id="g1" sourceRef="g" targetRef="w1" /><bpmn:sequenceFlow id="g2" sourceRef="g" targetRef="w2" />
+             <bpmn:intermediateCatchEvent id="w1">{m}</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f1" sourceRef="w1" targetRef="end" />
+             <bpmn:intermediateCatchEvent id="w2">{m}</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="w2" targetRef="end" />{END}
+           </bpmn:process>"#,
+        m = message("paid")
+    ));
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "w2",
+        "on event-based gateway 'g'",
+    );
+}
+
+#[test]
+fn a_caught_message_needs_a_name() {
+    let xml = definitions(&format!(
+        r#"<bpmn:message id="nameless" />
+           <bpmn:process id="p" isExecutable="true">
+             <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="r" />
+             <bpmn:receiveTask id="r" messageRef="nameless" /><bpmn:sequenceFlow id="f1" sourceRef="r" targetRef="w" />
+             <bpmn:intermediateCatchEvent id="w"><bpmn:messageEventDefinition messageRef="nameless" /></bpmn:intermediateCatchEvent>
+             <bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="end" />{END}
+           </bpmn:process>"#
+    ));
+    refused(
+        &xml,
+        Code::MissingAttribute,
+        "r",
+        "receiveTask 'r' waits for the message 'nameless', which has no name",
+    );
+    refused(
+        &xml,
+        Code::MissingAttribute,
+        "w",
+        "intermediateCatchEvent 'w' waits for the message 'nameless'",
+    );
+}
+
+#[test]
+fn two_signals_cannot_share_a_name() {
+    let xml = definitions(&format!(
+        r#"<bpmn:signal id="s1" name="alarm" /><bpmn:signal id="s2" name="alarm" />
+           <bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="end" />{END}</bpmn:process>"#
+    ));
+    refused(
+        &xml,
+        Code::InvalidStructure,
+        "s2",
+        "signals 's1' and 's2' share the name 'alarm'",
+    );
+}
+
+#[test]
+fn two_conditional_starts_cannot_share_a_condition() {
+    let start = |id: &str, condition: &str| {
+        format!(
+            r#"<bpmn:startEvent id="{id}"><bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">{condition}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>
+               <bpmn:sequenceFlow id="{id}_f" sourceRef="{id}" targetRef="end" />"#
+        )
+    };
+    let with = |a: &str, b: &str| process(&format!("{}{}{END}", start("s1", a), start("s2", b)));
+    valid(&with("${ready}", "${done}"));
+    refused(
+        &with("${ready}", "${ready}"),
+        Code::InvalidStructure,
+        "s2",
+        "conditional start events 's1' and 's2' have the same condition '${ready}'",
+    );
+}
+
+#[test]
+fn an_event_after_an_event_based_gateway_is_entered_from_it_only() {
+    let xml = |extra: &str| {
+        definitions(&format!(
+            r#"<bpmn:signal id="go" name="go" />
+               <bpmn:process id="p" isExecutable="true">
+                 <bpmn:startEvent id="start" /><bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="g" />
+                 <bpmn:eventBasedGateway id="g" />
+                 <bpmn:sequenceFlow id="g1" sourceRef="g" targetRef="signalled" /><bpmn:sequenceFlow id="g2" sourceRef="g" targetRef="timeout" />
+                 <bpmn:intermediateCatchEvent id="signalled"><bpmn:signalEventDefinition signalRef="go" /></bpmn:intermediateCatchEvent>
+                 <bpmn:intermediateCatchEvent id="timeout"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+                 <bpmn:sequenceFlow id="f1" sourceRef="signalled" targetRef="end" /><bpmn:sequenceFlow id="f2" sourceRef="timeout" targetRef="end" />{END}
+                 {extra}
+               </bpmn:process>"#
+        ))
+    };
+    valid(&xml(""));
+    refused(
+        &xml(
+            r#"<bpmn:startEvent id="other" /><bpmn:sequenceFlow id="sneak" sourceRef="other" targetRef="signalled" />"#,
+        ),
+        Code::InvalidStructure,
+        "sneak",
+        "enters intermediate catch event 'signalled', which follows event-based gateway 'g'",
+    );
+}
+
+#[test]
+fn flows_after_an_async_after_activity_need_ids() {
+    let xml = |flow_id: &str| {
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:serviceTask id="t" camunda:expression="${{true}}" camunda:asyncAfter="true" />
+                   <bpmn:sequenceFlow {flow_id}sourceRef="t" targetRef="end" />{END}"#
+            ),
+        )
+    };
+    valid(&xml(r#"id="f1" "#));
+    refused(
+        &xml(""),
+        Code::MissingAttribute,
+        "t",
+        "a sequence flow leaving serviceTask 't' has no id",
+    );
+    // Without asyncAfter, a flow needs no id, as in Camunda.
+    valid(&xml("").replace(r#" camunda:asyncAfter="true""#, ""));
+}
+
+#[test]
+fn a_user_task_has_one_assignee_declaration() {
+    let performer = |who: &str| {
+        format!(
+            "<bpmn:humanPerformer><bpmn:resourceAssignmentExpression><bpmn:formalExpression>{who}</bpmn:formalExpression></bpmn:resourceAssignmentExpression></bpmn:humanPerformer>"
+        )
+    };
+    let task = |attributes: &str, inner: &str| {
+        started(
+            "t",
+            &format!(
+                r#"<bpmn:userTask id="t" {attributes}>{inner}</bpmn:userTask><bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="end" />{END}"#
+            ),
+        )
+    };
+    let parsed = valid(&task("", &performer("gonzo")));
+    let NodeKind::Task(t) = &parsed.definitions.processes[0].nodes[1].kind else {
+        panic!("a task");
+    };
+    let TaskKind::User(user) = &t.kind else {
+        panic!("a user task");
+    };
+    assert_eq!(user.assignee.as_ref().map(|a| a.as_str()), Some("gonzo"));
+    valid(&task(r#"camunda:assignee="kermit""#, ""));
+    refused(
+        &task(r#"camunda:assignee="kermit""#, &performer("gonzo")),
+        Code::InvalidStructure,
+        "t",
+        "names its assignee twice: camunda:assignee=\"kermit\" and the humanPerformer 'gonzo'",
+    );
+    refused(
+        &task(
+            "",
+            &format!("{}{}", performer("gonzo"), performer("kermit")),
+        ),
+        Code::InvalidStructure,
+        "t",
+        "has 2 humanPerformer elements",
+    );
+}
+
+#[test]
+fn an_element_with_too_many_attributes_is_refused_before_it_is_read() {
+    let attributes: String = (0..10_001).map(|i| format!(r#" x:a{i}="v""#)).collect();
+    let xml = started(
+        "end",
+        &format!(r#"<bpmn:endEvent id="end" xmlns:x="urn:x"{attributes} />"#),
+    );
+    assert_eq!(codes(&xml), vec![Code::TooLarge]);
+}
+
+/// Issue 17: long real conditions are chains of one operator; the expression depth
+/// limit does not refuse them.
+#[test]
+fn a_long_condition_validates() {
+    let terms: Vec<String> = (0..500).map(|i| format!("code == {i}")).collect();
+    let xml = started(
+        "g",
+        &format!(
+            r#"<bpmn:exclusiveGateway id="g" default="other" />
+               <bpmn:sequenceFlow id="known" sourceRef="g" targetRef="end"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${{{}}}</bpmn:conditionExpression></bpmn:sequenceFlow>
+               <bpmn:sequenceFlow id="other" sourceRef="g" targetRef="end" />{END}"#,
+            terms.join(" || ")
+        ),
+    );
+    valid(&xml);
+    let deep = format!("${{{}code{}}}", "(".repeat(70), ")".repeat(70));
+    let xml = started(
+        "g",
+        &format!(
+            r#"<bpmn:exclusiveGateway id="g" default="other" />
+               <bpmn:sequenceFlow id="known" sourceRef="g" targetRef="end"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{deep}</bpmn:conditionExpression></bpmn:sequenceFlow>
+               <bpmn:sequenceFlow id="other" sourceRef="g" targetRef="end" />{END}"#
+        ),
+    );
+    assert!(codes(&xml).contains(&Code::InvalidExpression));
+}

@@ -63,6 +63,10 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     /// A binary operator applied to two operands.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `a && b && ...` or `a || b || ...`: one logical operator over two or more
+    /// operands, evaluated left to right until one decides the result. A chain of one
+    /// operator is one flat node, however long, so a long condition is not a deep tree.
+    Logical(LogicalOp, Vec<Expr>),
     /// `condition ? then : otherwise`.
     Conditional(Box<Expr>, Box<Expr>, Box<Expr>),
 }
@@ -103,9 +107,14 @@ pub enum BinaryOp {
     Le,
     /// `>=` or `ge`.
     Ge,
-    /// `&&` or `and`.
+}
+
+/// The short-circuiting logical operators, which [`ExprKind::Logical`] chains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogicalOp {
+    /// `&&` or `and`: false at the first false operand, else true.
     And,
-    /// `||` or `or`.
+    /// `||` or `or`: true at the first true operand, else false.
     Or,
 }
 
@@ -133,6 +142,7 @@ impl Expr {
                     stack.push(b);
                     stack.push(a);
                 }
+                ExprKind::Logical(_, operands) => stack.extend(operands.iter().rev()),
                 ExprKind::Null
                 | ExprKind::Bool(_)
                 | ExprKind::Integer(_)
@@ -168,13 +178,20 @@ impl fmt::Display for BinaryOp {
             Self::Gt => ">",
             Self::Le => "<=",
             Self::Ge => ">=",
+        })
+    }
+}
+
+impl fmt::Display for LogicalOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
             Self::And => "&&",
             Self::Or => "||",
         })
     }
 }
 
-/// Prints the canonical form: every unary, binary and conditional node in parentheses,
+/// Prints the canonical form: every unary, binary, logical and conditional node in parentheses,
 /// symbolic operators (`==`, `&&`, `!`, ...), strings in double quotes. The output parses
 /// back to the same tree (spans aside).
 impl fmt::Display for Expr {
@@ -211,6 +228,16 @@ impl fmt::Display for Expr {
             ExprKind::Unary(UnaryOp::Empty, operand) => write!(f, "(empty {operand})"),
             ExprKind::Unary(op, operand) => write!(f, "({op}{operand})"),
             ExprKind::Binary(op, left, right) => write!(f, "({left} {op} {right})"),
+            ExprKind::Logical(op, operands) => {
+                f.write_str("(")?;
+                for (i, operand) in operands.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, " {op} ")?;
+                    }
+                    write!(f, "{operand}")?;
+                }
+                f.write_str(")")
+            }
             ExprKind::Conditional(condition, then, otherwise) => {
                 // `c ? x : f(y)` would read back as `c ? x:f(y)` (a namespaced call), as in
                 // JUEL itself, so a bare identifier before such a branch gets parentheses.

@@ -7,7 +7,8 @@
 //! evaluate them later. This module only parses; it never evaluates.
 //!
 //! The parser never panics and never recurses without bound: expressions nested deeper
-//! than 64 levels are rejected with an [`ExprError`].
+//! than 64 levels are rejected with an [`ExprError`]. A long chain of one logical operator
+//! (`a || b || c ...`, as long conditions are written) is one flat node, not a nesting.
 
 mod ast;
 mod error;
@@ -17,6 +18,6 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
+pub use ast::{BinaryOp, Expr, ExprKind, LogicalOp, Span, UnaryOp};
 pub use error::ExprError;
 pub use template::{Part, Template, parse};

@@ -2,15 +2,17 @@
 //!
 //! Precedence, lowest to highest: `?:` (right-associative); `||`; `&&`; `==` `!=`;
 //! `<` `>` `<=` `>=`; `+` `-`; `*` `/` `%`; prefix `-` `!` `empty`; postfix `.name`,
-//! `[index]` and calls. Binary operators are left-associative.
+//! `[index]` and calls. Binary operators are left-associative; `||` and `&&` chain.
 //!
 //! Recursion is bounded: every nested expression (parentheses, index, argument, branch) and
 //! every prefix operator counts one level, and every node records the height of its
 //! subtree; either exceeding [`MAX_DEPTH`] is an error. Trees handed out therefore have a
 //! height of at most [`MAX_DEPTH`], so recursive consumers (display, drop, evaluation)
-//! are safe too.
+//! are safe too. A chain of one logical operator, `a || b || c ...`, is read into one
+//! flat [`ExprKind::Logical`] node one level high, however many operands it has: long
+//! conditions are chains, not nestings.
 
-use super::ast::{BinaryOp, Expr, ExprKind, Span, UnaryOp};
+use super::ast::{BinaryOp, Expr, ExprKind, LogicalOp, Span, UnaryOp};
 use super::error::ExprError;
 use super::lexer::{Lexer, Token, TokenKind};
 
@@ -233,20 +235,46 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// One logical level: `next (op next)*`, read into one flat chain when `op` occurs.
+    fn logical_level(
+        &mut self,
+        next: fn(&mut Self) -> ParseResult,
+        token: &TokenKind,
+        op: LogicalOp,
+    ) -> ParseResult {
+        let first = next(self)?;
+        if &self.token.kind != token {
+            return Ok(first);
+        }
+        let blame = self.token.start;
+        let start = first.expr.span.start;
+        let mut end = first.expr.span.end;
+        let mut height = first.height;
+        let mut operands = vec![first.expr];
+        while &self.token.kind == token {
+            let op_token = self.advance()?;
+            self.expect_operand(Some(&op_token))?;
+            let operand = next(self)?;
+            end = operand.expr.span.end;
+            height = height.max(operand.height);
+            operands.push(operand.expr);
+        }
+        make(
+            ExprKind::Logical(op, operands),
+            Span::new(start, end),
+            height + 1,
+            blame,
+        )
+    }
+
     /// `||` / `or`.
     fn or(&mut self) -> ParseResult {
-        self.binary_level(Self::and, |kind| match kind {
-            TokenKind::OrOr => Some(BinaryOp::Or),
-            _ => None,
-        })
+        self.logical_level(Self::and, &TokenKind::OrOr, LogicalOp::Or)
     }
 
     /// `&&` / `and`.
     fn and(&mut self) -> ParseResult {
-        self.binary_level(Self::equality, |kind| match kind {
-            TokenKind::AndAnd => Some(BinaryOp::And),
-            _ => None,
-        })
+        self.logical_level(Self::equality, &TokenKind::AndAnd, LogicalOp::And)
     }
 
     /// `==` `!=` and their keywords.

@@ -1,7 +1,7 @@
 //! Unit tests for the JUEL parser: canonical forms, spans, errors, and a never-panic stress
 //! loop.
 
-use super::{BinaryOp, Expr, ExprError, ExprKind, Part, Span, Template, UnaryOp, parse};
+use super::{BinaryOp, Expr, ExprError, ExprKind, LogicalOp, Part, Span, Template, UnaryOp, parse};
 
 /// Parses `source`, failing the test on an error.
 fn template(source: &str) -> Template {
@@ -215,7 +215,9 @@ fn precedence_and_associativity() {
         ("(a + b) * c", "((a + b) * c)"),
         ("a || b && c", "(a || (b && c))"),
         ("a && b || c", "((a && b) || c)"),
-        ("a or b or c", "((a || b) || c)"),
+        ("a or b or c", "(a || b || c)"),
+        ("a && b && c || d", "((a && b && c) || d)"),
+        ("(a || b) || c", "((a || b) || c)"),
         ("a == b < c", "(a == (b < c))"),
         ("a < b == c > d", "((a < b) == (c > d))"),
         ("a == b != c", "((a == b) != c)"),
@@ -573,6 +575,49 @@ fn nesting_limit_is_64_levels() {
     assert!(too_deep(&format!("${{a{}}}", ".b".repeat(64))));
 }
 
+/// A condition of many `||` or `&&` terms, as long real conditions are written, is one
+/// flat chain: the nesting limit does not refuse it, and it stays one level high.
+#[test]
+fn long_logical_chains_are_flat() {
+    for (op, logical) in [(" || ", LogicalOp::Or), (" && ", LogicalOp::And)] {
+        let terms: Vec<String> = (0..500).map(|i| format!("x{i} == {i}")).collect();
+        let source = format!("${{{}}}", terms.join(op));
+        let expr = single(&source);
+        let ExprKind::Logical(found, operands) = &expr.kind else {
+            panic!("not a chain: {source}");
+        };
+        assert_eq!(*found, logical);
+        assert_eq!(operands.len(), 500);
+        assert!(
+            operands
+                .iter()
+                .all(|o| matches!(o.kind, ExprKind::Binary(BinaryOp::Eq, ..))),
+            "every operand is one comparison"
+        );
+        assert_eq!(operands[499].span.end, source.len() - 1);
+        // The canonical form reads back to the same chain.
+        assert_eq!(canon(&format!("${{{expr}}}")), expr.to_string());
+    }
+    // A hundred thousand terms are still one flat chain.
+    assert!(parse(&nested("", "a", " || a", 100_000)).is_ok());
+    assert!(parse(&nested("", "a", " and a", 100_000)).is_ok());
+    // A chain inside a chain of the other operator is one level more, no more.
+    let mixed = format!("${{{}}}", vec!["a && b"; 300].join(" || "));
+    let ExprKind::Logical(LogicalOp::Or, operands) = &single(&mixed).kind else {
+        panic!("not an || chain");
+    };
+    assert!(
+        operands.iter().all(
+            |o| matches!(&o.kind, ExprKind::Logical(LogicalOp::And, inner) if inner.len() == 2)
+        )
+    );
+    // Deep nesting is still refused, chains or not: parentheses count, and so do
+    // chains nested in parentheses.
+    assert!(too_deep(&nested("(", "a || b", ")", 64)));
+    assert!(too_deep(&nested("(a || ", "b", ")", 64)));
+    assert!(parse(&nested("(a || ", "b", ")", 62)).is_ok());
+}
+
 #[test]
 fn hugely_nested_input_is_an_error_not_a_stack_overflow() {
     const LEVELS: usize = 100_000;
@@ -588,7 +633,6 @@ fn hugely_nested_input_is_an_error_not_a_stack_overflow() {
         nested("a ? ", "b", " : c", LEVELS),
         nested("a ? b : ", "c", "", LEVELS),
         nested("", "a", " + a", LEVELS),
-        nested("", "a", " || a", LEVELS),
         nested("", "a", ".b", LEVELS),
         nested("", "a", "[0]", LEVELS),
         nested("", "a", ".b()", LEVELS),

@@ -22,7 +22,7 @@
 
 use std::cmp::Ordering;
 
-use baton_bpmn::expr::{BinaryOp, Expr, ExprKind, Part, Template, UnaryOp};
+use baton_bpmn::expr::{BinaryOp, Expr, ExprKind, LogicalOp, Part, Template, UnaryOp};
 use serde_json::Value as Json;
 
 use super::{EvalError, Scope};
@@ -210,6 +210,7 @@ impl Evaluator<'_> {
                 UnaryOp::Empty => Value::Boolean(is_empty(self.eval_val(operand)?)),
             },
             ExprKind::Binary(op, left, right) => self.binary(*op, left, right)?,
+            ExprKind::Logical(op, operands) => self.logical(*op, operands)?,
             ExprKind::Conditional(condition, then, otherwise) => {
                 return if as_bool(&self.eval(condition)?)? {
                     self.eval_val(then)
@@ -236,17 +237,22 @@ impl Evaluator<'_> {
         })
     }
 
+    /// `a && b && ...` / `a || b || ...`, short-circuiting: left to right, stopping at
+    /// the first operand that decides (false for `&&`, true for `||`).
+    fn logical(&self, op: LogicalOp, operands: &[Expr]) -> Result<Value, EvalError> {
+        let decisive = op == LogicalOp::Or;
+        for operand in operands {
+            if as_bool(&self.eval(operand)?)? == decisive {
+                return Ok(Value::Boolean(decisive));
+            }
+        }
+        Ok(Value::Boolean(!decisive))
+    }
+
     fn binary(&self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<Value, EvalError> {
         let operands =
             || -> Result<(Value, Value), EvalError> { Ok((self.eval(left)?, self.eval(right)?)) };
         Ok(match op {
-            // The logical operators short-circuit.
-            BinaryOp::And => {
-                Value::Boolean(as_bool(&self.eval(left)?)? && as_bool(&self.eval(right)?)?)
-            }
-            BinaryOp::Or => {
-                Value::Boolean(as_bool(&self.eval(left)?)? || as_bool(&self.eval(right)?)?)
-            }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Mod => {
                 let (a, b) = operands()?;
                 arithmetic(op, &a, &b)?

@@ -160,6 +160,29 @@ fn unknown_variables_are_named() {
 }
 
 #[test]
+fn long_logical_chains_evaluate_left_to_right_and_stop_at_the_deciding_term() {
+    let chain = |op: &str, terms: &[String]| format!("${{{}}}", terms.join(op));
+    let misses: Vec<String> = (0..500).map(|i| format!("amount == {i}")).collect();
+    assert_eq!(ok(&chain(" || ", &misses)), Value::Boolean(false));
+    let mut hit = misses.clone();
+    hit[499] = "amount == 1500".to_owned();
+    assert_eq!(ok(&chain(" || ", &hit)), Value::Boolean(true));
+    // The first true term decides: what follows is not evaluated.
+    hit[250] = "amount == 1500".to_owned();
+    hit[251] = "missing".to_owned();
+    assert_eq!(ok(&chain(" || ", &hit)), Value::Boolean(true));
+    let passes: Vec<String> = (0..500).map(|i| format!("amount > {i}")).collect();
+    assert_eq!(ok(&chain(" && ", &passes)), Value::Boolean(true));
+    let mut fails = passes.clone();
+    fails[300] = "approved".to_owned();
+    fails[301] = "missing".to_owned();
+    assert_eq!(ok(&chain(" and ", &fails)), Value::Boolean(false));
+    // Before the deciding term, an unknown variable is an error, as in Camunda.
+    fails[299] = "missing".to_owned();
+    assert!(err(&chain(" && ", &fails)).contains("Cannot resolve identifier 'missing'"));
+}
+
+#[test]
 fn conditions_as_models_write_them() {
     truth(&[
         ("${amount > 1000}", true),
