@@ -1634,9 +1634,13 @@ fn escalations_are_caught_where_they_can_arise_and_once_per_scope() {
         "b2",
         "both catch every escalation",
     );
-    // Camunda also refuses a catch-all beside a catcher of a code; Baton lets
-    // the catcher of the code go first.
-    valid(&boundaries("", "late"));
+    // A catch-all beside a catcher of a code: one or the other, as in Camunda.
+    refused(
+        &boundaries("", "late"),
+        Code::InvalidStructure,
+        "b2",
+        "one catches every escalation and the other a code of its own",
+    );
 
     // Event subprocesses in one scope.
     let subprocesses = |a: &str, b: &str| {
@@ -1661,7 +1665,13 @@ fn escalations_are_caught_where_they_can_arise_and_once_per_scope() {
         "e2",
         "both catch every escalation",
     );
-    valid(&subprocesses("later", ""));
+    refused(
+        &subprocesses("later", ""),
+        Code::InvalidStructure,
+        "e2",
+        "one catches every escalation and the other a code of its own",
+    );
+    valid(&subprocesses("later", "late"));
 }
 
 #[test]

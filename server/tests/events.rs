@@ -691,7 +691,7 @@ async fn escalations_are_caught_by_enclosing_boundaries_and_message_throws_are_e
           {}{}{}
         </bpmn:subProcess>
         <bpmn:boundaryEvent id="onLate" attachedToRef="work" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="Esc_Late" camunda:escalationCodeVariable="why" /></bpmn:boundaryEvent>
-        <bpmn:boundaryEvent id="onStop" attachedToRef="work"><bpmn:escalationEventDefinition /></bpmn:boundaryEvent>
+        <bpmn:boundaryEvent id="onStop" attachedToRef="work"><bpmn:escalationEventDefinition escalationRef="Esc_Stop" /></bpmn:boundaryEvent>
         <bpmn:endEvent id="end" /><bpmn:endEvent id="lateEnd" /><bpmn:endEvent id="stopped" />
         {}{}{}{}"#,
         flow("w1", "workStart", "late"),
@@ -721,7 +721,7 @@ async fn escalations_are_caught_by_enclosing_boundaries_and_message_throws_are_e
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    // The escalation end event is caught by the catch-all, interrupting boundary.
+    // The escalation end event is caught by the interrupting boundary of its code.
     assert_eq!(s.state(&inst).await, "COMPLETED");
     let passed = s.passed(&inst).await;
     assert!(passed.contains(&"stopped".to_owned()), "{passed:?}");

@@ -242,11 +242,8 @@ impl<'a> Checker<'a> {
     }
 
     /// Camunda's `addEscalationEventDefinition`: among the escalation catchers
-    /// of one kind in one scope, no two catch every escalation and no two catch
-    /// the same code.
-    ///
-    /// Camunda also refuses a catcher of every escalation beside one of a
-    /// code; Baton lets the one of the code go first, and keeps that.
+    /// of one kind in one scope, no two catch every escalation, no two catch
+    /// the same code, and none catches every escalation beside one of a code.
     fn unique_escalations(
         &mut self,
         many: &str,
@@ -254,6 +251,22 @@ impl<'a> Checker<'a> {
         catchers: &[(&Node, EscalationCode<'_>)],
     ) {
         for (index, &(node, code)) in catchers.iter().enumerate() {
+            let mixed = catchers[..index]
+                .iter()
+                .find(|(_, earlier)| earlier.is_none() != code.is_none());
+            if let Some(&(first, _)) = mixed {
+                self.report(
+                    Code::InvalidStructure,
+                    node,
+                    format!(
+                        "escalation {many} '{}' and '{}' {place}: one catches every escalation \
+                         and the other a code of its own; Camunda allows one or the other in a \
+                         scope, not both",
+                        first.id, node.id
+                    ),
+                );
+                continue;
+            }
             let Some(&(first, _)) = catchers[..index]
                 .iter()
                 .find(|(_, earlier)| *earlier == code)
