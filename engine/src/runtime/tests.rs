@@ -387,6 +387,39 @@ fn a_conditional_event_with_variable_events_listens_to_those_changes_only() {
     );
 }
 
+#[test]
+fn an_async_boundary_event_parks_its_token_until_its_job_runs() {
+    let mut inst = instance(
+        graph(
+            r#"<startEvent id="start" />
+               <sequenceFlow id="f0" sourceRef="start" targetRef="work" />
+               <serviceTask id="work" camunda:type="external" camunda:topic="work" />
+               <boundaryEvent id="late" attachedToRef="work" camunda:asyncBefore="true">
+                 <timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition>
+               </boundaryEvent>
+               <sequenceFlow id="f1" sourceRef="late" targetRef="chase" />
+               <serviceTask id="chase" camunda:type="external" camunda:topic="chase" />"#,
+        ),
+        &[],
+    );
+    let created = tasks(&start(&mut inst));
+    let mut fx = Vec::new();
+    Run::new(&mut inst, &mut fx, NOW).fire(&created[0].exec, "late", Vec::new(), Vec::new());
+    // The timer fired and interrupted the task; the boundary event waits for its job.
+    assert!(started(&fx).is_empty(), "{fx:?}");
+    let parked = inst
+        .execs
+        .iter()
+        .find(|e| e.activity == "late")
+        .expect("the boundary event's execution")
+        .clone();
+    assert_eq!(parked.wait, Wait::Async { after: false });
+    let mut fx = Vec::new();
+    Run::new(&mut inst, &mut fx, NOW).continue_async(&parked.id);
+    assert_eq!(started(&fx), ["late", "chase"]);
+    assert_eq!(tasks(&fx)[0].topic, "chase");
+}
+
 // ---------------------------------------------------------------------------
 // Random models, random outcomes.
 

@@ -218,6 +218,9 @@ impl Run<'_> {
                     self.cancel_exec(owner);
                 }
                 let e = self.new_exec(&scope, node, ExecKind::Activity);
+                if self.parks_before(&e, node) {
+                    return; // `asyncBefore`: its job takes the token on
+                }
                 self.history_start(&e);
                 self.complete_activity(&e);
             }
