@@ -33,45 +33,84 @@ fn target() -> PathBuf {
         .to_path_buf()
 }
 
-const MODEL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+/// A process `id` that runs `steps` (each an element's id and XML) one after
+/// another from the start event `s` (its XML `start`) to the end event `e`, laid
+/// out left to right so that bpmn-js draws it.
+fn chain(id: &str, name: &str, start: &str, steps: &[(&str, &str)]) -> String {
+    let ids: Vec<&str> = std::iter::once("s")
+        .chain(steps.iter().map(|(i, _)| *i))
+        .chain(std::iter::once("e"))
+        .collect();
+    let mut elements = String::from(start);
+    let mut shapes = String::new();
+    let mut edges = String::new();
+    for (i, (_, xml)) in steps.iter().enumerate() {
+        elements.push_str(xml);
+        let x = 190 + 160 * i;
+        let step = ids[i + 1];
+        shapes.push_str(&format!(
+            r#"<bpmndi:BPMNShape id="{step}_di" bpmnElement="{step}"><dc:Bounds x="{x}" y="78" width="100" height="80" /></bpmndi:BPMNShape>"#
+        ));
+    }
+    let end_x = 190 + 160 * steps.len();
+    shapes.push_str(&format!(
+        r#"<bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+           <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="{end_x}" y="100" width="36" height="36" /></bpmndi:BPMNShape>"#
+    ));
+    elements.push_str(r#"<bpmn:endEvent id="e" />"#);
+    for (i, pair) in ids.windows(2).enumerate() {
+        let (from, to, n) = (pair[0], pair[1], i + 1);
+        elements.push_str(&format!(
+            r#"<bpmn:sequenceFlow id="f{n}" sourceRef="{from}" targetRef="{to}" />"#
+        ));
+        let x1 = if i == 0 { 136 } else { 290 + 160 * (i - 1) };
+        let x2 = 190 + 160 * i;
+        edges.push_str(&format!(
+            r#"<bpmndi:BPMNEdge id="f{n}_di" bpmnElement="f{n}"><di:waypoint x="{x1}" y="118" /><di:waypoint x="{x2}" y="118" /></bpmndi:BPMNEdge>"#
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
   xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
   xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-  <bpmn:process id="console_order" name="Console order" isExecutable="true">
-    <bpmn:startEvent id="s" />
-    <bpmn:serviceTask id="charge" name="Charge" camunda:type="external" camunda:topic="charge" />
-    <bpmn:userTask id="approve" name="Approve" camunda:candidateGroups="clerks" />
-    <bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="charge" />
-    <bpmn:sequenceFlow id="f2" sourceRef="charge" targetRef="approve" />
-    <bpmn:sequenceFlow id="f3" sourceRef="approve" targetRef="e" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="dia">
-    <bpmndi:BPMNPlane id="plane" bpmnElement="console_order">
-      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="charge_di" bpmnElement="charge"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="approve_di" bpmnElement="approve"><dc:Bounds x="350" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="510" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="450" y="118" /><di:waypoint x="510" y="118" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{id}" targetNamespace="t">
+  <bpmn:process id="{id}" name="{name}" isExecutable="true">{elements}</bpmn:process>
+  <bpmndi:BPMNDiagram id="dia_{id}">
+    <bpmndi:BPMNPlane id="plane_{id}" bpmnElement="{id}">{shapes}{edges}</bpmndi:BPMNPlane>
   </bpmndi:BPMNDiagram>
-</bpmn:definitions>"#;
+</bpmn:definitions>"#
+    )
+}
+
+/// An order: charged by a worker, approved by a clerk.
+fn order(id: &str, name: &str) -> String {
+    chain(
+        id,
+        name,
+        r#"<bpmn:startEvent id="s" />"#,
+        &[
+            (
+                "charge",
+                r#"<bpmn:serviceTask id="charge" name="Charge" camunda:type="external" camunda:topic="charge" />"#,
+            ),
+            (
+                "approve",
+                r#"<bpmn:userTask id="approve" name="Approve" camunda:candidateGroups="clerks" />"#,
+            ),
+        ],
+    )
+}
 
 /// A review with forms of every kind: a generated start form (with the
 /// business-key field), a generated task form, and a Camunda Form on the last
 /// task, which is the admin's.
-const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
-  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="r" targetNamespace="t">
-  <bpmn:process id="console_review" name="Console review" isExecutable="true">
-    <bpmn:startEvent id="s">
+fn review() -> String {
+    chain(
+        "console_review",
+        "Console review",
+        r#"<bpmn:startEvent id="s">
       <bpmn:extensionElements>
         <camunda:formData businessKey="ref">
           <camunda:formField id="ref" label="Reference" type="string">
@@ -83,8 +122,11 @@ const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
           <camunda:formField id="express" label="Express" type="boolean" />
         </camunda:formData>
       </bpmn:extensionElements>
-    </bpmn:startEvent>
-    <bpmn:userTask id="review" name="Review" camunda:candidateGroups="clerks">
+    </bpmn:startEvent>"#,
+        &[
+            (
+                "review",
+                r#"<bpmn:userTask id="review" name="Review" camunda:candidateGroups="clerks">
       <bpmn:extensionElements>
         <camunda:formData>
           <camunda:formField id="decision" label="Decision" type="enum">
@@ -96,49 +138,28 @@ const REVIEW: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
           </camunda:formField>
         </camunda:formData>
       </bpmn:extensionElements>
-    </bpmn:userTask>
-    <bpmn:userTask id="archive" name="Archive" camunda:assignee="admin" camunda:formRef="archive_form" camunda:formRefBinding="latest" />
-    <bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review" />
-    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="archive" />
-    <bpmn:sequenceFlow id="f3" sourceRef="archive" targetRef="e" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="rdia">
-    <bpmndi:BPMNPlane id="rplane" bpmnElement="console_review">
-      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="review_di" bpmnElement="review"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="archive_di" bpmnElement="archive"><dc:Bounds x="350" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="510" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="450" y="118" /><di:waypoint x="510" y="118" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>"#;
+    </bpmn:userTask>"#,
+            ),
+            (
+                "archive",
+                r#"<bpmn:userTask id="archive" name="Archive" camunda:assignee="admin" camunda:formRef="archive_form" camunda:formRefBinding="latest" />"#,
+            ),
+        ],
+    )
+}
 
 /// A process that calls `console_order`.
-const PARENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
-  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="p" targetNamespace="t">
-  <bpmn:process id="console_parent" name="Console parent" isExecutable="true">
-    <bpmn:startEvent id="s" />
-    <bpmn:callActivity id="call" name="Order" calledElement="console_order" />
-    <bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
-    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="e" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="pdia">
-    <bpmndi:BPMNPlane id="pplane" bpmnElement="console_parent">
-      <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="call_di" bpmnElement="call"><dc:Bounds x="190" y="78" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="350" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="190" y="118" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118" /><di:waypoint x="350" y="118" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>"#;
+fn parent() -> String {
+    chain(
+        "console_parent",
+        "Console parent",
+        r#"<bpmn:startEvent id="s" />"#,
+        &[(
+            "call",
+            r#"<bpmn:callActivity id="call" name="Order" calledElement="console_order" />"#,
+        )],
+    )
+}
 
 /// The Camunda Form of the review's last task.
 const ARCHIVE_FORM: &str = r#"{"id": "archive_form", "type": "default", "schemaVersion": 16,
@@ -234,8 +255,12 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let models = dir.path().join("models");
     std::fs::create_dir(&models).expect("a models folder");
-    std::fs::write(models.join("console_order.bpmn"), MODEL).expect("the model");
-    std::fs::write(models.join("console_parent.bpmn"), PARENT).expect("the caller");
+    std::fs::write(
+        models.join("console_order.bpmn"),
+        order("console_order", "Console order"),
+    )
+    .expect("the model");
+    std::fs::write(models.join("console_parent.bpmn"), parent()).expect("the caller");
     let mut baton = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["serve", "--port", "0", "--auth", "basic", "--db"])
         .arg(dir.path().join("baton.db"))
@@ -288,7 +313,7 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
     let failed = start(99).await;
     let failed_too = start(98).await;
     rest.deploy(&[
-        ("console_review.bpmn", REVIEW),
+        ("console_review.bpmn", &review()),
         ("archive.form", ARCHIVE_FORM),
     ])
     .await;
@@ -315,7 +340,7 @@ async fn a_person_logs_in_looks_edits_retries_uploads_and_claims() {
         }
     }
     let upload = dir.path().join("uploaded.bpmn");
-    std::fs::write(&upload, MODEL.replace("console_order", "uploaded_order")).expect("a file");
+    std::fs::write(&upload, order("uploaded_order", "Uploaded order")).expect("a file");
     let shots = target().join("console-screenshots");
     std::fs::create_dir_all(&shots).expect("a screenshot folder");
 
